@@ -1,0 +1,23 @@
+# The two commands: `make run` (the main job) and `make test` (the test suite). Both set up first.
+.PHONY: setup run test lint unit clean-cluster
+
+setup:
+	@bash scripts/setup.sh
+
+# The main job: the default scenario on the embedded local cluster, ending in a report.
+run: setup
+	.venv/bin/aisbench run smoke
+
+lint:
+	.venv/bin/ruff check .
+	.venv/bin/mypy
+
+# Lint, type-check, unit + integration tests against the real cluster, and brief benchmarks.
+test: setup lint
+	.venv/bin/python -m pytest tests --benchmark-min-rounds=1 --benchmark-max-time=0.05 --benchmark-warmup=off
+
+unit: setup
+	.venv/bin/python -m pytest tests/unit
+
+clean-cluster:
+	-.venv/bin/aisbench cluster down

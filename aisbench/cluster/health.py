@@ -1,0 +1,75 @@
+"""Readiness and identity of a running cluster, over AIStore's REST API."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import requests
+
+from aisbench.cluster.base import ClusterNotReady
+
+_POLL_S = 0.5
+
+
+def is_ready(endpoint: str, timeout_s: float = 2.0) -> bool:
+    """True once the primary proxy has finished starting (503 before, 200 after)."""
+    try:
+        response = requests.get(f"{endpoint}/v1/health", params={"prr": "true"},
+                                timeout=timeout_s)
+    except requests.RequestException:
+        return False
+    return response.status_code == 200
+
+
+def fetch_smap(endpoint: str, timeout_s: float = 5.0) -> dict[str, Any]:
+    """The cluster map: {"pmap": {id: node}, "tmap": {id: node}, ...}."""
+    response = requests.get(f"{endpoint}/v1/daemon", params={"what": "smap"}, timeout=timeout_s)
+    response.raise_for_status()
+    smap: dict[str, Any] = response.json()
+    return smap
+
+
+def cluster_version(endpoint: str, timeout_s: float = 5.0) -> str | None:
+    """The AIStore version the primary reports ("5.0."), or None when it does not answer."""
+    try:
+        response = requests.get(f"{endpoint}/v1/daemon", params={"what": "node_status"},
+                                timeout=timeout_s)
+        response.raise_for_status()
+    except requests.RequestException:
+        return None
+    version = response.json().get("ais_version")
+    return str(version) if version else None
+
+
+def wait_ready(
+    endpoint: str,
+    expected_targets: int,
+    timeout_s: float,
+    check: Callable[[], None] | None = None,
+    describe_failure: Callable[[], str] | None = None,
+) -> None:
+    """Block until the primary is ready and `expected_targets` targets have joined.
+
+    `check` runs on every poll and may raise (e.g. when a node process has died);
+    `describe_failure` supplies the log tail for the timeout message.
+    """
+    deadline = time.monotonic() + timeout_s
+    joined = 0
+    while time.monotonic() < deadline:
+        if check is not None:
+            check()
+        if is_ready(endpoint):
+            try:
+                joined = len(fetch_smap(endpoint).get("tmap") or {})
+            except requests.RequestException:
+                joined = 0
+            if joined >= expected_targets:
+                return
+        time.sleep(_POLL_S)
+    detail = describe_failure() if describe_failure else ""
+    raise ClusterNotReady(
+        f"cluster at {endpoint} not ready after {timeout_s:.0f} s "
+        f"({joined}/{expected_targets} targets joined)" + (f"\n{detail}" if detail else "")
+    )

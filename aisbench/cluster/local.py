@@ -1,0 +1,192 @@
+"""The embedded default: AIStore nodes as local `aisnode` processes on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from aisbench.cluster import processes
+from aisbench.cluster.base import ClusterError, ClusterStatus, NodeStatus, Topology
+from aisbench.cluster.binaries import check_aisnode
+from aisbench.cluster.config import NodeLayout, NodePorts, aisnode_argv, write_node_configs
+from aisbench.cluster.health import cluster_version, is_ready, wait_ready
+from aisbench.cluster.ports import all_ports, find_free_plan, port_is_free
+from aisbench.cluster.state import ClusterState, NodeRecord, load_state, save_state
+
+LOG_TAIL_LINES = 30
+
+
+def node_layouts(state_dir: Path, plan: list[NodePorts], topology: Topology) -> list[NodeLayout]:
+    """Proxies first (the first one is primary), then targets with instances 1..M."""
+    layouts = []
+    for index, ports in enumerate(plan):
+        role = "proxy" if index < topology.proxies else "target"
+        node_id = f"{role}{ports.public}"  # aisnode wants ids of >= 8 characters
+        node_dir = state_dir / "nodes" / node_id
+        layouts.append(NodeLayout(
+            node_id=node_id, role=role, ports=ports, confdir=node_dir / "conf",
+            logdir=node_dir / "log", mountpath_root=state_dir / "mountpaths",
+            instance=0 if role == "proxy" else index - topology.proxies + 1,
+        ))
+    return layouts
+
+
+def _marker(layout: NodeLayout) -> str:
+    return str(layout.config_path)
+
+
+class LocalCluster:
+    """Starts and stops exactly its own aisnode processes; state lives in `state_dir`."""
+
+    name = "local"
+
+    def __init__(self, state_dir: Path, find_aisnode: Callable[[], Path],
+                 base_port: int | None = None, startup_timeout_s: float = 120.0) -> None:
+        self.state_dir = state_dir
+        self.find_aisnode = find_aisnode  # resolved only to start nodes: status/down need none
+        self.base_port = base_port
+        self.startup_timeout_s = startup_timeout_s
+
+    # -- queries --------------------------------------------------------------------------
+
+    def _alive(self, record: NodeRecord) -> bool:
+        return processes.is_running(record.pid, _marker(record.layout))
+
+    def status(self) -> ClusterStatus | None:
+        state = load_state(self.state_dir)
+        if state is None:
+            return None
+        nodes = tuple(
+            NodeStatus(node_id=r.layout.node_id, role=r.layout.role, port=r.layout.ports.public,
+                       alive=self._alive(r), pid=r.pid)
+            for r in state.nodes
+        )
+        ready = all(n.alive for n in nodes) and is_ready(state.endpoint)
+        version = cluster_version(state.endpoint) if ready else state.version
+        return ClusterStatus(backend=self.name, endpoint=state.endpoint, ready=ready,
+                             version=version, nodes=nodes)
+
+    def logs(self, node: str | None = None, tail: int = 200) -> str:
+        state = load_state(self.state_dir)
+        if state is None:
+            raise ClusterError(f"no local cluster in {self.state_dir}; run `aisbench cluster up`")
+        known = [r.layout.node_id for r in state.nodes]
+        if node is not None and node not in known:
+            raise ClusterError(f"no node {node!r}; nodes are: {', '.join(known)}")
+        chunks = []
+        for record in state.nodes:
+            if node is None or record.layout.node_id == node:
+                chunks.append(f"==> {record.layout.node_id} <==\n{self._node_log(record, tail)}")
+        return "\n".join(chunks)
+
+    @staticmethod
+    def _node_log(record: NodeRecord, lines: int) -> str:
+        """The node's stdout/stderr (panics land there) followed by AIStore's own INFO log."""
+        layout = record.layout
+        own_log = layout.logdir / f"ais{layout.role}.INFO"
+        parts = [processes.tail(layout.log_path, lines), processes.tail(own_log, lines)]
+        return "\n".join(p for p in parts if p)
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def up(self, topology: Topology) -> ClusterStatus:
+        state = load_state(self.state_dir)
+        if state is not None:
+            reused = self._reuse_or_clean(state, topology)
+            if reused is not None:
+                return reused
+        aisnode = self.find_aisnode()
+        version = check_aisnode(aisnode)
+        state = load_state(self.state_dir)  # kept data (down --keep-data) restarts in place
+        if state is None:
+            plan = find_free_plan(topology, self.base_port)
+            layouts = node_layouts(self.state_dir, plan, topology)
+            endpoint = f"http://127.0.0.1:{layouts[0].ports.public}"
+            for layout in layouts:
+                write_node_configs(layout, endpoint, topology.mountpaths)
+            state = ClusterState(backend=self.name, endpoint=endpoint, proxies=topology.proxies,
+                                 targets=topology.targets, mountpaths=topology.mountpaths,
+                                 nodes=tuple(NodeRecord(layout) for layout in layouts),
+                                 version=version)
+        else:
+            busy = [p for r in state.nodes for p in all_ports([r.layout.ports])
+                    if not port_is_free(p)]
+            if busy:
+                raise ClusterError(f"port {busy[0]} on 127.0.0.1 is in use; the kept cluster in "
+                                   f"{self.state_dir} needs it (or run `aisbench cluster down`)")
+        self._launch(state, aisnode)
+        try:
+            wait_ready(state.endpoint, state.targets, self.startup_timeout_s,
+                       check=lambda: self._check_all_alive(), describe_failure=self._log_tails)
+        except ClusterError:
+            self.down(keep_data=False)
+            raise
+        status = self.status()
+        assert status is not None
+        return status
+
+    def _reuse_or_clean(self, state: ClusterState, topology: Topology) -> ClusterStatus | None:
+        """Reuse a healthy running cluster; clean up after a crashed one."""
+        alive = [self._alive(r) for r in state.nodes]
+        if all(alive) and is_ready(state.endpoint):
+            running = Topology(state.proxies, state.targets, state.mountpaths)
+            if running != topology:
+                raise ClusterError(
+                    f"a local cluster is already running at {state.endpoint} with "
+                    f"{state.proxies} proxies, {state.targets} targets, {state.mountpaths} "
+                    f"mountpaths; run `aisbench cluster down` first to change the topology"
+                )
+            return self.status()
+        if any(alive) or any(r.pid is not None for r in state.nodes):
+            # Left by a crashed run (or a node died): stop what is left and start afresh.
+            self.down(keep_data=False)
+        return None
+
+    def _launch(self, state: ClusterState, aisnode: Path) -> None:
+        env = processes.clean_environment(os.environ)
+        for index, record in enumerate(state.nodes):
+            argv = aisnode_argv(aisnode, record.layout, state.targets)
+            pid = processes.spawn(argv, record.layout.log_path, env)
+            state = state.with_node(index, NodeRecord(record.layout, pid=pid))
+            save_state(self.state_dir, state)  # after each start, so a crash can be cleaned up
+
+    def _check_all_alive(self) -> None:
+        state = load_state(self.state_dir)
+        if state is None:
+            return
+        for record in state.nodes:
+            if not self._alive(record):
+                tail = self._node_log(record, LOG_TAIL_LINES)
+                raise ClusterError(
+                    f"aisnode {record.layout.node_id} (pid {record.pid}) exited during start; "
+                    f"last lines of {record.layout.log_path}:\n{tail}"
+                )
+
+    def _log_tails(self) -> str:
+        state = load_state(self.state_dir)
+        if state is None:
+            return ""
+        return "\n".join(f"--- {r.layout.node_id}:\n{self._node_log(r, 10)}" for r in state.nodes)
+
+    def down(self, keep_data: bool = False) -> None:
+        state = load_state(self.state_dir)
+        if state is None:
+            return
+        # Targets first, the primary last, so nobody waits on a missing primary.
+        for record in reversed(state.nodes):
+            if record.pid is not None:
+                processes.stop(record.pid, _marker(record.layout))
+        ports = [p for r in state.nodes for p in all_ports([r.layout.ports])]
+        deadline = time.monotonic() + 10.0
+        while time.monotonic() < deadline and not all(port_is_free(p) for p in ports):
+            time.sleep(0.1)
+        if keep_data:
+            save_state(self.state_dir, ClusterState(
+                backend=state.backend, endpoint=state.endpoint, proxies=state.proxies,
+                targets=state.targets, mountpaths=state.mountpaths,
+                nodes=tuple(NodeRecord(r.layout) for r in state.nodes), version=state.version))
+        else:
+            shutil.rmtree(self.state_dir, ignore_errors=True)

@@ -1,0 +1,66 @@
+"""Choose the cluster backend from typed settings: external (AIS_ENDPOINT), local, or docker."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from aisbench.cluster.base import ClusterBackend, ClusterError
+from aisbench.cluster.binaries import find_binary
+from aisbench.cluster.external import ExternalCluster
+from aisbench.cluster.local import LocalCluster
+
+BACKENDS = ("local", "docker")
+
+
+@dataclass(frozen=True)
+class ClusterSettings:
+    """Where aisbench keeps binaries and cluster state, and which cluster to use."""
+
+    home: Path  # <home>/bin holds aisnode/aisloader; <home>/state/<backend> the cluster state
+    backend: str = "local"
+    endpoint: str | None = None  # an external cluster: never started or stopped
+    base_port: int | None = None
+    image: str | None = None
+    startup_timeout_s: float = 120.0
+
+    def __post_init__(self) -> None:
+        if self.backend not in BACKENDS:
+            raise ClusterError(f"unknown cluster backend {self.backend!r}; "
+                               f"allowed: {', '.join(BACKENDS)}")
+
+    @property
+    def state_dir(self) -> Path:
+        return self.home / "state" / self.backend
+
+
+def default_home(env: Mapping[str, str] = os.environ) -> Path:
+    """$AISBENCH_HOME, else .ais/ in the source checkout, else ~/.aisbench."""
+    if env.get("AISBENCH_HOME"):
+        return Path(env["AISBENCH_HOME"]).resolve()
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "pyproject.toml").exists():
+        return checkout / ".ais"
+    return Path.home() / ".aisbench"
+
+
+def settings_from_env(backend: str = "local", env: Mapping[str, str] = os.environ,
+                      **overrides: object) -> ClusterSettings:
+    endpoint = env.get("AIS_ENDPOINT") or None
+    return ClusterSettings(home=default_home(env), backend=backend, endpoint=endpoint,
+                           **overrides)  # type: ignore[arg-type]
+
+
+def make_backend(settings: ClusterSettings) -> ClusterBackend:
+    if settings.endpoint:
+        return ExternalCluster(settings.endpoint)
+    if settings.backend == "docker":
+        from aisbench.cluster.docker_backend import docker_cluster_from_settings
+
+        return docker_cluster_from_settings(settings)
+    return LocalCluster(settings.state_dir,
+                        find_aisnode=lambda: find_binary("aisnode", settings.home),
+                        base_port=settings.base_port,
+                        startup_timeout_s=settings.startup_timeout_s)

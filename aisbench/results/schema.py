@@ -1,0 +1,345 @@
+"""Benchmark results as immutable values, and their JSON form (format "aisbench-run", version 1).
+
+Units: seconds (``_s``), bytes (``_bytes`` / ``bytes``), MiB = 2**20 bytes. A `Measurement` is
+one timed window (a repeat, or the warmup); a `CaseResult` is one case of a run; a `RunRecord`
+is a whole run with the `Provenance` of the machine and software that produced it.
+
+Derived numbers (throughput, percentiles, utilisation) are properties, never stored, so the JSON
+holds only what was measured. Metric names for comparisons and history are listed in `METRICS`.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime
+from typing import Any, Literal, TypeAlias
+
+FORMAT_NAME = "aisbench-run"
+FORMAT_VERSION = 1
+MIB = 2**20
+
+Status: TypeAlias = Literal["ok", "skipped", "failed"]
+STATUSES: tuple[Status, ...] = ("ok", "skipped", "failed")
+ParamValue: TypeAlias = str | int | float | bool | None
+
+
+class ResultFormatError(ValueError):
+    """A result value or file is not valid; the message names the field and what was found."""
+
+
+@dataclass(frozen=True, slots=True)
+class MetricInfo:
+    """What a metric name means, its unit, and which direction is better."""
+
+    name: str
+    unit: str
+    higher_is_better: bool
+    description: str
+
+
+METRICS: dict[str, MetricInfo] = {
+    m.name: m
+    for m in (
+        MetricInfo("samples_per_s", "samples/s", True, "samples delivered per second"),
+        MetricInfo("mib_per_s", "MiB/s", True, "payload MiB (2**20 bytes) delivered per second"),
+        MetricInfo("latency_p50_s", "s", False, "median wait for a batch"),
+        MetricInfo("latency_p90_s", "s", False, "90th percentile wait for a batch"),
+        MetricInfo("latency_p99_s", "s", False, "99th percentile wait for a batch"),
+        MetricInfo("latency_max_s", "s", False, "longest wait for a batch"),
+        MetricInfo("time_to_first_batch_s", "s", False, "from iterator start to first batch"),
+        MetricInfo("cpu_util", "cores", False, "CPU cores busy on average (loader + workers)"),
+        MetricInfo("peak_rss_bytes", "bytes", False, "peak resident memory, main + workers"),
+        MetricInfo("accel_utilization", "fraction", True, "share of time the accelerator worked"),
+    )
+}
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0..100) with linear interpolation (numpy's default, "linear")."""
+    if not values:
+        raise ValueError("percentile of no values")
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q / 100.0
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    """One timed window of a case: a repeat, or the warmup (kept, never averaged in).
+
+    duration_s: wall seconds of the window; samples / bytes / batches: what the loader delivered
+    (bytes = payload bytes); time_to_first_batch_s: from creating the iterator to the first batch
+    (None if no batch came); batch_latencies_s: the wait for each batch, in order; cpu_seconds:
+    user+system CPU of the loader process and its workers; peak_rss_bytes: peak resident memory
+    summed over main process and workers; http_requests / errors / retries: counted by the
+    strategy; accel_busy_s: seconds the emulated accelerator was computing.
+    """
+
+    duration_s: float
+    samples: int
+    bytes: int
+    batches: int
+    time_to_first_batch_s: float | None = None
+    batch_latencies_s: tuple[float, ...] = ()
+    cpu_seconds: float = 0.0
+    peak_rss_bytes: int = 0
+    http_requests: int = 0
+    errors: int = 0
+    retries: int = 0
+    accel_busy_s: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.duration_s) and self.duration_s > 0):
+            raise ResultFormatError(
+                f"duration_s must be a finite number > 0, got {self.duration_s}"
+            )
+        for name in (
+            "samples",
+            "bytes",
+            "batches",
+            "peak_rss_bytes",
+            "http_requests",
+            "errors",
+            "retries",
+        ):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ResultFormatError(f"{name} must be an integer >= 0, got {value!r}")
+        for name in ("cpu_seconds", "accel_busy_s"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value >= 0):
+                raise ResultFormatError(f"{name} must be a finite number >= 0, got {value!r}")
+        if not isinstance(self.batch_latencies_s, tuple):
+            object.__setattr__(self, "batch_latencies_s", tuple(self.batch_latencies_s))
+
+    @property
+    def samples_per_s(self) -> float:
+        return self.samples / self.duration_s
+
+    @property
+    def mib_per_s(self) -> float:
+        """Payload throughput in MiB/s (MiB = 2**20 bytes)."""
+        return self.bytes / MIB / self.duration_s
+
+    @property
+    def latency_p50_s(self) -> float | None:
+        return self._latency(50)
+
+    @property
+    def latency_p90_s(self) -> float | None:
+        return self._latency(90)
+
+    @property
+    def latency_p99_s(self) -> float | None:
+        return self._latency(99)
+
+    @property
+    def latency_max_s(self) -> float | None:
+        return max(self.batch_latencies_s) if self.batch_latencies_s else None
+
+    @property
+    def cpu_util(self) -> float:
+        """CPU cores busy on average over the window (2.0 = two cores fully busy)."""
+        return self.cpu_seconds / self.duration_s
+
+    @property
+    def accel_utilization(self) -> float:
+        """Fraction of the window the emulated accelerator was busy (1.0 = never starved)."""
+        return self.accel_busy_s / self.duration_s
+
+    def metric(self, name: str) -> float | None:
+        """The value of metric ``name`` (see METRICS); None when undefined (no batches)."""
+        if name not in METRICS:
+            raise KeyError(f"unknown metric {name!r}; known: {', '.join(METRICS)}")
+        value = getattr(self, name)
+        return None if value is None else float(value)
+
+    def _latency(self, q: float) -> float | None:
+        return percentile(self.batch_latencies_s, q) if self.batch_latencies_s else None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseResult:
+    """The outcome of one case in one run.
+
+    status "ok" has at least one repeat; "skipped" (not applicable here, e.g. no ETL on the
+    cluster) and "failed" carry a ``reason`` a person can act on. ``params`` are the case's matrix
+    values; ``extra`` holds strategy-specific JSON values (e.g. aisloader's ceiling numbers).
+    """
+
+    run_id: str
+    case_id: str
+    scenario: str
+    strategy: str
+    params: Mapping[str, ParamValue] = field(default_factory=dict)
+    status: Status = "ok"
+    reason: str = ""
+    warmup: Measurement | None = None
+    repeats: tuple[Measurement, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ResultFormatError(f"status must be one of {STATUSES}, got {self.status!r}")
+        if self.status == "ok" and not self.repeats:
+            raise ResultFormatError(f"case {self.case_id!r}: status ok needs at least one repeat")
+        if self.status != "ok" and not self.reason:
+            raise ResultFormatError(f"case {self.case_id!r}: status {self.status} needs a reason")
+        if not isinstance(self.repeats, tuple):
+            object.__setattr__(self, "repeats", tuple(self.repeats))
+
+    def values(self, metric: str) -> tuple[float, ...]:
+        """The metric over the repeats (warmup excluded), leaving out undefined values."""
+        measured = (m.metric(metric) for m in self.repeats)
+        return tuple(v for v in measured if v is not None)
+
+    def mean(self, metric: str) -> float | None:
+        """Mean of `values`; None when no repeat defines the metric."""
+        values = self.values(metric)
+        return sum(values) / len(values) if values else None
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """What produced a run: code, software versions, machine and cluster. None = unknown."""
+
+    git_sha: str | None
+    aisbench_version: str
+    aisnode_version: str | None
+    sdk_version: str | None
+    torch_version: str | None
+    python_version: str
+    platform: str
+    cpu_model: str | None
+    cpu_count: int
+    cluster: str
+    scenario_hash: str
+    started_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """One run of one scenario: its provenance and every case result, in run order."""
+
+    run_id: str
+    scenario: str
+    provenance: Provenance
+    cases: tuple[CaseResult, ...] = ()
+
+    def case(self, case_id: str) -> CaseResult | None:
+        return next((c for c in self.cases if c.case_id == case_id), None)
+
+
+def make_run_id(now: datetime | None = None, suffix: str | None = None) -> str:
+    """A sortable run id "20261123T204512-ab12cd": UTC start time, then 6 random hex digits."""
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    return f"{moment:%Y%m%dT%H%M%S}-{suffix or secrets.token_hex(3)}"
+
+
+def utc_now_iso() -> str:
+    """The current time as ISO 8601 UTC with seconds, e.g. "2026-11-23T20:45:12+00:00"."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+# --- JSON form -------------------------------------------------------------------------------
+
+
+def measurement_to_dict(m: Measurement) -> dict[str, Any]:
+    data = {f.name: getattr(m, f.name) for f in fields(m)}
+    data["batch_latencies_s"] = list(m.batch_latencies_s)
+    return data
+
+
+def measurement_from_dict(data: Mapping[str, Any]) -> Measurement:
+    known = {f.name for f in fields(Measurement)}
+    _no_unknown_keys("measurement", data, known)
+    values = dict(data)
+    values["batch_latencies_s"] = tuple(float(v) for v in data.get("batch_latencies_s", ()))
+    try:
+        return Measurement(**values)
+    except TypeError as err:
+        raise ResultFormatError(f"measurement: {err}") from None
+
+
+def case_to_dict(case: CaseResult) -> dict[str, Any]:
+    return {
+        "run_id": case.run_id,
+        "case_id": case.case_id,
+        "scenario": case.scenario,
+        "strategy": case.strategy,
+        "params": dict(case.params),
+        "status": case.status,
+        "reason": case.reason,
+        "warmup": None if case.warmup is None else measurement_to_dict(case.warmup),
+        "repeats": [measurement_to_dict(m) for m in case.repeats],
+        "extra": dict(case.extra),
+    }
+
+
+def case_from_dict(data: Mapping[str, Any]) -> CaseResult:
+    _no_unknown_keys("case", data, {f.name for f in fields(CaseResult)})
+    warmup = data.get("warmup")
+    return CaseResult(
+        run_id=data["run_id"],
+        case_id=data["case_id"],
+        scenario=data["scenario"],
+        strategy=data["strategy"],
+        params=dict(data.get("params", {})),
+        status=data.get("status", "ok"),
+        reason=data.get("reason", ""),
+        warmup=None if warmup is None else measurement_from_dict(warmup),
+        repeats=tuple(measurement_from_dict(m) for m in data.get("repeats", ())),
+        extra=dict(data.get("extra", {})),
+    )
+
+
+def provenance_to_dict(p: Provenance) -> dict[str, Any]:
+    return {f.name: getattr(p, f.name) for f in fields(p)}
+
+
+def provenance_from_dict(data: Mapping[str, Any]) -> Provenance:
+    _no_unknown_keys("provenance", data, {f.name for f in fields(Provenance)})
+    try:
+        return Provenance(**data)
+    except TypeError as err:
+        raise ResultFormatError(f"provenance: {err}") from None
+
+
+def run_to_dict(record: RunRecord) -> dict[str, Any]:
+    """The JSON document of a run; `run_from_dict` reads it back to an equal value."""
+    return {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "run_id": record.run_id,
+        "scenario": record.scenario,
+        "provenance": provenance_to_dict(record.provenance),
+        "cases": [case_to_dict(c) for c in record.cases],
+    }
+
+
+def run_from_dict(data: Mapping[str, Any]) -> RunRecord:
+    if data.get("format") != FORMAT_NAME or data.get("version") != FORMAT_VERSION:
+        raise ResultFormatError(
+            f"not an {FORMAT_NAME} version {FORMAT_VERSION} document "
+            f"(format={data.get('format')!r}, version={data.get('version')!r})"
+        )
+    try:
+        return RunRecord(
+            run_id=data["run_id"],
+            scenario=data["scenario"],
+            provenance=provenance_from_dict(data["provenance"]),
+            cases=tuple(case_from_dict(c) for c in data["cases"]),
+        )
+    except KeyError as err:
+        raise ResultFormatError(f"run document is missing the key {err}") from None
+
+
+def _no_unknown_keys(what: str, data: Mapping[str, Any], known: set[str]) -> None:
+    unknown = set(data) - known
+    if unknown:
+        raise ResultFormatError(f"{what}: unknown keys {sorted(unknown)}; known: {sorted(known)}")

@@ -1,0 +1,68 @@
+"""A small AIStore client on ``requests``: buckets, paged listing, streaming object reads."""
+
+from aisref.client.bucket import Bucket
+from aisref.client.client import Client
+from aisref.client.cluster import Cluster
+from aisref.client.config import ArchiveConfig, ETLConfig
+from aisref.client.data_shard import DataShard
+from aisref.client.errors import (
+    AISError,
+    BucketAlreadyExists,
+    BucketNotFound,
+    ClusterUnreachable,
+    ETLNotAvailable,
+    ETLNotFound,
+    ObjectNotFound,
+    ObjectReadInterrupted,
+    ShardFormatError,
+)
+from aisref.client.listing import (
+    ENTRY_IS_ARCH_MEMBER,
+    ENTRY_IS_ARCHIVE,
+    LS_ARCH_DIR,
+    LS_NAME_ONLY,
+    LS_NAME_SIZE,
+    ListPage,
+    ObjectEntry,
+)
+from aisref.client.obj import Object, ObjectProps
+from aisref.client.object_group import ObjectGroup
+from aisref.client.reader import ObjectReader
+from aisref.client.request_client import RequestClient
+from aisref.client.retry import RetryPolicy
+from aisref.client.source import AISSource
+from aisref.client.template import ObjectRange, expand_template
+
+__all__ = [
+    "ENTRY_IS_ARCHIVE",
+    "ENTRY_IS_ARCH_MEMBER",
+    "LS_ARCH_DIR",
+    "LS_NAME_ONLY",
+    "LS_NAME_SIZE",
+    "AISError",
+    "AISSource",
+    "ArchiveConfig",
+    "Bucket",
+    "BucketAlreadyExists",
+    "BucketNotFound",
+    "Client",
+    "Cluster",
+    "ClusterUnreachable",
+    "DataShard",
+    "ETLConfig",
+    "ETLNotAvailable",
+    "ETLNotFound",
+    "ListPage",
+    "Object",
+    "ObjectEntry",
+    "ObjectGroup",
+    "ObjectNotFound",
+    "ObjectProps",
+    "ObjectRange",
+    "ObjectReadInterrupted",
+    "ObjectReader",
+    "RequestClient",
+    "RetryPolicy",
+    "ShardFormatError",
+    "expand_template",
+]

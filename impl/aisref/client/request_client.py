@@ -1,0 +1,315 @@
+"""HTTP to one AIStore cluster: session, URLs, proxy→target redirects, retries, typed errors."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+
+from aisref import __version__
+from aisref.client.errors import AISError, ClusterUnreachable, error_from_reply
+from aisref.client.retry import RetryPolicy
+
+log = logging.getLogger(__name__)
+
+Timeout = float | tuple[float, float]
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_USER_AGENT = f"aisref/{__version__}"
+
+
+class RequestClient:
+    """Sends requests to ``<endpoint>/v1/...`` and returns successful responses.
+
+    - Redirects: AIStore's proxy redirects object requests to the target that holds the object
+      (301 for GET, 307 for PUT/HEAD). Bodiless requests follow them through ``requests``; a
+      request with a body is first sent *without* it (``allow_redirects=False``) and the body is
+      then sent once, straight to the target named in ``Location``.
+    - Retries: only idempotent methods (GET, HEAD, PUT, DELETE) whose body can be replayed, on
+      connection errors, timeouts, 429 and 5xx other than 501, with exponential backoff bounded
+      by :class:`RetryPolicy` in both count and total seconds. ``retries_made`` counts them.
+    - Errors: status >= 400 becomes a typed :class:`~aisref.client.errors.AISError`; no reply at
+      all becomes :class:`~aisref.client.errors.ClusterUnreachable`.
+    - Token: sent only in the ``Authorization: Bearer`` header; it never appears in URLs, logs,
+      ``repr`` or error messages.
+
+    Every request goes through the :attr:`session` property, so a subclass can hand out one
+    session per process or DataLoader worker. Pickling drops the session.
+
+    Args:
+        endpoint: e.g. ``"http://127.0.0.1:8080"``.
+        timeout: seconds; one number for both, or ``(connect, read)``.
+        retries: retry attempts after the first try (0 disables retrying).
+        token: bearer token for an authenticated cluster.
+        verify: TLS verification: bool, or a CA bundle path.
+        retry_budget: most seconds spent sleeping between retries of one request.
+    """
+
+    def __init__(
+        self,
+        endpoint: str,
+        timeout: Timeout = (5.0, 60.0),
+        retries: int = 3,
+        token: str | None = None,
+        verify: bool | str = True,
+        retry_budget: float = 30.0,
+    ) -> None:
+        if not endpoint.startswith(("http://", "https://")):
+            raise ValueError(f"endpoint {endpoint!r} must start with http:// or https://")
+        self.endpoint = endpoint.rstrip("/")
+        self.timeout = timeout
+        self.retries = retries
+        self.token = token
+        self.verify = verify
+        self.retry_policy = RetryPolicy(max_retries=retries, budget=retry_budget)
+        self.retries_made = 0
+        self._session: requests.Session | None = None
+        self._session_pid = 0
+
+    # -- configuration -------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        """``<endpoint>/v1``, without a trailing slash."""
+        return f"{self.endpoint}/v1"
+
+    @property
+    def session(self) -> requests.Session:
+        """The ``requests.Session`` used for every request, created lazily.
+
+        A session is never shared across a fork: a child process gets a fresh one, since pooled
+        sockets inherited from the parent would interleave two processes' bytes.
+        """
+        pid = os.getpid()
+        if self._session is None or self._session_pid != pid:
+            self._session = self.new_session()
+            self._session_pid = pid
+        return self._session
+
+    def new_session(self) -> requests.Session:
+        """A fresh session with this client's TLS setting (used by :attr:`session`)."""
+        session = requests.Session()
+        session.verify = self.verify
+        session.headers["User-Agent"] = _USER_AGENT
+        return session
+
+    def clone(self) -> RequestClient:
+        """A new :class:`RequestClient` with the same settings, a fresh session, 0 retries made."""
+        return RequestClient(
+            self.endpoint,
+            timeout=self.timeout,
+            retries=self.retries,
+            token=self.token,
+            verify=self.verify,
+            retry_budget=self.retry_policy.budget,
+        )
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_session"] = None
+        state["_session_pid"] = 0
+        return state
+
+    def __repr__(self) -> str:
+        token = "set" if self.token else "none"
+        return (
+            f"{type(self).__name__}(endpoint={self.endpoint!r}, timeout={self.timeout!r}, "
+            f"retries={self.retries}, token={token}, verify={self.verify!r})"
+        )
+
+    def full_url(self, path: str, params: Mapping[str, Any] | None = None) -> str:
+        """Absolute URL of ``path`` (relative to ``/v1/``) with ``params`` encoded."""
+        req = requests.Request("GET", f"{self.base_url}/{path.lstrip('/')}", params=params)
+        url = req.prepare().url
+        assert url is not None
+        return url
+
+    # -- requests ------------------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        data: bytes | Iterable[bytes] | None = None,
+        headers: Mapping[str, str] | None = None,
+        stream: bool = False,
+        retry: bool = True,
+    ) -> requests.Response:
+        """Send one request to ``<endpoint>/v1/<path>`` and return the successful response.
+
+        ``path`` must already be URL-quoted (object names are quoted by :class:`Object`).
+        With ``stream=True`` the caller must close the response (or read it to the end).
+        ``retry=False`` makes exactly one attempt (e.g. for readiness polling).
+
+        Raises:
+            AISError (a subclass where one fits) for status >= 400, ClusterUnreachable when no
+            reply came after the retries.
+        """
+        method = method.upper()
+        url = f"{self.base_url}/{path.lstrip('/')}"
+        send_headers = self._headers(headers)
+        replayable = data is None or isinstance(data, bytes | bytearray | memoryview)
+        policy = self.retry_policy if retry and method in _IDEMPOTENT and replayable else None
+        attempt = 0
+        while True:
+            try:
+                response = self._send_once(method, url, params, json, data, send_headers, stream)
+            except (requests.ConnectionError, requests.Timeout) as err:
+                if policy is not None and policy.should_retry(attempt):
+                    attempt = self._sleep_before_retry(policy, attempt, method, url, repr(err))
+                    continue
+                raise self._unreachable(method, url, err) from None
+            if response.status_code < 400:
+                return response
+            if (
+                policy is not None
+                and policy.is_retryable_status(response.status_code)
+                and policy.should_retry(attempt)
+            ):
+                response.close()
+                attempt = self._sleep_before_retry(
+                    policy, attempt, method, url, f"HTTP {response.status_code}"
+                )
+                continue
+            raise self._error(response, path, params)
+
+    def _send_once(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, Any] | None,
+        json: Any,
+        data: bytes | Iterable[bytes] | None,
+        headers: dict[str, str],
+        stream: bool,
+    ) -> requests.Response:
+        session = self.session
+        if data is None:
+            return session.request(
+                method,
+                url,
+                params=params,
+                json=json,
+                headers=headers,
+                stream=stream,
+                timeout=self.timeout,
+                allow_redirects=True,
+                verify=self.verify,
+            )
+        # Ask the proxy where the body should go, then send the body there once.
+        probe = session.request(
+            method,
+            url,
+            params=params,
+            json=json,
+            headers=headers,
+            timeout=self.timeout,
+            allow_redirects=False,
+            verify=self.verify,
+        )
+        target = url
+        target_params: Mapping[str, Any] | None = params
+        if probe.status_code in _REDIRECTS and probe.headers.get("Location"):
+            target, target_params = probe.headers["Location"], None
+        elif probe.status_code >= 400:
+            return probe
+        probe.close()
+        log.debug("%s %s: sending body to %s", method, url, _without_query(target))
+        return session.request(
+            method,
+            target,
+            params=target_params,
+            data=data,
+            headers=headers,
+            stream=stream,
+            timeout=self.timeout,
+            allow_redirects=True,
+            verify=self.verify,
+        )
+
+    def _headers(self, extra: Mapping[str, str] | None) -> dict[str, str]:
+        headers = dict(extra or {})
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        return headers
+
+    def _sleep_before_retry(
+        self, retry: RetryPolicy, attempt: int, method: str, url: str, why: str
+    ) -> int:
+        delay = retry.delay(attempt)
+        log.info("retrying %s %s in %.2f s after %s", method, _without_query(url), delay, why)
+        time.sleep(delay)
+        self.retries_made += 1
+        return attempt + 1
+
+    def _unreachable(self, method: str, url: str, err: Exception) -> ClusterUnreachable:
+        kind = "timed out" if isinstance(err, requests.Timeout) else "connection failed"
+        return ClusterUnreachable(
+            self._scrub(
+                f"cannot reach AIStore at {self.endpoint} ({method} {_without_query(url)}: "
+                f"{kind}, timeout {_describe_timeout(self.timeout)}, "
+                f"{self.retries_made} retries made): {_reason(err)}; check that the "
+                "cluster is running and the endpoint is right"
+            ),
+            0,
+            url,
+        )
+
+    def _error(
+        self, response: requests.Response, path: str, params: Mapping[str, Any] | None
+    ) -> AISError:
+        etl_name = (params or {}).get("etl_name") or _query_value(response.url, "etl_name")
+        try:
+            body = response.text
+        finally:
+            response.close()
+        err = error_from_reply(
+            response.status_code,
+            body,
+            response.url,
+            path=path,
+            headers=response.headers,
+            etl_name=str(etl_name) if etl_name else None,
+        )
+        err.message = self._scrub(err.message)
+        err.args = (err.message,)
+        return err
+
+    def _scrub(self, text: str) -> str:
+        """Remove the token from text that may echo a request (defence in depth)."""
+        return text.replace(self.token, "***") if self.token else text
+
+
+_IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE"})
+
+
+def _without_query(url: str) -> str:
+    return url.split("?", 1)[0]
+
+
+def _query_value(url: str, key: str) -> str | None:
+    values = parse_qs(urlsplit(url).query).get(key)
+    return values[0] if values else None
+
+
+def _reason(err: Exception) -> str:
+    """The innermost cause, e.g. "[Errno 111] Connection refused", else the exception type."""
+    match = _ERRNO.search(str(err))
+    return match.group(0) if match else type(err).__name__
+
+
+_ERRNO = re.compile(r"\[Errno -?\d+\] [^'\")\]]+")
+
+
+def _describe_timeout(timeout: Timeout) -> str:
+    if isinstance(timeout, tuple):
+        return f"connect {timeout[0]:g} s, read {timeout[1]:g} s"
+    return f"{timeout:g} s"

@@ -1,0 +1,47 @@
+"""When and how long to wait before retrying a request: a pure, bounded policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# 429 too many requests, 5xx except 501 "not implemented" (which no retry will fix).
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff bounded in count and in total sleep.
+
+    Attributes:
+        max_retries: retries after the first attempt.
+        budget: most seconds slept over all retries of one request.
+        base_delay: seconds before the first retry; doubled each time.
+        max_delay: cap on a single sleep, seconds.
+    """
+
+    max_retries: int = 3
+    budget: float = 30.0
+    base_delay: float = 0.2
+    max_delay: float = 5.0
+
+    def __post_init__(self) -> None:
+        if self.max_retries < 0 or self.budget < 0:
+            raise ValueError(
+                f"retries ({self.max_retries}) and retry budget ({self.budget} s) must be >= 0"
+            )
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to sleep before retry number ``attempt`` (0-based)."""
+        return float(min(self.base_delay * (2**attempt), self.max_delay))
+
+    def should_retry(self, attempt: int) -> bool:
+        """Whether retry number ``attempt`` (0-based) is allowed by count and budget."""
+        if attempt >= self.max_retries:
+            return False
+        slept = sum(self.delay(i) for i in range(attempt))
+        return slept + self.delay(attempt) <= self.budget
+
+    @staticmethod
+    def is_retryable_status(status: int) -> bool:
+        """429 and transient 5xx."""
+        return status in RETRYABLE_STATUSES

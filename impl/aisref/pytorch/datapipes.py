@@ -1,0 +1,176 @@
+"""AIS datapipes on torch's own ``torch.utils.data.datapipes`` (no torchdata needed).
+
+- :class:`AISFileListerIterDataPipe` (``AISFileLister``; functional ``list_files_by_ais``,
+  alias ``ais_list_files``): URL prefixes such as ``ais://bucket/prefix`` → object URLs.
+- :class:`AISFileLoaderIterDataPipe` (``AISFileLoader``; functional ``load_files_by_ais``,
+  alias ``ais_load_files``): object URLs → ``(url, StreamWrapper(BytesIO(bytes)))``.
+- :class:`AISSourceLister` (functional ``ais_list_sources``): AISSources → HTTP object URLs.
+
+Listers list once, at construction, and every DataLoader worker replays that list. The
+loader is the stage that reads, so it is the one that splits: each URL is loaded by exactly
+one reader over distributed ranks × DataLoader workers. Do not add ``sharding_filter()``
+between a lister and the loader; it would split a second time and drop data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from io import BytesIO
+from urllib.parse import urlsplit
+
+try:
+    from torch.utils.data.datapipes._decorator import functional_datapipe
+    from torch.utils.data.datapipes.datapipe import IterDataPipe
+    from torch.utils.data.datapipes.utils.common import StreamWrapper
+except ImportError as exc:  # torch dropped datapipes upstream; say so instead of a bare error
+    import torch
+
+    raise ImportError(
+        f"aisref.pytorch.datapipes needs torch.utils.data.datapipes (IterDataPipe, "
+        f"functional_datapipe), which torch {torch.__version__} does not provide; use "
+        "AISIterDataset/AISMapDataset instead, or a torch version that ships datapipes"
+    ) from exc
+
+from aisref.client import AISSource, Bucket, Client
+from aisref.pytorch.base import etl_config
+from aisref.pytorch.partition import current_slot, slot_stream
+from aisref.pytorch.worker_client import WorkerRequestClient
+
+# URL scheme → AIStore provider name.
+_PROVIDER_ALIASES = {"gs": "gcp", "s3": "aws", "az": "azure"}
+
+
+def parse_ais_url(url: str) -> tuple[str, str, str]:
+    """``"ais://bucket/some/prefix"`` → ``("ais", "bucket", "some/prefix")``."""
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.netloc:
+        raise ValueError(
+            f"{url!r} is not an AIS URL; expected <provider>://<bucket>[/<prefix>], "
+            "e.g. ais://my-bucket/train/"
+        )
+    provider = _PROVIDER_ALIASES.get(parts.scheme, parts.scheme)
+    return provider, parts.netloc, parts.path.lstrip("/")
+
+
+def endpoint_url(url: str) -> str:
+    """Accept ``"localhost:8080"`` as the docs write it: add ``http://`` when no scheme."""
+    return url if "://" in url else f"http://{url}"
+
+
+class _ListedDataPipe(IterDataPipe[str]):
+    """A datapipe over a URL list made once at construction."""
+
+    def __init__(self, urls: list[str], length: int) -> None:
+        self._urls = urls
+        self._length = length
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._urls)
+
+    def __len__(self) -> int:
+        """``length`` when given (>= 0), else the number of listed URLs."""
+        return self._length if self._length >= 0 else len(self._urls)
+
+
+@functional_datapipe("list_files_by_ais")
+class AISFileListerIterDataPipe(_ListedDataPipe):
+    """Object URLs under AIS URL prefixes (functional name: ``list_files_by_ais``).
+
+    Args:
+        source_datapipe: URL prefixes such as ``ais://bucket``, ``ais://bucket/train/``,
+            ``aws://bucket/prefix``.
+        length: value for ``len()``; -1 (default) means the number of listed objects.
+        url: AIStore endpoint, e.g. ``"http://localhost:8080"`` (``"localhost:8080"`` works).
+
+    Yields ``"<provider>://<bucket>/<object name>"`` for every object, in listing order.
+    """
+
+    def __init__(
+        self, source_datapipe: IterDataPipe[str] | Sequence[str], length: int = -1, *, url: str
+    ) -> None:
+        client = Client(endpoint_url(url))
+        urls: list[str] = []
+        for prefix_url in source_datapipe:
+            provider, bucket_name, prefix = parse_ais_url(prefix_url)
+            bucket = client.bucket(bucket_name, provider=provider)
+            urls.extend(
+                f"{provider}://{bucket_name}/{obj.name}"
+                for obj in bucket.list_all_objects_iter(prefix=prefix, props="name")
+            )
+        super().__init__(urls, length)
+
+
+class AISFileLoaderIterDataPipe(IterDataPipe[tuple[str, StreamWrapper]]):
+    """Load AIS objects named by URL (functional name: ``load_files_by_ais``).
+
+    Args:
+        source_datapipe: object URLs such as ``ais://bucket/object``.
+        length: value for ``len()``; -1 (default) makes ``len()`` raise TypeError.
+        url: AIStore endpoint, e.g. ``"http://localhost:8080"``.
+        etl_name: optional ETL, already running on the cluster, applied server-side.
+
+    Yields ``(url, StreamWrapper(BytesIO(object bytes)))``. Each URL is loaded by exactly one
+    reader over distributed ranks × DataLoader workers.
+    """
+
+    def __init__(
+        self,
+        source_datapipe: IterDataPipe[str] | Sequence[str],
+        length: int = -1,
+        *,
+        url: str,
+        etl_name: str | None = None,
+    ) -> None:
+        self.source_datapipe = source_datapipe
+        self._length = length
+        self._client = Client(endpoint_url(url))
+        self._request_client = WorkerRequestClient(self._client.request_client)
+        self._buckets: dict[tuple[str, str], Bucket] = {}
+        self._etl = etl_config(etl_name)
+
+    def _bucket(self, provider: str, name: str) -> Bucket:
+        bucket = self._buckets.get((provider, name))
+        if bucket is None:
+            bucket = self._client.bucket(name, provider=provider)
+            bucket.client = self._request_client  # one session per worker, shared by buckets
+            self._buckets[(provider, name)] = bucket
+        return bucket
+
+    def __iter__(self) -> Iterator[tuple[str, StreamWrapper]]:
+        for object_url in slot_stream(self.source_datapipe, current_slot()):
+            provider, bucket_name, object_name = parse_ais_url(object_url)
+            bucket = self._bucket(provider, bucket_name)
+            data = bucket.object(object_name).get_reader(etl=self._etl).read_all()
+            yield object_url, StreamWrapper(BytesIO(data))
+
+    def __len__(self) -> int:
+        if self._length < 0:
+            raise TypeError(f"{type(self).__name__} has no length unless length= is given")
+        return self._length
+
+
+@functional_datapipe("ais_list_sources")
+class AISSourceLister(_ListedDataPipe):
+    """Full HTTP URLs of every object in the given AIS sources (``ais_list_sources``).
+
+    Args:
+        ais_sources: Buckets or other AISSource values.
+        prefix: only objects whose names start with this.
+        etl_name: optional ETL on the cluster; the URLs then ask for the transformed objects.
+    """
+
+    def __init__(
+        self, ais_sources: Sequence[AISSource], prefix: str = "", etl_name: str | None = None
+    ) -> None:
+        urls: list[str] = []
+        for source in ais_sources:
+            urls.extend(source.list_urls(prefix=prefix, etl_name=etl_name))
+        super().__init__(urls, -1)
+
+
+functional_datapipe("ais_list_files")(AISFileListerIterDataPipe)
+functional_datapipe("load_files_by_ais")(AISFileLoaderIterDataPipe)
+functional_datapipe("ais_load_files")(AISFileLoaderIterDataPipe)
+
+AISFileLister = AISFileListerIterDataPipe
+AISFileLoader = AISFileLoaderIterDataPipe

@@ -1,0 +1,43 @@
+"""AISIterDataset: iterable ``(object name, bytes)`` over AIS objects, split across readers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from aisref.pytorch.base import AISBaseIterDataset, PrefixMap, SourceList, etl_config
+from aisref.pytorch.progress import with_progress
+
+
+class AISIterDataset(AISBaseIterDataset[tuple[str, bytes]]):
+    """An iterable dataset of AIS objects yielding ``(object name, object bytes)``.
+
+    Each object is read by exactly one reader per epoch over distributed ranks × DataLoader
+    workers (object ``i`` goes to reader ``i % readers``). Objects are listed once, at
+    construction, not once per worker (see :mod:`aisref.pytorch.base`).
+
+    Args:
+        ais_source_list: one AISSource (e.g. a Bucket) or a list of them.
+        prefix_map: optional ``{source: prefix or [prefixes]}``; sources without an entry
+            contribute all their objects.
+        etl_name: optional ETL, already running on the cluster, applied server-side to each
+            object. A cluster without ETL raises ``ETLNotAvailable`` naming it on first read.
+        show_progress: draw a tqdm bar per reader, labelled with its worker id.
+    """
+
+    def __init__(
+        self,
+        ais_source_list: SourceList,
+        prefix_map: PrefixMap | None = None,
+        etl_name: str | None = None,
+        show_progress: bool = False,
+    ) -> None:
+        super().__init__(ais_source_list, prefix_map)
+        self._etl = etl_config(etl_name)
+        self._show_progress = show_progress
+
+    def __iter__(self) -> Iterator[tuple[str, bytes]]:
+        objects, slot = self._objects_for_this_reader()
+        for obj in with_progress(
+            objects, type(self).__name__, slot, self._show_progress, total=len(objects)
+        ):
+            yield obj.name, obj.get_reader(etl=self._etl).read_all()

@@ -1,0 +1,48 @@
+"""Shared fixtures: ONE real AIStore cluster for the whole test session.
+
+With AIS_ENDPOINT set, that cluster is used and never started or stopped. Otherwise a local
+cluster of real `aisnode` processes (built by scripts/setup.sh) starts once on free ports and is
+stopped at the end. A missing binary fails the integration tests loudly instead of skipping them.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from aisbench.cluster.base import Topology
+from aisbench.cluster.binaries import find_binary
+from aisbench.cluster.local import LocalCluster
+from aisbench.cluster.select import default_home
+
+
+@pytest.fixture(scope="session")
+def ais_home() -> Path:
+    """Where aisnode/aisloader live (<home>/bin)."""
+    return default_home()
+
+
+@pytest.fixture(scope="session")
+def ais_endpoint(tmp_path_factory: pytest.TempPathFactory, ais_home: Path) -> Iterator[str]:
+    """The endpoint of a ready cluster (1 proxy, 2 targets), e.g. "http://127.0.0.1:51080"."""
+    external = os.environ.get("AIS_ENDPOINT")
+    if external:
+        yield external.rstrip("/")
+        return
+    cluster = LocalCluster(tmp_path_factory.mktemp("ais-cluster"),
+                           find_aisnode=lambda: find_binary("aisnode", ais_home))
+    status = cluster.up(Topology(proxies=1, targets=2, mountpaths=1))
+    try:
+        yield status.endpoint
+    finally:
+        cluster.down(keep_data=False)
+
+
+@pytest.fixture
+def unique_name() -> str:
+    """A short unique suffix for bucket names, so tests never collide."""
+    return uuid.uuid4().hex[:10]

@@ -1,0 +1,8 @@
+//go:build tools
+
+package tools
+
+import (
+	_ "github.com/NVIDIA/aistore/cmd/aisnode"
+	_ "github.com/NVIDIA/aistore/cmd/aisloader"
+)
