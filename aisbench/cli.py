@@ -7,9 +7,19 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
+from pathlib import Path
 
+from aisbench import commands
 from aisbench.cluster.base import ClusterError, ClusterStatus, Topology
 from aisbench.cluster.select import BACKENDS, ClusterSettings, make_backend, settings_from_env
+from aisbench.commands import Paths, ProfilerUnavailable
+from aisbench.datagen.generate import ensure_dataset
+from aisbench.results.store import StoreError
+from aisbench.runner.run import ClusterSession, load
+from aisbench.scenario.errors import ScenarioError
+from aisbench.scenario.expand import expand
+from aisbench.scenario.load import find_scenario
+from aisref.client import AISError
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -107,6 +117,115 @@ def _add_cluster_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
     logs.set_defaults(handler=cmd_cluster_logs)
 
 
+def _paths(args: argparse.Namespace) -> Paths:
+    return Paths(reports=Path(args.reports))
+
+
+def _scenario_path(name: str) -> Path:
+    return find_scenario(name)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    outcome = commands.run(_scenario_path(args.scenario), _cluster_settings(args), _paths(args),
+                           resume=args.resume, report=not args.no_report,
+                           stop_cluster=args.stop_cluster, progress=not args.quiet)
+    failed = [c for c in outcome.record.cases if c.status == "failed"]
+    return 1 if failed else 0
+
+
+def cmd_data_gen(args: argparse.Namespace) -> int:
+    scenario = load(_scenario_path(args.scenario))
+    session = ClusterSession(_cluster_settings(args), {})
+    for case in {(c.cluster, c.dataset): c for c in expand(scenario)}.values():
+        info = ensure_dataset(session.endpoint_for(case.cluster), case.dataset)
+        state = "reused" if info.reused else "generated"
+        print(f"{info.bucket}: {case.dataset.label}, {info.objects} objects, "
+              f"{info.bytes / 2**20:.1f} MiB ({state})")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    return commands.compare(args.base, args.current, _paths(args), metric=args.metric,
+                            threshold=args.threshold, alpha=args.alpha,
+                            markdown_out=Path(args.markdown) if args.markdown else None)
+
+
+def cmd_tune(args: argparse.Namespace) -> int:
+    recommendations = commands.tune(_scenario_path(args.scenario), _cluster_settings(args),
+                                    _paths(args), parameter=args.param, within=args.within)
+    return 0 if recommendations else 1
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    paths = _paths(args)
+    runs = [commands.resolve_run(ref, paths) for ref in args.runs]
+    out = Path(args.out) if args.out else paths.report_dir(f"report-{runs[-1].run_id}")
+    print(f"report: {commands.write_run_report(runs, out)}")
+    return 0
+
+
+def cmd_profile(args: argparse.Namespace) -> int:
+    commands.profile(_scenario_path(args.scenario), args.case, _cluster_settings(args),
+                     _paths(args))
+    return 0
+
+
+def _add_harness_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--reports", default=str(commands.REPO / "reports"),
+                       help="where results (results.sqlite, runs/) and reports go")
+        p.add_argument("--backend", choices=BACKENDS, default="local",
+                       help="cluster backend when the scenario does not name one")
+
+    run = sub.add_parser("run", help="run a scenario and write its report")
+    run.add_argument("scenario", help="a name in scenarios/ (e.g. smoke) or a YAML path")
+    run.add_argument("--resume", metavar="RUN_ID", help="continue an interrupted run")
+    run.add_argument("--no-report", action="store_true")
+    run.add_argument("--stop-cluster", action="store_true",
+                     help="stop the cluster the run started, at the end")
+    run.add_argument("--quiet", action="store_true", help="no progress bars")
+    common(run)
+    run.set_defaults(handler=cmd_run)
+
+    data = sub.add_parser("data", help="synthetic datasets")
+    dsub = data.add_subparsers(dest="data_command", required=True)
+    gen = dsub.add_parser("gen", help="generate (or verify and reuse) a scenario's datasets")
+    gen.add_argument("scenario")
+    common(gen)
+    gen.set_defaults(handler=cmd_data_gen)
+
+    cmp = sub.add_parser("compare", help="compare two runs; exit 1 on a regression")
+    cmp.add_argument("base", help="run id or run JSON file")
+    cmp.add_argument("current", help="run id or run JSON file")
+    cmp.add_argument("--metric", default="samples_per_s")
+    cmp.add_argument("--threshold", type=float, default=0.05,
+                     help="smallest relative change that counts (0.05 = 5%%)")
+    cmp.add_argument("--alpha", type=float, default=0.05, help="significance level")
+    cmp.add_argument("--markdown", help="also write the Markdown table to this file")
+    common(cmp)
+    cmp.set_defaults(handler=cmd_compare)
+
+    tune = sub.add_parser("tune", help="sweep a parameter and recommend a value")
+    tune.add_argument("scenario")
+    tune.add_argument("--param", default="loader.num_workers", help="the matrix axis to tune")
+    tune.add_argument("--within", type=float, default=0.05,
+                      help="recommend the smallest value within this fraction of the best")
+    common(tune)
+    tune.set_defaults(handler=cmd_tune)
+
+    report = sub.add_parser("report", help="write a report of one or more runs")
+    report.add_argument("runs", nargs="+", help="run ids or run JSON files")
+    report.add_argument("--out", help="output folder (default: reports/report-<run id>)")
+    common(report)
+    report.set_defaults(handler=cmd_report)
+
+    prof = sub.add_parser("profile", help="one case under py-spy: flamegraph and speedscope")
+    prof.add_argument("scenario")
+    prof.add_argument("--case", required=True, help="the case id (see `aisbench run` output)")
+    common(prof)
+    prof.set_defaults(handler=cmd_profile)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aisbench",
@@ -114,6 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     _add_cluster_commands(sub)
+    _add_harness_commands(sub)
     return parser
 
 
@@ -122,7 +242,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Handler = args.handler
     try:
         return handler(args)
-    except ClusterError as exc:
+    except (ClusterError, ScenarioError, AISError, StoreError, ProfilerUnavailable,
+            ValueError, KeyError) as exc:
         print(f"aisbench: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -44,7 +44,10 @@ engine_answers() {
 engine_answers && exit 0
 
 [[ -n "${DOCKER_HOST:-}" ]] && fail "no Docker engine answers at DOCKER_HOST=$DOCKER_HOST; start it or unset DOCKER_HOST"
-[[ "$(id -u)" == "0" ]] || fail "no Docker engine answers at $socket and we are not root; start dockerd (with --bridge=none) or run as root"
+if [[ "$(id -u)" != "0" ]]; then
+    [[ -S "$socket" && ! -w "$socket" ]] && fail "no permission to use $socket; add $(id -un) to the docker group or run as root"
+    fail "no Docker engine answers at $socket and we are not root; start dockerd (with --bridge=none) or run as root"
+fi
 
 mkdir -p "$state_dir" || fail "cannot create $state_dir"
 

@@ -10,6 +10,10 @@ class ClusterError(Exception):
     """A cluster could not be started, found or stopped; the message says what to do."""
 
 
+class TopologyMismatch(ClusterError):
+    """A cluster with another topology is already running; stop it before starting this one."""
+
+
 class ClusterNotReady(ClusterError):
     """The cluster did not report ready in time (the message carries the tail of the logs)."""
 

@@ -246,7 +246,12 @@ class DockerCluster:
             raise ClusterError(
                 f"this docker cluster's data was kept (topology {kept}); start it with the "
                 "same topology, or run `aisbench cluster down --backend docker` to drop it")
-        return min(int(lab.get(spec.LABEL_PORT, "0")) for lab in labels), True
+        base_port = min(int(lab.get(spec.LABEL_PORT, "0")) for lab in labels)
+        if self.base_port is not None and self.base_port != base_port:
+            raise ClusterError(
+                f"this docker cluster's data was kept with base port {base_port}; leave out "
+                "--base-port, or run `aisbench cluster down --backend docker` to drop the data")
+        return base_port, True
 
     def _start(self, node: spec.ContainerSpec, endpoint: str, mountpaths: int,
                kept: bool) -> None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from aisbench.cluster.base import Topology
+from aisbench.cluster.base import ClusterError, Topology
 from aisbench.cluster.config import NodeLayout, aisnode_argv, cluster_config, local_config
 
 LABEL_CLUSTER = "aisbench.cluster"  # the cluster id: one per state dir
@@ -71,7 +71,7 @@ def parse_topology_label(text: str) -> Topology | None:
     try:
         proxies, targets, mountpaths = (int(part) for part in text.split("/"))
         return Topology(proxies, targets, mountpaths)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, ClusterError):
         return None
 
 

@@ -73,3 +73,20 @@ def wait_ready(
         f"cluster at {endpoint} not ready after {timeout_s:.0f} s "
         f"({joined}/{expected_targets} targets joined)" + (f"\n{detail}" if detail else "")
     )
+
+
+def etl_unavailable_reason(endpoint: str, timeout_s: float = 5.0) -> str | None:
+    """None when the cluster runs ETL; otherwise what it said (e.g. a build without ETL, or no
+    Kubernetes: AIStore's ETL runs transformers as Kubernetes pods)."""
+    try:
+        response = requests.get(f"{endpoint}/v1/etl", timeout=timeout_s)
+    except requests.RequestException as exc:
+        return f"cannot ask the cluster about ETL: {exc}"
+    if response.status_code == 200:
+        return None
+    try:
+        message = str(response.json().get("message", response.text))
+    except ValueError:
+        message = response.text.strip()
+    return (f"this cluster has no ETL support (HTTP {response.status_code}: {message}); "
+            f"AIStore's ETL needs Kubernetes")

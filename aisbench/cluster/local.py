@@ -9,7 +9,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from aisbench.cluster import processes
-from aisbench.cluster.base import ClusterError, ClusterStatus, NodeStatus, Topology
+from aisbench.cluster.base import (
+    ClusterError,
+    ClusterStatus,
+    NodeStatus,
+    Topology,
+    TopologyMismatch,
+)
 from aisbench.cluster.binaries import check_aisnode
 from aisbench.cluster.config import NodeLayout, NodePorts, aisnode_argv, write_node_configs
 from aisbench.cluster.health import cluster_version, is_ready, wait_ready
@@ -134,7 +140,7 @@ class LocalCluster:
         if all(alive) and is_ready(state.endpoint):
             running = Topology(state.proxies, state.targets, state.mountpaths)
             if running != topology:
-                raise ClusterError(
+                raise TopologyMismatch(
                     f"a local cluster is already running at {state.endpoint} with "
                     f"{state.proxies} proxies, {state.targets} targets, {state.mountpaths} "
                     f"mountpaths; run `aisbench cluster down` first to change the topology"

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any, Literal, TypeAlias
 
+import numpy as np
+
 FORMAT_NAME = "aisbench-run"
 FORMAT_VERSION = 1
 MIB = 2**20
@@ -58,14 +60,10 @@ METRICS: dict[str, MetricInfo] = {
 
 
 def percentile(values: Sequence[float], q: float) -> float:
-    """The q-th percentile (0..100) with linear interpolation (numpy's default, "linear")."""
+    """The q-th percentile (0..100) with linear interpolation (numpy's default method)."""
     if not values:
         raise ValueError("percentile of no values")
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q / 100.0
-    low = math.floor(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+    return float(np.percentile(np.asarray(values, dtype=float), q))
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +247,9 @@ def utc_now_iso() -> str:
 # --- JSON form -------------------------------------------------------------------------------
 
 
+_FLOAT_FIELDS = ("duration_s", "time_to_first_batch_s", "cpu_seconds", "accel_busy_s")
+
+
 def measurement_to_dict(m: Measurement) -> dict[str, Any]:
     data = {f.name: getattr(m, f.name) for f in fields(m)}
     data["batch_latencies_s"] = list(m.batch_latencies_s)
@@ -259,6 +260,10 @@ def measurement_from_dict(data: Mapping[str, Any]) -> Measurement:
     known = {f.name for f in fields(Measurement)}
     _no_unknown_keys("measurement", data, known)
     values = dict(data)
+    # JSON writes 2.0 as 2; read seconds back as floats so values compare and type exactly.
+    for name in _FLOAT_FIELDS:
+        if isinstance(values.get(name), int) and not isinstance(values[name], bool):
+            values[name] = float(values[name])
     values["batch_latencies_s"] = tuple(float(v) for v in data.get("batch_latencies_s", ()))
     try:
         return Measurement(**values)

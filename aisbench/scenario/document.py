@@ -249,7 +249,10 @@ class ScenarioDoc(_Section):
             raise PydanticCustomError(
                 "strategy",
                 "{problem}",
-                {"problem": f"unknown strategy{hint}", "allowed": ", ".join(sorted(known))},
+                {
+                    "problem": f"unknown strategy{hint}",
+                    "allowed": ", ".join(sorted(known)) or "(no strategies are registered)",
+                },
             )
         return strategy
 

@@ -13,49 +13,47 @@ import difflib
 import math
 from collections.abc import Collection, Mapping
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
-from pydantic_core import ErrorDetails
+from pydantic import ValidationError
 
 from aisbench.scenario.document import ScenarioDoc, matrix_keys
 from aisbench.scenario.errors import ScenarioError, show_value
 from aisbench.scenario.expand import expand
 from aisbench.scenario.model import MatrixAxis, Scenario, param_label
+from aisbench.scenario.validation_errors import (
+    TOP_LEVEL_KEYS,
+    first_error,
+    key_path,
+    raise_from_validation,
+    raise_unknown_key,
+)
 
 MAX_CASES = 500
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 DEFAULT_SCENARIOS_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 
-_TOP_LEVEL_KEYS = (*ScenarioDoc.model_fields, "matrix", "exclude")
 
-_PROBLEMS: dict[str, str] = {
-    "missing": "missing required key",
-    "int_type": "not an integer",
-    "float_type": "not a number",
-    "bool_type": "not true or false",
-    "string_type": "not a string",
-    "dict_type": "not a mapping",
-    "model_type": "not a mapping",
-    "literal_error": "unknown value",
-    "finite_number": "not a finite number",
-    "string_pattern_mismatch": "not a valid name",
-    "too_short": "must not be empty",
-}
+def load_scenario(
+    path: str | Path, strategies: Collection[str] | Mapping[str, Collection[str]]
+) -> Scenario:
+    """Load and validate the scenario at ``path``.
 
-
-def load_scenario(path: str | Path, strategies: Collection[str]) -> Scenario:
-    """Load and validate the scenario at ``path``; ``strategies`` are the registered names.
-
-    Raises ScenarioError (one line, naming the file, the key and the allowed values).
+    ``strategies``: the registered strategy names, or a mapping of name -> the dataset kinds
+    it reads ("objects", "shards"); with a mapping, a strategy paired with a dataset it cannot
+    read is an error too. Raises ScenarioError (one line, naming the file, the key and the
+    allowed values).
     """
     path = Path(path)
     file = str(path)
     document = _read_yaml(path)
     context = {"strategies": frozenset(strategies)}
-    raw_matrix = document.pop("matrix", None) or {}
-    raw_excludes = document.pop("exclude", None) or []
+    # "matrix:" or "exclude:" with nothing after them mean none; anything else is checked.
+    raw_matrix = document.pop("matrix", None)
+    raw_excludes = document.pop("exclude", None)
+    raw_matrix = {} if raw_matrix is None else raw_matrix
+    raw_excludes = [] if raw_excludes is None else raw_excludes
     matrix_raw = _check_matrix_shape(file, raw_matrix)
     # The matrix may supply required settings (e.g. strategy), so the base is checked with
     # every matrix key at its first value.
@@ -75,6 +73,8 @@ def load_scenario(path: str | Path, strategies: Collection[str]) -> Scenario:
         matrix=axes,
         excludes=excludes,
     )
+    if isinstance(strategies, Mapping):
+        _check_strategies_read_dataset(file, scenario, strategies)
     _check_case_count(file, scenario)
     return scenario
 
@@ -157,11 +157,11 @@ def _read_yaml(path: Path) -> dict[str, Any]:
             "(top level)",
             "a scenario is a mapping of keys",
             show_value(data),
-            ", ".join(_TOP_LEVEL_KEYS),
+            ", ".join(TOP_LEVEL_KEYS),
         )
     for key in data:
         if not isinstance(key, str):
-            _unknown_key(file, "", key, _TOP_LEVEL_KEYS)
+            raise_unknown_key(file, "", key, TOP_LEVEL_KEYS)
     return data
 
 
@@ -185,7 +185,7 @@ def _check_matrix_shape(file: str, raw: Any) -> dict[str, list[Any]]:
                 "one scenario per kind, as strategies-objects and strategies-shards do",
             )
         if key not in known:
-            _unknown_key(file, "matrix.", key, known)
+            raise_unknown_key(file, "matrix.", key, known)
         if not isinstance(values, list):
             raise ScenarioError(
                 file, f"matrix.{key}", "not a list", show_value(values), "a non-empty list"
@@ -249,7 +249,7 @@ def _check_excludes(
         pairs = []
         for key, value in entry.items():
             if key not in by_key:
-                _unknown_key(file, f"{where}.", key, list(by_key) or ["(no matrix keys)"])
+                raise_unknown_key(file, f"{where}.", key, list(by_key) or ["(no matrix keys)"])
             typed_value = _typed_value(file, base, context, key, value, f"{where}.{key}")
             axis = by_key[key]
             if typed_value not in axis.values:
@@ -263,6 +263,29 @@ def _check_excludes(
             pairs.append((key, typed_value))
         excludes.append(tuple(pairs))
     return tuple(excludes)
+
+
+def _check_strategies_read_dataset(
+    file: str, scenario: Scenario, readers: Mapping[str, Collection[str]]
+) -> None:
+    kind = scenario.defaults.dataset.kind
+    axis = next((a for a in scenario.matrix if a.key == "strategy"), None)
+    named = (
+        [("strategy", scenario.defaults.strategy)]
+        if axis is None
+        else [(f"matrix.strategy[{index}]", name) for index, name in enumerate(axis.values)]
+    )
+    for where, name in named:
+        if kind not in readers.get(name, (kind,)):
+            able = sorted(other for other, kinds in readers.items() if kind in kinds)
+            raise ScenarioError(
+                file,
+                where,
+                f"cannot read a {kind} dataset (it reads "
+                f"{' or '.join(readers[name]) or 'nothing'})",
+                show_value(name),
+                ", ".join(able),
+            )
 
 
 def _check_case_count(file: str, scenario: Scenario) -> None:
@@ -308,7 +331,7 @@ def _typed_value(
     try:
         doc = ScenarioDoc.model_validate(trial, context=context)
     except ValidationError as err:
-        _raise_from(file, err, trial, override_where=where)
+        raise_from_validation(file, err, override_where=where)
     return doc.to_settings().value_at(key)
 
 
@@ -318,109 +341,11 @@ def _validate(
     try:
         return ScenarioDoc.model_validate(data, context=context)
     except ValidationError as err:
-        first = _first_error(err)
-        loc_key = _key_path(first["loc"], first.get("ctx") or {})
+        first = first_error(err)
+        loc_key = key_path(first["loc"], first.get("ctx") or {})
         owner = [key for key in matrix if loc_key == key or loc_key.startswith(key + ".")]
         where = f"matrix.{owner[0]}[0]" if owner else None
-        _raise_from(file, err, data, override_where=where)
-
-
-def _raise_from(
-    file: str, err: ValidationError, data: dict[str, Any], override_where: str | None
-) -> NoReturn:
-    """Turn pydantic's first error into a one-line ScenarioError."""
-    error = _first_error(err)
-    ctx: dict[str, Any] = dict(error.get("ctx") or {})
-    loc = [str(part) for part in error["loc"]]
-    if "key" in ctx:
-        loc.append(str(ctx["key"]))
-    where = override_where or _key_path(error["loc"], ctx)
-    if error["type"] == "extra_forbidden":
-        _unknown_key(
-            file,
-            ".".join(loc[:-1]) + "." if len(loc) > 1 else "",
-            loc[-1],
-            _fields_at(loc[:-1]),
-            where=override_where,
-        )
-    problem = str(ctx.get("problem") or _PROBLEMS.get(error["type"]) or error["msg"])
-    if "ge" in ctx or "gt" in ctx or "le" in ctx or "lt" in ctx:
-        problem = _bound_problem(ctx)
-    if error["type"] == "literal_error":
-        close = difflib.get_close_matches(str(error["input"]), _literal_options(ctx), n=1)
-        problem += f", did you mean {close[0]!r}?" if close else ""
-    got = (
-        ctx["got"]
-        if "got" in ctx
-        else ("nothing" if error["type"] == "missing" else show_value(error["input"]))
-    )
-    allowed_text = ctx.get("allowed") or _allowed_at(loc)
-    raise ScenarioError(file, where, problem, str(got), str(allowed_text)) from None
-
-
-def _first_error(err: ValidationError) -> ErrorDetails:
-    # An unknown key usually explains the "missing" one next to it (a typo), so it goes first.
-    errors = err.errors()
-    return min(errors, key=lambda e: e["type"] != "extra_forbidden")
-
-
-def _key_path(loc: tuple[int | str, ...], ctx: Mapping[str, Any]) -> str:
-    path = ""
-    for part in (*loc, *([ctx["key"]] if "key" in ctx else [])):
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path
-
-
-def _bound_problem(ctx: Mapping[str, Any]) -> str:
-    for name, symbol in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
-        if name in ctx:
-            return f"out of range, must be {symbol} {ctx[name]:g}"
-    return "out of range"
-
-
-def _literal_options(ctx: Mapping[str, Any]) -> list[str]:
-    expected = str(ctx.get("expected", ""))
-    return [part.strip(" '") for part in expected.replace(" or ", ",").split(",") if part.strip()]
-
-
-def _model_at(loc: list[str]) -> type[BaseModel] | None:
-    model: type[BaseModel] = ScenarioDoc
-    for part in loc:
-        info = model.model_fields.get(part)
-        if info is None:
-            return None
-        candidates = [info.annotation, *getattr(info.annotation, "__args__", ())]
-        nested = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
-        if not nested:
-            return None
-        model = nested[0]
-    return model
-
-
-def _fields_at(loc: list[str]) -> list[str]:
-    if not loc:
-        return list(_TOP_LEVEL_KEYS)
-    model = _model_at(loc)
-    return list(model.model_fields) if model is not None else []
-
-
-def _allowed_at(loc: list[str]) -> str:
-    model = _model_at(loc[:-1]) if loc else None
-    info = model.model_fields.get(loc[-1]) if model is not None and loc else None
-    extra = info.json_schema_extra if info is not None else None
-    if isinstance(extra, dict) and "allowed" in extra:
-        return str(extra["allowed"])
-    return "see scenarios/README.md"
-
-
-def _unknown_key(
-    file: str, prefix: str, key: Any, known: Collection[str], where: str | None = None
-) -> NoReturn:
-    close = difflib.get_close_matches(str(key), list(known), n=1, cutoff=0.6)
-    hint = f", did you mean {close[0]!r}?" if close else ""
-    raise ScenarioError(
-        file, where or f"{prefix}{key}", f"unknown key{hint}", show_value(key), ", ".join(known)
-    )
+        raise_from_validation(file, err, override_where=where)
 
 
 def _set_dotted(data: dict[str, Any], key: str, value: Any) -> None:

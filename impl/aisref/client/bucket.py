@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from urllib.parse import quote
 
 from aisref.client.config import ETLConfig
-from aisref.client.errors import BucketAlreadyExists, BucketNotFound
+from aisref.client.errors import BucketAlreadyExists, BucketNotFound, ObjectNotFound
 from aisref.client.listing import (
     ENTRY_IS_ARCH_MEMBER,
     LS_ARCH_DIR,
@@ -167,14 +167,26 @@ class Bucket(AISSource):
         """Member paths inside the archive object ``obj_name``, relative to it, sorted by name.
 
         One listing with ``LS_ARCH_DIR``; entries flagged as archive members and named
-        ``<obj_name>/<member>`` are kept, with the ``<obj_name>/`` prefix removed.
+        ``<obj_name>/<member>`` are kept, with the ``<obj_name>/`` prefix removed. An object
+        that is not an archive has no members ([]).
+
+        Raises:
+            ObjectNotFound: ``obj_name`` is not in the bucket (the server would list nothing).
         """
         shard_prefix = obj_name + "/"
-        return [
-            entry.name[len(shard_prefix) :]
-            for entry in self.list_objects_iter(prefix=obj_name, props="name", flags=LS_ARCH_DIR)
-            if entry.flags & ENTRY_IS_ARCH_MEMBER and entry.name.startswith(shard_prefix)
-        ]
+        members: list[str] = []
+        found = False
+        for entry in self.list_objects_iter(prefix=obj_name, props="name", flags=LS_ARCH_DIR):
+            found = found or entry.name == obj_name
+            if entry.flags & ENTRY_IS_ARCH_MEMBER and entry.name.startswith(shard_prefix):
+                members.append(entry.name[len(shard_prefix) :])
+        if not found:
+            raise ObjectNotFound(
+                f"cannot list archive {self.uname}/{obj_name}: no such object in the bucket",
+                404,
+                self.client.full_url(self.path, self.qparams),
+            )
+        return members
 
     # -- objects -------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ import re
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import requests
 
@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 Timeout = float | tuple[float, float]
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_MAX_REDIRECTS = 5
 _USER_AGENT = f"aisref/{__version__}"
 
 
@@ -27,9 +28,10 @@ class RequestClient:
     """Sends requests to ``<endpoint>/v1/...`` and returns successful responses.
 
     - Redirects: AIStore's proxy redirects object requests to the target that holds the object
-      (301 for GET, 307 for PUT/HEAD). Bodiless requests follow them through ``requests``; a
-      request with a body is first sent *without* it (``allow_redirects=False``) and the body is
-      then sent once, straight to the target named in ``Location``.
+      (301 for GET, 307 for PUT/HEAD). They are followed here, not by ``requests``, so the
+      ``Authorization`` header reaches the target (``requests`` drops it when the port changes)
+      and a body is sent once: the first hop goes without it (``allow_redirects=False``), the
+      body goes straight to the target named in ``Location``.
     - Retries: only idempotent methods (GET, HEAD, PUT, DELETE) whose body can be replayed, on
       connection errors, timeouts, 429 and 5xx other than 501, with exponential backoff bounded
       by :class:`RetryPolicy` in both count and total seconds. ``retries_made`` counts them.
@@ -162,11 +164,11 @@ class RequestClient:
         while True:
             try:
                 response = self._send_once(method, url, params, json, data, send_headers, stream)
-            except (requests.ConnectionError, requests.Timeout) as err:
+            except _NO_REPLY as err:
                 if policy is not None and policy.should_retry(attempt):
                     attempt = self._sleep_before_retry(policy, attempt, method, url, repr(err))
                     continue
-                raise self._unreachable(method, url, err) from None
+                raise self._unreachable(method, url, err, attempt) from None
             if response.status_code < 400:
                 return response
             if (
@@ -191,47 +193,48 @@ class RequestClient:
         headers: dict[str, str],
         stream: bool,
     ) -> requests.Response:
-        session = self.session
-        if data is None:
-            return session.request(
-                method,
-                url,
-                params=params,
-                json=json,
-                headers=headers,
-                stream=stream,
-                timeout=self.timeout,
-                allow_redirects=True,
-                verify=self.verify,
-            )
-        # Ask the proxy where the body should go, then send the body there once.
-        probe = session.request(
+        """One attempt, following redirects by hand.
+
+        By hand because ``requests`` drops the ``Authorization`` header when a redirect changes
+        the port (proxy :8080 → target :8081), and because a body must not go to the proxy:
+        the first hop is sent without it, and the body goes once, to the final node.
+        """
+        body_pending = data is not None
+        response = self._hop(method, url, params, json, None, headers, stream and not body_pending)
+        for _ in range(_MAX_REDIRECTS):
+            location = response.headers.get("Location")
+            if response.status_code not in _REDIRECTS or not location:
+                break
+            response.close()
+            url, params = urljoin(url, location), None  # Location already has the query
+            log.debug("%s redirected to %s", method, _without_query(url))
+            response = self._hop(method, url, None, json, data, headers, stream)
+            body_pending = False
+        if body_pending and response.status_code < 400:
+            response.close()  # not redirected: this node takes the body itself
+            response = self._hop(method, url, params, json, data, headers, stream)
+        return response
+
+    def _hop(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, Any] | None,
+        json: Any,
+        data: bytes | Iterable[bytes] | None,
+        headers: dict[str, str],
+        stream: bool,
+    ) -> requests.Response:
+        return self.session.request(
             method,
             url,
             params=params,
             json=json,
-            headers=headers,
-            timeout=self.timeout,
-            allow_redirects=False,
-            verify=self.verify,
-        )
-        target = url
-        target_params: Mapping[str, Any] | None = params
-        if probe.status_code in _REDIRECTS and probe.headers.get("Location"):
-            target, target_params = probe.headers["Location"], None
-        elif probe.status_code >= 400:
-            return probe
-        probe.close()
-        log.debug("%s %s: sending body to %s", method, url, _without_query(target))
-        return session.request(
-            method,
-            target,
-            params=target_params,
             data=data,
             headers=headers,
             stream=stream,
             timeout=self.timeout,
-            allow_redirects=True,
+            allow_redirects=False,
             verify=self.verify,
         )
 
@@ -250,13 +253,15 @@ class RequestClient:
         self.retries_made += 1
         return attempt + 1
 
-    def _unreachable(self, method: str, url: str, err: Exception) -> ClusterUnreachable:
+    def _unreachable(
+        self, method: str, url: str, err: Exception, retries: int
+    ) -> ClusterUnreachable:
         kind = "timed out" if isinstance(err, requests.Timeout) else "connection failed"
         return ClusterUnreachable(
             self._scrub(
                 f"cannot reach AIStore at {self.endpoint} ({method} {_without_query(url)}: "
                 f"{kind}, timeout {_describe_timeout(self.timeout)}, "
-                f"{self.retries_made} retries made): {_reason(err)}; check that the "
+                f"{retries} retries made): {_reason(err)}; check that the "
                 "cluster is running and the endpoint is right"
             ),
             0,
@@ -289,6 +294,8 @@ class RequestClient:
 
 
 _IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE"})
+# No (complete) reply: refused, reset, DNS, connect/read timeout, body cut mid-way.
+_NO_REPLY = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
 
 
 def _without_query(url: str) -> str:

@@ -1,5 +1,22 @@
 """PyTorch datasets and datapipes over AIStore, on aisref's requests-based client.
 
+Same public names and arguments as ``aistore.pytorch`` 2.0.0 (plus the torchdata-era
+datapipes), with these deliberate differences:
+
+- Iterable datasets and datapipes split work over distributed ranks x DataLoader workers
+  (each object or shard read once per epoch); the official splits over workers only, so
+  every rank reads everything.
+- Sources are listed once, at construction, not once per worker per epoch.
+- The shard reader and multishard stream parse each tar while it streams (one GET per shard;
+  memory bounded by the largest sample). The official reader loads whole shards into memory;
+  the official multishard stream sends one GET per member.
+- Shard members group into samples as in webdataset (key keeps directories; extension is
+  everything after the first dot); the official drops directories, so same-named files in
+  different directories of a shard merge into one sample.
+- Truncated or corrupt shards raise ``ShardFormatError`` naming the shard; ``len()`` of the
+  shard reader works (the official raises AttributeError).
+- ``AISMapDataset.__getitems__`` fetches a batch concurrently; the official fetches in turn.
+
 The datapipes need ``torch.utils.data.datapipes``; they are imported on first use so the
 datasets keep working on a torch without them.
 """

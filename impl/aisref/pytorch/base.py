@@ -2,7 +2,8 @@
 
 Listing happens **once, when the dataset is constructed**, in the constructing process: one
 paged list-objects walk per (source, prefix), i.e. ``ceil(N / page size)`` requests for N
-objects, and about 100-200 bytes of memory per object name. Every DataLoader worker then
+objects (page size up to 10,000), and a few hundred bytes of memory per object (an
+``Object`` with its name and listed size). Every DataLoader worker then
 receives that list with the dataset (copied by fork, or pickled under spawn), so a bucket is
 listed once per dataset (once per rank under torchrun), never once per worker or per epoch.
 The list is a snapshot: call :meth:`AISBaseIterDataset.refresh` (one more listing) to see
@@ -33,9 +34,7 @@ PrefixMap = Mapping[AISSource, str | Sequence[str] | None]
 
 def as_source_list(ais_source_list: SourceList, owner: str) -> list[AISSource]:
     """One source or a list of them, as a non-empty list."""
-    sources = [ais_source_list] if isinstance(ais_source_list, AISSource) else list(
-        ais_source_list
-    )
+    sources = [ais_source_list] if isinstance(ais_source_list, AISSource) else list(ais_source_list)
     if not sources:
         raise ValueError(f"{owner}: ais_source_list is empty; pass a Bucket or a list of them")
     for source in sources:
@@ -95,9 +94,7 @@ class AISBaseMapDataset(ABC, Dataset[T_co]):
     ``len(dataset)`` is then O(1).
     """
 
-    def __init__(
-        self, ais_source_list: SourceList, prefix_map: PrefixMap | None = None
-    ) -> None:
+    def __init__(self, ais_source_list: SourceList, prefix_map: PrefixMap | None = None) -> None:
         self._ais_source_list = as_source_list(ais_source_list, type(self).__name__)
         self._prefix_map: PrefixMap = dict(prefix_map or {})
         install_worker_clients(self._ais_source_list)
@@ -122,7 +119,7 @@ class AISBaseMapDataset(ABC, Dataset[T_co]):
 class AISBaseIterDataset(ABC, IterableDataset[T_co]):
     """Base for iterable datasets over AIS objects; subclasses implement ``__iter__``.
 
-    Work is split over distributed ranks × DataLoader workers (see
+    Work is split over distributed ranks x DataLoader workers (see
     :mod:`aisref.pytorch.partition`): each object is read by exactly one reader per epoch.
 
     Args:
@@ -131,9 +128,7 @@ class AISBaseIterDataset(ABC, IterableDataset[T_co]):
             contribute all their objects.
     """
 
-    def __init__(
-        self, ais_source_list: SourceList, prefix_map: PrefixMap | None = None
-    ) -> None:
+    def __init__(self, ais_source_list: SourceList, prefix_map: PrefixMap | None = None) -> None:
         self._ais_source_list = as_source_list(ais_source_list, type(self).__name__)
         self._prefix_map: PrefixMap = dict(prefix_map or {})
         install_worker_clients(self._ais_source_list)

@@ -8,7 +8,7 @@
 
 Listers list once, at construction, and every DataLoader worker replays that list. The
 loader is the stage that reads, so it is the one that splits: each URL is loaded by exactly
-one reader over distributed ranks × DataLoader workers. Do not add ``sharding_filter()``
+one reader over distributed ranks x DataLoader workers. Do not add ``sharding_filter()``
 between a lister and the loader; it would split a second time and drop data.
 """
 
@@ -110,7 +110,7 @@ class AISFileLoaderIterDataPipe(IterDataPipe[tuple[str, StreamWrapper]]):
         etl_name: optional ETL, already running on the cluster, applied server-side.
 
     Yields ``(url, StreamWrapper(BytesIO(object bytes)))``. Each URL is loaded by exactly one
-    reader over distributed ranks × DataLoader workers.
+    reader over distributed ranks x DataLoader workers.
     """
 
     def __init__(

@@ -11,7 +11,7 @@ from aisref.pytorch.progress import with_progress
 class AISIterDataset(AISBaseIterDataset[tuple[str, bytes]]):
     """An iterable dataset of AIS objects yielding ``(object name, object bytes)``.
 
-    Each object is read by exactly one reader per epoch over distributed ranks × DataLoader
+    Each object is read by exactly one reader per epoch over distributed ranks x DataLoader
     workers (object ``i`` goes to reader ``i % readers``). Objects are listed once, at
     construction, not once per worker (see :mod:`aisref.pytorch.base`).
 

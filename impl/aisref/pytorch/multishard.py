@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 
 from torch.utils.data import IterableDataset
 
 from aisref.client import DataShard, Object
 from aisref.pytorch.base import etl_config, install_worker_clients
-from aisref.pytorch.partition import current_slot, slot_stream
+from aisref.pytorch.partition import current_slot, slot_items, slot_stream
 from aisref.pytorch.shard_reader import shard_label
 from aisref.pytorch.tar_stream import iter_tar_members
 
@@ -25,10 +25,14 @@ class AISMultiShardStream(IterableDataset[tuple[bytes, ...]]):
     with ``archpath``: ``members + 1`` requests per shard.) Shards are listed once, at
     construction.
 
-    With several readers (distributed ranks × DataLoader workers) tuple ``i`` goes to reader
-    ``i % readers``: exactly once overall, but since tuples are defined only by position
-    across unaligned streams, every reader streams every shard and drops the tuples that are
-    not its own. With N readers that is N times the network bytes; prefer ``num_workers=0``.
+    Splitting over several readers (distributed ranks x DataLoader workers), exactly once:
+
+    - one stream: its shards are split (shard ``j`` goes to reader ``j % readers``), so each
+      shard is fetched by one reader only;
+    - several streams: tuples are defined only by position across possibly unaligned
+      streams, so tuple ``i`` goes to reader ``i % readers`` and every reader streams every
+      shard, dropping the tuples that are not its own. With N readers that is N times the
+      network bytes; prefer ``num_workers=0`` there.
 
     Args:
         data_sources: the streams to zip, e.g. ``[DataShard(url, "images"),
@@ -46,7 +50,9 @@ class AISMultiShardStream(IterableDataset[tuple[bytes, ...]]):
             for bucket, source in zip(buckets, self._data_sources, strict=True)
         ]
 
-    def _member_stream(self, shards: list[Object], etl_name: str | None) -> Iterator[bytes]:
+    def _member_stream(
+        self, shards: list[Object], etl_name: str | None
+    ) -> Generator[bytes, None, None]:
         etl = etl_config(etl_name)
         for shard in shards:
             with shard.get_reader(etl=etl).raw() as body:
@@ -54,12 +60,19 @@ class AISMultiShardStream(IterableDataset[tuple[bytes, ...]]):
                     yield member.data
 
     def __iter__(self) -> Iterator[tuple[bytes, ...]]:
+        slot = current_slot()
+        if len(self._shards) == 1:
+            only = self._member_stream(
+                list(slot_items(self._shards[0], slot)), self._data_sources[0].etl_name
+            )
+            yield from ((member,) for member in only)
+            return
         streams = [
             self._member_stream(shards, source.etl_name)
             for shards, source in zip(self._shards, self._data_sources, strict=True)
         ]
         try:
-            yield from slot_stream(zip(*streams), current_slot())
+            yield from slot_stream(zip(*streams, strict=False), slot)
         finally:
             for stream in streams:  # close the still-open HTTP bodies of longer streams
                 stream.close()

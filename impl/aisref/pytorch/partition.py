@@ -1,4 +1,4 @@
-"""Who reads what: splitting an item sequence over distributed ranks × DataLoader workers.
+"""Who reads what: splitting an item sequence over distributed ranks x DataLoader workers.
 
 Every reader (one DataLoader worker of one rank) owns one *slot*. Slots are numbered
 ``rank * num_workers + worker_id`` and item ``i`` belongs to slot ``i % slot_count``, so over all
@@ -27,7 +27,7 @@ class PartitionError(ValueError):
 
 @dataclass(frozen=True)
 class ReaderSlot:
-    """One reader's place among ``world_size`` ranks × ``num_workers`` DataLoader workers."""
+    """One reader's place among ``world_size`` ranks x ``num_workers`` DataLoader workers."""
 
     rank: int = 0
     world_size: int = 1
@@ -52,15 +52,13 @@ class ReaderSlot:
 
     @property
     def count(self) -> int:
-        """Number of slots: ranks × workers."""
+        """Number of slots: ranks x workers."""
         return self.world_size * self.num_workers
 
     @property
     def label(self) -> str:
         """Short human label, e.g. ``"rank 1/2 worker 0/4"``."""
-        return (
-            f"rank {self.rank}/{self.world_size} worker {self.worker_id}/{self.num_workers}"
-        )
+        return f"rank {self.rank}/{self.world_size} worker {self.worker_id}/{self.num_workers}"
 
 
 def rank_and_world_size(env: Mapping[str, str] | None = None) -> tuple[int, int]:

@@ -14,6 +14,7 @@ from aisref.pytorch.tar_stream import (
     split_sample_key,
 )
 from aisref.pytorch.zero_dict import ZeroDict
+from aisref.pytorch.zero_dict import ZeroDict as _ZeroDict  # for annotations in the class
 
 
 def shard_label(shard: Object) -> str:
@@ -45,7 +46,7 @@ class AISShardReader(AISBaseIterDataset[tuple[str, ZeroDict]]):
     Each shard is read with ONE streaming GET and parsed as it arrives, so memory is bounded
     by the largest sample, not the shard (the official reader loads whole shards into memory).
     Shards are the unit of splitting: each shard is read by exactly one reader per epoch over
-    distributed ranks × DataLoader workers. Members are grouped into samples as webdataset
+    distributed ranks x DataLoader workers. Members are grouped into samples as webdataset
     does (key = path up to the first dot of the file name, extension = the rest; consecutive
     members only). A truncated or corrupt shard raises ``ShardFormatError`` naming it.
 
@@ -76,7 +77,7 @@ class AISShardReader(AISBaseIterDataset[tuple[str, ZeroDict]]):
         with shard.get_reader(etl=self._etl).raw() as body:
             yield from iter_samples(iter_tar_members(body, label), label)
 
-    def __iter__(self) -> Iterator[tuple[str, ZeroDict]]:
+    def __iter__(self) -> Iterator[tuple[str, _ZeroDict]]:
         shards, slot = self._objects_for_this_reader()
         seen_keys: set[str] = set()  # extensions seen so far by this reader
         for shard in with_progress(
@@ -84,7 +85,7 @@ class AISShardReader(AISBaseIterDataset[tuple[str, ZeroDict]]):
         ):
             for key, fields in self._samples_of(shard):
                 seen_keys.update(fields)
-                yield key, ZeroDict(fields, seen_keys)
+                yield key, _ZeroDict(fields, seen_keys)
 
     def __len__(self) -> int:
         """Number of samples over all shards and readers.

@@ -1,4 +1,4 @@
-"""Partitioning items over distributed ranks × DataLoader workers."""
+"""Partitioning items over distributed ranks x DataLoader workers."""
 
 from collections import Counter
 

@@ -81,9 +81,9 @@ def test_directories_are_not_members():
 
 def test_small_reads_parse_the_same_as_one_big_read():
     data = make_tar([(f"s{i}.bin", bytes([i]) * (300 + i)) for i in range(20)])
-    assert [
-        (m.name, m.data) for m in iter_tar_members(TrickleStream(data), SHARD)
-    ] == members_of(data)
+    assert [(m.name, m.data) for m in iter_tar_members(TrickleStream(data), SHARD)] == members_of(
+        data
+    )
 
 
 def test_memory_is_bounded_by_the_largest_member_not_the_shard():
@@ -172,8 +172,6 @@ def test_samples_agree_with_webdataset_grouping():
     members = [("a.jpg", b"1"), ("a.cls", b"2"), ("b.jpg", b"3"), ("c.seg.png", b"4")]
     theirs = [
         (s["__key__"], {k: v for k, v in s.items() if not k.startswith("__")})
-        for s in wds.group_by_keys(
-            {"fname": n, "data": d, "__url__": SHARD} for n, d in members
-        )
+        for s in wds.group_by_keys({"fname": n, "data": d, "__url__": SHARD} for n, d in members)
     ]
     assert samples(*members) == theirs

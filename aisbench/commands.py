@@ -1,0 +1,205 @@
+"""The harness commands behind the CLI: run, data gen, compare, tune, report, profile.
+
+Each takes typed values (no argparse in here) and returns an exit code or a value, so the CLI
+stays a thin parser and these stay testable.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aisbench.analysis.compare import Comparison, compare_runs, has_regression, to_markdown
+from aisbench.analysis.tune import Recommendation, recommend, sweep_points
+from aisbench.cluster.select import ClusterSettings
+from aisbench.datagen.generate import ensure_dataset
+from aisbench.results.schema import CaseResult, RunRecord
+from aisbench.results.store import ResultStore, read_run_json
+from aisbench.runner.case_process import context_to_dict
+from aisbench.runner.run import (
+    ClusterSession,
+    RunOptions,
+    RunOutcome,
+    load,
+    run_scenario,
+    strategy_context,
+)
+from aisbench.scenario.expand import expand
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where results and reports go (defaults under reports/)."""
+
+    reports: Path
+
+    @property
+    def results_db(self) -> Path:
+        return self.reports / "results.sqlite"
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.reports / "runs"
+
+    def report_dir(self, name: str) -> Path:
+        return self.reports / name
+
+
+def resolve_run(ref: str, paths: Paths) -> RunRecord:
+    """A run by id (from the SQLite history) or by the path of its JSON file."""
+    candidate = Path(ref)
+    if candidate.suffix == ".json" and candidate.exists():
+        return read_run_json(candidate)
+    with ResultStore(paths.results_db) as store:
+        return store.load_run(ref)
+
+
+def write_run_report(runs: Sequence[RunRecord], out_dir: Path, *,
+                     comparison: Comparison | None = None,
+                     recommendation: Recommendation | None = None) -> Path:
+    from aisbench.report import write_report
+
+    files = write_report(list(runs), out_dir, comparison=comparison,
+                         recommendation=recommendation)
+    return Path(files.html)
+
+
+def run(scenario_path: Path, settings: ClusterSettings, paths: Paths, *,
+        resume: str | None = None, report: bool = True, stop_cluster: bool = False,
+        progress: bool = True, log: Callable[[str], None] = print) -> RunOutcome:
+    outcome = run_scenario(RunOptions(scenario_path=scenario_path, results_db=paths.results_db,
+                                      runs_dir=paths.runs_dir, resume_run_id=resume,
+                                      progress=progress, stop_cluster=stop_cluster),
+                           settings, log=log)
+    record = outcome.record
+    log(summary_table(record))
+    log(f"results: {outcome.json_path} (history: {paths.results_db}, run id {record.run_id})")
+    if report:
+        html = write_run_report([record], paths.report_dir(f"{record.scenario}-{record.run_id}"))
+        log(f"report: {html}")
+    return outcome
+
+
+def summary_table(record: RunRecord) -> str:
+    """One line per case: throughput, latency, CPU, memory, or why it did not measure."""
+    lines = [f"{'case':<48} {'samples/s':>10} {'MiB/s':>8} {'p99 ms':>8} {'cpu':>5} "
+             f"{'rss MiB':>8}  status"]
+    for case in record.cases:
+        lines.append(_summary_line(case))
+    return "\n".join(lines)
+
+
+def _summary_line(case: CaseResult) -> str:
+    def mean(metric: str) -> float | None:
+        return case.mean(metric)
+
+    def fmt(value: float | None, scale: float = 1.0, digits: int = 1) -> str:
+        return "-" if value is None else f"{value * scale:.{digits}f}"
+
+    status = case.status if case.status == "ok" else f"{case.status}: {case.reason}"
+    return (f"{case.case_id[:48]:<48} {fmt(mean('samples_per_s')):>10} "
+            f"{fmt(mean('mib_per_s')):>8} {fmt(mean('latency_p99_s'), 1000):>8} "
+            f"{fmt(mean('cpu_util'), digits=2):>5} "
+            f"{fmt(mean('peak_rss_bytes'), 1 / 2**20, 0):>8}  {status}")
+
+
+def compare(base_ref: str, current_ref: str, paths: Paths, *, metric: str,
+            threshold: float, alpha: float, markdown_out: Path | None,
+            log: Callable[[str], None] = print) -> int:
+    """Print the comparison (Markdown); exit 1 on a regression, 0 otherwise."""
+    base, current = resolve_run(base_ref, paths), resolve_run(current_ref, paths)
+    comparison = compare_runs(base, current, metric=metric, threshold=threshold, alpha=alpha)
+    text = to_markdown(comparison)
+    log(text)
+    if markdown_out is not None:
+        markdown_out.write_text(text)
+    return 1 if has_regression(comparison) else 0
+
+
+def tune(scenario_path: Path, settings: ClusterSettings, paths: Paths, *, parameter: str,
+         within: float, metric: str = "samples_per_s",
+         log: Callable[[str], None] = print) -> list[Recommendation]:
+    """Run the scenario, then recommend a value of `parameter` per combination of the others."""
+    scenario = load(scenario_path)
+    axis_keys = {axis.key: axis.label for axis in scenario.matrix}
+    label = axis_keys.get(parameter) or parameter.rsplit(".", 1)[-1]
+    if label not in axis_keys.values():
+        raise ValueError(f"{scenario_path}: matrix has no axis {parameter!r} to tune; "
+                         f"axes: {', '.join(axis_keys) or 'none'}")
+    outcome = run(scenario_path, settings, paths, report=False, log=log)
+    recommendations = []
+    for group in group_by_other_params(outcome.record.cases, label).values():
+        points = sweep_points(group, label, metric)
+        if points:
+            rec = recommend(points, within, parameter=label)
+            recommendations.append(rec)
+            log(rec.explanation)
+    if recommendations:
+        html = write_run_report([outcome.record],
+                                paths.report_dir(f"tune-{outcome.record.run_id}"),
+                                recommendation=recommendations[0])
+        log(f"report: {html}")
+    return recommendations
+
+
+def group_by_other_params(cases: Sequence[CaseResult],
+                          label: str) -> dict[tuple[tuple[str, Any], ...], list[CaseResult]]:
+    groups: dict[tuple[tuple[str, Any], ...], list[CaseResult]] = {}
+    for case in cases:
+        key = tuple(sorted((k, v) for k, v in case.params.items() if k != label))
+        groups.setdefault(key, []).append(case)
+    return groups
+
+
+class ProfilerUnavailable(Exception):
+    """py-spy is missing or may not attach (ptrace not permitted)."""
+
+
+def profile(scenario_path: Path, case_id: str, settings: ClusterSettings, paths: Paths,
+            log: Callable[[str], None] = print) -> tuple[Path, Path]:
+    """Run one case under py-spy (workers included); write a flamegraph SVG and speedscope JSON."""
+
+    py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    if not Path(py_spy).exists():
+        raise ProfilerUnavailable("py-spy is not installed (pip install py-spy)")
+    cases = {case.case_id: case for case in expand(load(scenario_path))}
+    if case_id not in cases:
+        raise ValueError(f"{scenario_path}: no case {case_id!r}; cases: {', '.join(cases)}")
+    case = cases[case_id]
+    endpoint = ClusterSession(settings, {}).endpoint_for(case.cluster)
+    ensure_dataset(endpoint, case.dataset)
+    ctx = strategy_context(endpoint, case.dataset, settings.home)
+    out_dir = paths.report_dir(f"profile-{case.scenario}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    outputs = []
+    with tempfile.TemporaryDirectory(prefix="aisbench-profile-") as tmp:
+        case_file, ctx_file = Path(tmp) / "case.json", Path(tmp) / "ctx.json"
+        case_file.write_text(json.dumps(case.to_dict()))
+        ctx_file.write_text(json.dumps(context_to_dict(ctx)))
+        safe_id = "".join(c if c.isalnum() or c in "-_=" else "_" for c in case_id)
+        for fmt, suffix in (("flamegraph", "svg"), ("speedscope", "speedscope.json")):
+            out = out_dir / f"{safe_id}.{suffix}"
+            argv = [py_spy, "record", "--subprocesses", "--format", fmt, "--output", str(out),
+                    "--", sys.executable, "-m", "aisbench.runner.case_process",
+                    str(case_file), str(ctx_file), "profile", str(Path(tmp) / "out.json")]
+            proc = subprocess.run(argv, capture_output=True, text=True)
+            if proc.returncode != 0 or not out.exists():
+                text = (proc.stderr or proc.stdout).strip()
+                if "ermission" in text or "ptrace" in text.lower():
+                    raise ProfilerUnavailable(
+                        f"py-spy cannot attach to the case process: {text.splitlines()[-1]}; "
+                        "run as root or grant CAP_SYS_PTRACE (or lower "
+                        "/proc/sys/kernel/yama/ptrace_scope)")
+                raise ProfilerUnavailable(f"py-spy failed ({proc.returncode}): {text[-400:]}")
+            outputs.append(out)
+            log(f"{fmt}: {out}")
+    return outputs[0], outputs[1]

@@ -1,0 +1,366 @@
+"""The plots of one run, as data: pure functions from a RunRecord to `PlotData`, or to a
+`PlotSkipped` saying why the run cannot support that plot.
+
+Means are over repeats (the warmup is never averaged in); intervals are 95% Student-t
+confidence intervals of the mean. A case whose strategy is "aisloader" is the ceiling: drawn
+as a reference, never as a line of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from aisbench.report.case_data import (
+    CEILING_COLOR,
+    LOADER_KEYS,
+    WORKERS_KEYS,
+    axis_key,
+    ceilings,
+    group_params,
+    measured,
+    numeric_values,
+    pooled,
+    strategy_colors,
+    summarize,
+    summarize_case,
+    varying_keys,
+)
+from aisbench.report.formatting import format_bytes, format_param, params_label
+from aisbench.report.plot_model import Panel, PlotData, PlotOutcome, PlotSkipped, Reference, Series
+from aisbench.results.schema import METRICS, CaseResult, RunRecord
+
+THROUGHPUT_METRICS = ("samples_per_s", "mib_per_s")
+SIZE_KEYS = ("object_size", "dataset.object_size", "samples_per_shard", "dataset.samples_per_shard")
+MLPERF_UTILIZATION_TARGET = 0.90
+CDF_MAX_POINTS = 400
+CDF_MAX_PANELS = 9
+
+_SIZE_AXIS_LABELS = {"object_size": "object size", "samples_per_shard": "samples per shard"}
+
+
+def run_plots(run: RunRecord, prefix: str = "") -> list[PlotOutcome]:
+    """Every plot of ``run`` (drawn or skipped with its reason); ``prefix`` starts file names."""
+    builders: tuple[Callable[[RunRecord, str], PlotOutcome], ...] = (
+        throughput_by_case,
+        throughput_vs_workers,
+        throughput_vs_size,
+        latency_cdf,
+        accel_utilization_vs_workers,
+        time_to_first_batch,
+    )
+    return [build(run, prefix) for build in builders]
+
+
+def throughput_by_case(run: RunRecord, prefix: str = "") -> PlotOutcome:
+    """Bars of samples/s and MiB/s per case, the aisloader ceiling as a reference line."""
+    name, title = f"{prefix}throughput-by-case", f"{run.scenario}: throughput by case"
+    cases = measured(run.cases)
+    if not cases:
+        return PlotSkipped(name, title, _nothing_measured(run))
+    colors = strategy_colors(run.cases)
+    panels = tuple(
+        Panel(
+            kind="bars",
+            title=METRICS[metric].description,
+            x_label="case",
+            y_label=f"{_metric_name(metric)} ({METRICS[metric].unit})",
+            series=tuple(_bar_series(cases, metric, colors)),
+            references=tuple(_ceiling_references(run.cases, metric, exclude=())),
+        )
+        for metric in THROUGHPUT_METRICS
+    )
+    return PlotData(name, title, panels, caption=_CI_NOTE + _ceiling_note(run.cases))
+
+
+def throughput_vs_workers(run: RunRecord, prefix: str = "") -> PlotOutcome:
+    """samples/s and MiB/s against DataLoader num_workers, one line per strategy."""
+    name = f"{prefix}throughput-vs-workers"
+    title = f"{run.scenario}: throughput vs DataLoader workers"
+    cases = measured(run.cases)
+    axis = _numeric_axis(run, cases, WORKERS_KEYS, "num_workers")
+    if isinstance(axis, str):
+        return PlotSkipped(name, title, axis)
+    key, xs = axis
+    colors = strategy_colors(run.cases)
+    panels = tuple(
+        Panel(
+            kind="lines",
+            title=METRICS[metric].description,
+            x_label="DataLoader num_workers",
+            y_label=f"{_metric_name(metric)} ({METRICS[metric].unit})",
+            series=tuple(_sweep_series(cases, key, metric, colors)),
+            references=tuple(_ceiling_references(run.cases, metric, exclude=(key,))),
+            x_ticks=tuple((x, f"{x:g}") for x in xs),
+        )
+        for metric in THROUGHPUT_METRICS
+    )
+    return PlotData(name, title, panels, caption=_CI_NOTE + _ceiling_note(run.cases))
+
+
+def throughput_vs_size(run: RunRecord, prefix: str = "") -> PlotOutcome:
+    """samples/s and MiB/s against object size or samples per shard, one line per strategy;
+    the ceiling, which changes with size, as a dashed line."""
+    name = f"{prefix}throughput-vs-size"
+    title = f"{run.scenario}: throughput vs size"
+    cases = measured(run.cases)
+    axis = _numeric_axis(run, cases, SIZE_KEYS, "object_size or samples_per_shard")
+    if isinstance(axis, str):
+        return PlotSkipped(name, title, axis)
+    key, xs = axis
+    label = key.rsplit(".", 1)[-1]
+    in_bytes = label.endswith("size")
+    title = f"{run.scenario}: throughput vs {_SIZE_AXIS_LABELS.get(label, label)}"
+    ticks = tuple((x, format_bytes(x) if in_bytes else f"{x:g}") for x in xs)
+    wide = xs[0] > 0 and xs[-1] / xs[0] >= 4
+    colors = strategy_colors(run.cases)
+    ceiling_cases = [c for c in ceilings(run.cases) if key in c.params]
+    panels = tuple(
+        Panel(
+            kind="lines",
+            title=METRICS[metric].description,
+            x_label=_SIZE_AXIS_LABELS.get(label, label) + (" (bytes)" if in_bytes else ""),
+            y_label=f"{_metric_name(metric)} ({METRICS[metric].unit})",
+            series=tuple(
+                _sweep_series(cases, key, metric, colors)
+                + _sweep_series(ceiling_cases, key, metric, colors, ceiling=True)
+            ),
+            x_scale="log2" if wide else "linear",
+            x_ticks=ticks,
+        )
+        for metric in THROUGHPUT_METRICS
+    )
+    return PlotData(name, title, panels, caption=_CI_NOTE + _ceiling_note(run.cases))
+
+
+def latency_cdf(run: RunRecord, prefix: str = "") -> PlotOutcome:
+    """Cumulative distribution of the per-batch wait, one line per strategy, one panel per
+    combination of the other parameters (repeats pooled, warmup left out)."""
+    name, title = f"{prefix}latency-cdf", f"{run.scenario}: per-batch latency (CDF)"
+    cases = [c for c in measured(run.cases) if _batch_waits(c)]
+    if not cases:
+        return PlotSkipped(name, title, "no loader case recorded per-batch latencies")
+    colors = strategy_colors(run.cases)
+    keys = varying_keys(cases)
+    groups: dict[str, list[CaseResult]] = {}
+    for case in cases:
+        groups.setdefault(params_label(group_params(case, keys)), []).append(case)
+    shown = list(groups.items())[:CDF_MAX_PANELS]
+    latencies = [v for c in cases for m in c.repeats for v in m.batch_latencies_s]
+    panels = tuple(
+        Panel(
+            kind="cdf",
+            title=group or "all cases",
+            x_label="wait for a batch (ms)",
+            y_label="fraction of batches",
+            series=tuple(_cdf_series(c, colors[c.strategy]) for c in group_cases),
+            x_scale="log10" if min(latencies) > 0 else "linear",
+        )
+        for group, group_cases in shown
+    )
+    caption = "Each line pools every repeat's batches; further right means slower batches."
+    if len(groups) > len(shown):
+        caption += f" Showing the first {len(shown)} of {len(groups)} parameter combinations."
+    return PlotData(name, title, panels, caption=caption)
+
+
+def accel_utilization_vs_workers(run: RunRecord, prefix: str = "") -> PlotOutcome:
+    """Emulated accelerator utilisation (%) against num_workers, with MLPerf Storage's 90% bar."""
+    name = f"{prefix}accel-utilization-vs-workers"
+    title = f"{run.scenario}: accelerator utilisation vs DataLoader workers"
+    cases = measured(run.cases)
+    if cases and not any(m.accel_busy_s > 0 for c in cases for m in c.repeats):
+        return PlotSkipped(
+            name, title, "no case emulated an accelerator (accelerator.compute_ms_per_batch is 0)"
+        )
+    axis = _numeric_axis(run, cases, WORKERS_KEYS, "num_workers")
+    if isinstance(axis, str):
+        return PlotSkipped(name, title, axis)
+    key, xs = axis
+    target = MLPERF_UTILIZATION_TARGET * 100
+    panel = Panel(
+        kind="lines",
+        title="share of time the emulated accelerator computed",
+        x_label="DataLoader num_workers",
+        y_label="accelerator utilisation (%)",
+        series=tuple(_sweep_series(cases, key, "accel_utilization", strategy_colors(run.cases),
+                                   scale=100.0)),
+        references=(Reference(f"MLPerf Storage target ({target:.0f}%)", target, color="#D55E00"),),
+        x_ticks=tuple((x, f"{x:g}") for x in xs),
+    )
+    caption = (
+        _CI_NOTE + "MLPerf Storage counts a storage system as keeping up when the accelerator "
+        f"is busy at least {target:.0f}% of the time."
+    )
+    return PlotData(name, title, (panel,), caption=caption)
+
+
+def time_to_first_batch(run: RunRecord, prefix: str = "") -> PlotOutcome:
+    """Bars of the time from creating the iterator to the first batch, per case."""
+    name, title = f"{prefix}time-to-first-batch", f"{run.scenario}: time to first batch"
+    cases = [c for c in measured(run.cases) if c.values("time_to_first_batch_s")]
+    if not cases:
+        return PlotSkipped(name, title, "no loader case recorded a time to first batch")
+    panel = Panel(
+        kind="bars",
+        title="from creating the iterator to the first batch (worker start-up included)",
+        x_label="case",
+        y_label="time to first batch (s)",
+        series=tuple(_bar_series(cases, "time_to_first_batch_s", strategy_colors(run.cases))),
+    )
+    return PlotData(name, title, (panel,), caption=_CI_NOTE)
+
+
+# --- series builders ---------------------------------------------------------------------
+
+
+_CI_NOTE = "Points are means over repeats; bars show their 95% confidence interval. "
+
+
+def _sweep_series(
+    cases: Sequence[CaseResult],
+    key: str,
+    metric: str,
+    colors: dict[str, str],
+    *,
+    scale: float = 1.0,
+    ceiling: bool = False,
+) -> list[Series]:
+    """One series per strategy (and per value of the other varying parameters), x = ``key``."""
+    others = varying_keys(cases, exclude=(key, *(LOADER_KEYS if ceiling else ())))
+    groups: dict[tuple[str, str], list[CaseResult]] = {}
+    for case in cases:
+        groups.setdefault((case.strategy, params_label(group_params(case, others))), []).append(
+            case
+        )
+    series = []
+    for (strategy, rest), members in groups.items():
+        points = []
+        for case in sorted(members, key=lambda c: float(c.params[key])):  # type: ignore[arg-type]
+            summary = summarize_case(case, metric)
+            if summary is not None:
+                points.append((float(case.params[key]), summary))  # type: ignore[arg-type]
+        if not points:
+            continue
+        label = f"{strategy} ceiling" if ceiling else strategy
+        series.append(
+            Series(
+                label=f"{label} ({rest})" if rest else label,
+                x=tuple(x for x, _ in points),
+                y=tuple(s.mean * scale for _, s in points),
+                y_low=tuple(_scaled(s.low, scale) for _, s in points),
+                y_high=tuple(_scaled(s.high, scale) for _, s in points),
+                color=CEILING_COLOR if ceiling else colors.get(strategy, ""),
+                style="ceiling" if ceiling else "line",
+            )
+        )
+    return series
+
+
+def _bar_series(cases: Sequence[CaseResult], metric: str, colors: dict[str, str]) -> list[Series]:
+    """One bar series per strategy; categories are the case ids, in run order."""
+    by_strategy: dict[str, list[CaseResult]] = {}
+    for case in cases:
+        by_strategy.setdefault(case.strategy, []).append(case)
+    series = []
+    for strategy, members in by_strategy.items():
+        rows = [(c, s) for c in members if (s := summarize_case(c, metric)) is not None]
+        if rows:
+            series.append(
+                Series(
+                    label=strategy,
+                    x=tuple(case_label(c) for c, _ in rows),
+                    y=tuple(s.mean for _, s in rows),
+                    y_low=tuple(s.low for _, s in rows),
+                    y_high=tuple(s.high for _, s in rows),
+                    color=colors.get(strategy, ""),
+                )
+            )
+    return series
+
+
+def _ceiling_references(
+    cases: Sequence[CaseResult], metric: str, exclude: Sequence[str]
+) -> list[Reference]:
+    """One reference per combination of the parameters that matter to aisloader (loader
+    settings do not), its value the mean over every repeat of those ceiling cases."""
+    top = ceilings(cases)
+    keys = varying_keys(top, exclude=(*exclude, *LOADER_KEYS))
+    groups: dict[str, list[CaseResult]] = {}
+    for case in top:
+        groups.setdefault(params_label(group_params(case, keys)), []).append(case)
+    references = []
+    for group, members in groups.items():
+        summary = summarize(pooled(members, metric))
+        if summary is not None:
+            label = "aisloader ceiling" + (f" ({group})" if group else "")
+            references.append(
+                Reference(label, summary.mean, summary.low, summary.high, color=CEILING_COLOR)
+            )
+    return references
+
+
+def _cdf_series(case: CaseResult, color: str) -> Series:
+    """The empirical CDF of the case's batch waits in ms, thinned to CDF_MAX_POINTS steps."""
+    waits = np.sort(np.asarray(_batch_waits(case), dtype=float)) * 1e3
+    count = waits.size
+    index = np.unique(np.linspace(0, count - 1, min(count, CDF_MAX_POINTS)).round().astype(int))
+    return Series(
+        label=case.strategy,
+        x=tuple(float(v) for v in waits[index]),
+        y=tuple(float(i + 1) / count for i in index),
+        color=color,
+    )
+
+
+def _batch_waits(case: CaseResult) -> list[float]:
+    return [v for m in case.repeats for v in m.batch_latencies_s]
+
+
+def case_label(case: CaseResult) -> str:
+    """How a case reads as a bar's label: its case id with a space after each comma."""
+    return case.case_id.replace(",", ", ")
+
+
+def _numeric_axis(
+    run: RunRecord, cases: Sequence[CaseResult], keys: Sequence[str], what: str
+) -> tuple[str, list[float]] | str:
+    """(params key, sorted distinct values) of a numeric sweep axis, or why there is none."""
+    if not cases:
+        return _nothing_measured(run)
+    key = axis_key(cases, keys)
+    if key is None:
+        found = sorted({k for c in run.cases for k in c.params})
+        return f"the run does not vary {what} (its parameters: {', '.join(found) or 'none'})"
+    values = numeric_values(cases, key)
+    if values is None:
+        return f"{key} is not a number in every case, so it cannot be an axis"
+    if len(values) < 2:
+        return f"{key} takes only one value ({format_param(key, values[0])}) among measured cases"
+    return key, values
+
+
+def _nothing_measured(run: RunRecord) -> str:
+    counts = {s: sum(c.status == s for c in run.cases) for s in ("ok", "skipped", "failed")}
+    return (
+        "no loader case measured anything ("
+        + ", ".join(f"{n} {s}" for s, n in counts.items())
+        + ")"
+    )
+
+
+def _ceiling_note(cases: Sequence[CaseResult]) -> str:
+    if not ceilings(cases):
+        return "No aisloader ceiling was measured in this run."
+    return "The dashed line is the aisloader ceiling: what the cluster serves a Go client."
+
+
+def _metric_name(metric: str) -> str:
+    return {"samples_per_s": "throughput", "mib_per_s": "throughput"}.get(
+        metric, metric.replace("_", " ")
+    )
+
+
+def _scaled(value: float | None, scale: float) -> float | None:
+    return None if value is None else value * scale

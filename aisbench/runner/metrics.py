@@ -1,0 +1,98 @@
+"""What a measuring window costs the machine: CPU and peak RSS of the loader's process tree,
+and the GETs the cluster served (counted by the targets themselves)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+import psutil
+import requests
+
+SAMPLE_INTERVAL_S = 0.1
+
+
+@dataclass(frozen=True)
+class TreeUsage:
+    cpu_seconds: float  # user + system, main process and DataLoader workers
+    peak_rss_bytes: int  # peak of the RSS summed over the tree (shared pages count per process)
+    sampler_cpu_s: float  # what the sampling itself cost (part of the harness overhead)
+
+
+def _tree(root: psutil.Process) -> list[psutil.Process]:
+    try:
+        return [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return [root]
+
+
+class ProcessTreeSampler:
+    """Samples the process tree every SAMPLE_INTERVAL_S in a thread, between start() and stop().
+
+    CPU is counted per pid from its value at start (0 for workers born during the window), so
+    persistent workers carried over from an earlier window are not double counted.
+    """
+
+    def __init__(self, root_pid: int | None = None) -> None:
+        self._root = psutil.Process(root_pid)
+        self._baseline: dict[int, float] = {}
+        self._last: dict[int, float] = {}
+        self._peak_rss = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._sampler_cpu = 0.0
+
+    def _sample(self) -> None:
+        rss = 0
+        for proc in _tree(self._root):
+            try:
+                with proc.oneshot():
+                    times = proc.cpu_times()
+                    rss += proc.memory_info().rss
+            except psutil.Error:
+                continue
+            self._last[proc.pid] = times.user + times.system
+        self._peak_rss = max(self._peak_rss, rss)
+
+    def _loop(self) -> None:
+        started = time.thread_time()
+        while not self._stop.wait(SAMPLE_INTERVAL_S):
+            self._sample()
+        self._sampler_cpu = time.thread_time() - started
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._last = {}
+        self._sample()
+        self._baseline = dict(self._last)
+        self._peak_rss = 0
+        self._thread = threading.Thread(target=self._loop, name="tree-sampler", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> TreeUsage:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        self._sample()
+        cpu = sum(value - self._baseline.get(pid, 0.0) for pid, value in self._last.items())
+        return TreeUsage(cpu_seconds=max(cpu, 0.0), peak_rss_bytes=self._peak_rss,
+                         sampler_cpu_s=self._sampler_cpu)
+
+
+def target_urls(endpoint: str, timeout_s: float = 5.0) -> list[str]:
+    """Public URLs of every target, from the cluster map."""
+    smap = requests.get(f"{endpoint}/v1/daemon", params={"what": "smap"}, timeout=timeout_s)
+    smap.raise_for_status()
+    return [node["public_net"]["direct_url"] for node in (smap.json().get("tmap") or {}).values()]
+
+
+def served_gets(targets: list[str], timeout_s: float = 5.0) -> int:
+    """Object GETs the targets have served so far (their `get.n` counters, summed)."""
+    total = 0
+    for url in targets:
+        response = requests.get(f"{url}/v1/daemon", params={"what": "node_status"},
+                                timeout=timeout_s)
+        response.raise_for_status()
+        total += int(response.json().get("tracker", {}).get("get.n", 0))
+    return total

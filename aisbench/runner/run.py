@@ -1,0 +1,184 @@
+"""Run a scenario: cluster, datasets, then every case in a fresh process, each result stored the
+moment its case ends, so an interrupted run loses nothing finished and `--resume` continues."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from tqdm import tqdm
+
+from aisbench.cluster.base import ClusterBackend, ClusterError, Topology, TopologyMismatch
+from aisbench.cluster.binaries import find_binary
+from aisbench.cluster.health import cluster_version, etl_unavailable_reason
+from aisbench.cluster.select import ClusterSettings, make_backend
+from aisbench.datagen.content import data_prefix
+from aisbench.datagen.generate import ensure_dataset
+from aisbench.results.schema import CaseResult, RunRecord, case_from_dict, make_run_id
+from aisbench.results.store import ResultStore, write_run_json
+from aisbench.runner.case_process import context_to_dict
+from aisbench.runner.provenance import collect_provenance
+from aisbench.scenario.expand import expand
+from aisbench.scenario.load import load_scenario
+from aisbench.scenario.model import Case, ClusterSpec, DatasetSpec, Scenario
+from aisbench.strategies.base import StrategyContext
+from aisbench.strategies.registry import STRATEGIES, get_strategy
+
+CASE_SLACK_S = 180.0  # start-up, listing and shutdown on top of the measured windows
+EPOCHS_CASE_TIMEOUT_S = 1800.0
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    scenario_path: Path
+    results_db: Path
+    runs_dir: Path  # one JSON file per run
+    resume_run_id: str | None = None
+    progress: bool = True
+    stop_cluster: bool = False
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    record: RunRecord
+    json_path: Path
+
+
+def strategy_kinds() -> dict[str, frozenset[str]]:
+    return {name: strategy.dataset_kinds for name, strategy in STRATEGIES.items()}
+
+
+def load(path: Path) -> Scenario:
+    return load_scenario(path, strategy_kinds())
+
+
+def case_timeout_s(case: Case) -> float:
+    run = case.run
+    if run.duration_s is None:
+        return EPOCHS_CASE_TIMEOUT_S
+    return run.warmup_s + run.repeats * run.duration_s + CASE_SLACK_S
+
+
+def run_in_fresh_process(case: Case, ctx: StrategyContext, run_id: str) -> CaseResult:
+    """The case in its own Python process; a crash or timeout becomes a failed result."""
+    with tempfile.TemporaryDirectory(prefix="aisbench-case-") as tmp:
+        case_file, ctx_file, out_file = (Path(tmp) / n for n in ("case.json", "ctx.json",
+                                                                  "out.json"))
+        case_file.write_text(json.dumps(case.to_dict()))
+        ctx_file.write_text(json.dumps(context_to_dict(ctx)))
+        argv = [sys.executable, "-m", "aisbench.runner.case_process", str(case_file),
+                str(ctx_file), run_id, str(out_file)]
+        timeout = case_timeout_s(case)
+        try:
+            proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return _failed(case, run_id, f"timed out after {timeout:.0f} s")
+        if proc.returncode == 0 and out_file.exists():
+            return case_from_dict(json.loads(out_file.read_text()))
+        tail = " | ".join(proc.stderr.strip().splitlines()[-3:])
+        return _failed(case, run_id, f"case process exited {proc.returncode}: {tail}")
+
+
+def _failed(case: Case, run_id: str, reason: str) -> CaseResult:
+    return CaseResult(run_id=run_id, case_id=case.case_id, scenario=case.scenario,
+                      strategy=case.strategy, params=dict(case.params), status="failed",
+                      reason=reason)
+
+
+def _skipped(case: Case, run_id: str, reason: str) -> CaseResult:
+    return replace(_failed(case, run_id, reason), status="skipped")
+
+
+@dataclass
+class ClusterSession:
+    """The clusters a run uses, brought up once per distinct ClusterSpec."""
+
+    settings: ClusterSettings
+    started: dict[ClusterSpec, tuple[ClusterBackend, str]]
+
+    def endpoint_for(self, spec: ClusterSpec) -> str:
+        if spec not in self.started:
+            if spec.backend == "external" and not self.settings.endpoint:
+                raise ClusterError("the scenario asks for an external cluster (cluster.backend: "
+                                   "external): set AIS_ENDPOINT=http://HOST:PORT")
+            backend_name = "local" if spec.backend == "external" else spec.backend
+            backend = make_backend(replace(self.settings, backend=backend_name))
+            topology = Topology(spec.proxies, spec.targets, spec.mountpaths)
+            try:
+                status = backend.up(topology)
+            except TopologyMismatch:
+                backend.down()  # another topology is running: the scenario asks for this one
+                status = backend.up(topology)
+            self.started[spec] = (backend, status.endpoint)
+        return self.started[spec][1]
+
+    def stop_all(self) -> None:
+        for backend, _ in self.started.values():
+            backend.down()
+
+
+def strategy_context(endpoint: str, dataset: DatasetSpec, home: Path) -> StrategyContext:
+    try:
+        aisloader: Path | None = find_binary("aisloader", home)
+    except ClusterError:
+        aisloader = None
+    return StrategyContext(endpoint=endpoint, bucket=dataset.bucket_name,
+                           prefix=data_prefix(dataset), dataset=dataset,
+                           etl_unavailable_reason=etl_unavailable_reason(endpoint),
+                           aisloader=aisloader)
+
+
+def run_scenario(options: RunOptions, settings: ClusterSettings,
+                 log: Callable[[str], None] = print) -> RunOutcome:
+    scenario = load(options.scenario_path)
+    cases = expand(scenario)
+    session = ClusterSession(settings, {})
+    first_endpoint = session.endpoint_for(cases[0].cluster)
+    run_id = options.resume_run_id or make_run_id()
+    json_path = options.runs_dir / f"{run_id}.json"
+    with ResultStore(options.results_db) as store:
+        provenance = collect_provenance(cluster=cases[0].cluster.topology_label,
+                                        aisnode_version=cluster_version(first_endpoint),
+                                        scenario_hash=scenario.scenario_hash)
+        store.begin_run(run_id, scenario.name, provenance)
+        done = store.finished_case_ids(run_id)
+        if done:
+            log(f"resuming run {run_id}: {len(done)} of {len(cases)} cases already finished")
+        contexts: dict[tuple[ClusterSpec, DatasetSpec], StrategyContext] = {}
+        todo = [case for case in cases if case.case_id not in done]
+        try:
+            with tqdm(total=len(todo), desc=scenario.name, unit="case",
+                      disable=not options.progress) as bar:
+                for case in todo:
+                    bar.set_postfix_str(case.case_id[:60])
+                    key = (case.cluster, case.dataset)
+                    if key not in contexts:
+                        endpoint = session.endpoint_for(case.cluster)
+                        info = ensure_dataset(endpoint, case.dataset, progress=options.progress)
+                        how = "reused" if info.reused else "generated"
+                        log(f"dataset {info.bucket}: {info.objects} objects, "
+                            f"{info.bytes / 2**20:.1f} MiB ({how})")
+                        contexts[key] = strategy_context(endpoint, case.dataset, settings.home)
+                    ctx = contexts[key]
+                    reason = get_strategy(case.strategy).skip_reason(case, ctx)
+                    result = (_skipped(case, run_id, reason) if reason
+                              else run_in_fresh_process(case, ctx, run_id))
+                    store.add_case(result)
+                    write_run_json(store.load_run(run_id), json_path)
+                    if result.status != "ok":
+                        log(f"{case.case_id}: {result.status}: {result.reason}")
+                    bar.update(1)
+        except KeyboardInterrupt:
+            log(f"interrupted: finished cases are stored; continue with --resume {run_id}")
+            raise
+        finally:
+            if options.stop_cluster:
+                session.stop_all()
+        record = store.load_run(run_id)
+    write_run_json(record, json_path)
+    return RunOutcome(record=record, json_path=json_path)

@@ -1,0 +1,165 @@
+import json
+import math
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from aisbench.results.schema import (
+    METRICS,
+    CaseResult,
+    Measurement,
+    ResultFormatError,
+    make_run_id,
+    percentile,
+    run_from_dict,
+    run_to_dict,
+)
+from aisbench.results.store import read_run_json, write_run_json
+from tests.unit.results.samples import RUN_ID, measurement, sample_record
+
+GOLDEN = Path(__file__).parent / "golden" / "run_v1.json"
+
+
+def test_throughput_is_per_second_of_the_window():
+    m = Measurement(duration_s=2.0, samples=1000, bytes=4 * 2**20, batches=10)
+    assert (m.samples_per_s, m.mib_per_s) == (500.0, 2.0)
+
+
+def test_mib_means_two_to_the_twentieth_bytes():
+    m = Measurement(duration_s=1.0, samples=1, bytes=1_000_000, batches=1)
+    assert m.mib_per_s == pytest.approx(0.953674, rel=1e-6)
+
+
+def test_latency_percentiles_interpolate_like_numpy():
+    latencies = tuple(float(x) for x in np.random.default_rng(0).exponential(0.01, 101))
+    m = Measurement(duration_s=1.0, samples=1, bytes=1, batches=101, batch_latencies_s=latencies)
+    expected = np.percentile(latencies, [50, 90, 99])
+    assert [m.latency_p50_s, m.latency_p90_s, m.latency_p99_s] == pytest.approx(expected)
+    assert m.latency_max_s == max(latencies)
+
+
+def test_latencies_are_undefined_without_batches():
+    m = Measurement(duration_s=1.0, samples=0, bytes=0, batches=0)
+    assert (m.latency_p50_s, m.latency_max_s, m.metric("latency_p99_s")) == (None, None, None)
+
+
+def test_cpu_util_counts_busy_cores():
+    m = Measurement(duration_s=2.0, samples=1, bytes=1, batches=1, cpu_seconds=3.0)
+    assert m.cpu_util == 1.5
+
+
+def test_accelerator_utilization_is_busy_share_of_the_window():
+    m = Measurement(duration_s=4.0, samples=1, bytes=1, batches=1, accel_busy_s=3.0)
+    assert m.accel_utilization == 0.75
+
+
+def test_every_listed_metric_is_readable_from_a_measurement():
+    for name in METRICS:
+        assert measurement().metric(name) is not None
+
+
+def test_an_unknown_metric_is_a_key_error_naming_the_known_ones():
+    with pytest.raises(KeyError, match="samples_per_s"):
+        measurement().metric("speed")
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"duration_s": 0.0},
+        {"duration_s": math.nan},
+        {"samples": -1},
+        {"cpu_seconds": -0.1},
+        {"batches": 1.5},
+    ],
+)
+def test_measurement_refuses_impossible_values(bad):
+    fields = {"duration_s": 1.0, "samples": 1, "bytes": 1, "batches": 1} | bad
+    with pytest.raises(ResultFormatError):
+        Measurement(**fields)
+
+
+def test_case_values_and_mean_leave_out_the_warmup():
+    case = sample_record().cases[0]
+    assert case.values("samples_per_s") == (1000.0, 1050.0)
+    assert case.mean("samples_per_s") == 1025.0
+
+
+def test_an_ok_case_needs_a_repeat():
+    with pytest.raises(ResultFormatError, match="at least one repeat"):
+        CaseResult(run_id=RUN_ID, case_id="c", scenario="s", strategy="x", status="ok")
+
+
+def test_a_failed_case_needs_a_reason():
+    with pytest.raises(ResultFormatError, match="needs a reason"):
+        CaseResult(run_id=RUN_ID, case_id="c", scenario="s", strategy="x", status="failed")
+
+
+def test_an_unknown_status_is_refused():
+    with pytest.raises(ResultFormatError, match="status"):
+        CaseResult(
+            run_id=RUN_ID,
+            case_id="c",
+            scenario="s",
+            strategy="x",
+            status="maybe",  # type: ignore[arg-type]
+            reason="?",
+        )
+
+
+def test_run_record_matches_the_golden_json():
+    assert run_to_dict(sample_record()) == json.loads(GOLDEN.read_text())
+
+
+def test_golden_json_reads_back_to_the_same_record():
+    assert read_run_json(GOLDEN) == sample_record()
+
+
+def test_written_json_is_byte_identical_to_the_golden_file(tmp_path):
+    write_run_json(sample_record(), tmp_path / "run.json")
+    assert (tmp_path / "run.json").read_text() == GOLDEN.read_text()
+
+
+def test_whole_seconds_read_back_as_floats():
+    data = run_to_dict(sample_record())
+    data["cases"][0]["repeats"][0]["duration_s"] = 2
+    duration = run_from_dict(data).cases[0].repeats[0].duration_s
+    assert isinstance(duration, float)
+
+
+def test_another_format_version_is_refused():
+    data = run_to_dict(sample_record()) | {"version": 99}
+    with pytest.raises(ResultFormatError, match="version"):
+        run_from_dict(data)
+
+
+def test_unknown_keys_in_a_measurement_are_refused():
+    data = run_to_dict(sample_record())
+    data["cases"][0]["repeats"][0]["speed"] = 1
+    with pytest.raises(ResultFormatError, match="speed"):
+        run_from_dict(data)
+
+
+def test_a_file_that_is_not_json_names_itself(tmp_path):
+    path = tmp_path / "broken.json"
+    path.write_text("{not json")
+    with pytest.raises(ResultFormatError, match=r"broken\.json"):
+        read_run_json(path)
+
+
+def test_run_ids_sort_by_start_time():
+    early = make_run_id(datetime(2026, 11, 23, 20, 45, 12, tzinfo=UTC), suffix="ffffff")
+    late = make_run_id(datetime(2026, 11, 23, 20, 45, 13, tzinfo=UTC), suffix="000000")
+    assert early == "20261123T204512-ffffff"
+    assert sorted([late, early]) == [early, late]
+
+
+def test_run_ids_carry_a_random_suffix():
+    moment = datetime(2026, 1, 1, tzinfo=UTC)
+    assert make_run_id(moment) != make_run_id(moment)
+
+
+def test_percentile_of_one_value_is_that_value():
+    assert percentile([3.0], 99) == 3.0

@@ -1,0 +1,84 @@
+"""Every scenario shipped in scenarios/ loads, expands, and reads a dataset its strategies can."""
+
+from pathlib import Path
+
+import pytest
+
+from aisbench.scenario.expand import expand
+from aisbench.scenario.load import (
+    DEFAULT_SCENARIOS_DIR,
+    find_scenario,
+    list_scenarios,
+    load_scenario,
+)
+from tests.unit.scenario.strategy_names import OBJECT_STRATEGIES, READERS, SHARD_STRATEGIES
+
+SHIPPED = list_scenarios(DEFAULT_SCENARIOS_DIR)
+
+
+def test_the_documented_scenarios_are_shipped():
+    expected = {
+        "smoke",
+        "workers",
+        "shard-sizes",
+        "strategies-objects",
+        "strategies-shards",
+        "etl",
+        "regression",
+    }
+    assert expected <= set(SHIPPED)
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_scenario_loads_and_expands(name):
+    scenario = load_scenario(find_scenario(name), READERS)
+    cases = expand(scenario)
+    assert cases
+    assert len({case.case_id for case in cases}) == len(cases)
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_scenario_is_named_like_its_file(name):
+    assert load_scenario(find_scenario(name), READERS).name == name
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_scenario_has_a_description(name):
+    assert load_scenario(find_scenario(name), READERS).description
+
+
+def test_smoke_is_small_enough_for_two_minutes():
+    cases = expand(load_scenario(find_scenario("smoke"), READERS))
+    measured_s = sum(c.run.warmup_s + c.run.repeats * (c.run.duration_s or 0.0) for c in cases)
+    assert len(cases) == 4
+    assert measured_s <= 60
+
+
+def test_regression_repeats_five_times_for_a_stable_gate():
+    cases = expand(load_scenario(find_scenario("regression"), READERS))
+    assert {c.strategy for c in cases} == {"aisref-iter", "aisref-map"}
+    assert all(c.run.repeats == 5 for c in cases)
+
+
+def test_strategies_scenarios_cover_every_strategy_once():
+    objects = expand(load_scenario(find_scenario("strategies-objects"), READERS))
+    shards = expand(load_scenario(find_scenario("strategies-shards"), READERS))
+    assert sorted(c.strategy for c in objects) == sorted(OBJECT_STRATEGIES)
+    assert sorted(c.strategy for c in shards) == sorted(SHARD_STRATEGIES)
+
+
+def test_strategies_scenarios_share_one_dataset_each():
+    for name in ("strategies-objects", "strategies-shards"):
+        cases = expand(load_scenario(find_scenario(name), READERS))
+        assert len({c.dataset.bucket_name for c in cases}) == 1
+
+
+def test_workers_sweeps_the_documented_worker_counts():
+    cases = expand(load_scenario(find_scenario("workers"), READERS))
+    assert [c.loader.num_workers for c in cases] == [0, 1, 2, 4, 8]
+
+
+def test_the_readme_documents_every_shipped_scenario():
+    readme = (Path(DEFAULT_SCENARIOS_DIR) / "README.md").read_text()
+    for name in SHIPPED:
+        assert f"`{name}.yaml`" in readme
