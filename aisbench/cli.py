@@ -128,7 +128,8 @@ def _scenario_path(name: str) -> Path:
 def cmd_run(args: argparse.Namespace) -> int:
     outcome = commands.run(_scenario_path(args.scenario), _cluster_settings(args), _paths(args),
                            resume=args.resume, report=not args.no_report,
-                           stop_cluster=args.stop_cluster, progress=not args.quiet)
+                           stop_cluster=args.stop_cluster, progress=not args.quiet,
+                           injected_delay_s=args.inject_delay_ms / 1000.0)
     failed = [c for c in outcome.record.cases if c.status == "failed"]
     return 1 if failed else 0
 
@@ -184,6 +185,8 @@ def _add_harness_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
     run.add_argument("--stop-cluster", action="store_true",
                      help="stop the cluster the run started, at the end")
     run.add_argument("--quiet", action="store_true", help="no progress bars")
+    run.add_argument("--inject-delay-ms", type=float, default=0.0,
+                     help="testing the regression gate only: add this delay to every batch")
     common(run)
     run.set_defaults(handler=cmd_run)
 

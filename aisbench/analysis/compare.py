@@ -72,6 +72,7 @@ class Comparison:
     notes: tuple[str, ...] = ()
 
     def count(self, verdict: Verdict) -> int:
+        """How many cases got ``verdict``."""
         return sum(1 for c in self.cases if c.verdict == verdict)
 
 
@@ -97,21 +98,12 @@ def compare_runs(
     info = METRICS[metric]
     current_by_id = {c.case_id: c for c in current.cases}
     base_ids = {c.case_id for c in base.cases}
-    results = [
-        _compare_case(
-            b,
-            current_by_id.get(b.case_id),
-            metric,
-            info.higher_is_better,
-            threshold,
-            alpha,
-            resamples,
-            seed,
-        )
-        for b in base.cases
-    ]
+    gate = _Gate(metric, info.higher_is_better, threshold, alpha, resamples, seed)
+    results = [_compare_case(b, current_by_id.get(b.case_id), gate) for b in base.cases]
     results += [
-        CaseComparison(c.case_id, "new", current_n=len(c.values(metric)))
+        CaseComparison(
+            c.case_id, "new", current_mean=c.mean(metric), current_n=len(c.values(metric))
+        )
         for c in current.cases
         if c.case_id not in base_ids
     ]
@@ -132,19 +124,18 @@ def compare_runs(
 def has_regression(comparison: Comparison, missing_is_regression: bool = True) -> bool:
     """True if any case got slower or failed (or, by default, vanished from the current run:
     a gate that passes when cases disappear is not a gate)."""
-    bad: set[str] = {"slower", "failed"} | ({"missing"} if missing_is_regression else set())
+    bad = _failing_verdicts(missing_is_regression)
     return any(c.verdict in bad for c in comparison.cases)
 
 
-def to_markdown(comparison: Comparison) -> str:
-    """A Markdown summary and table, e.g. for a CI job summary."""
+def to_markdown(comparison: Comparison, missing_is_regression: bool = True) -> str:
+    """A Markdown summary, the gate's outcome and a table, e.g. for a CI job summary."""
     c = comparison
+    bad = _failing_verdicts(missing_is_regression)
     direction = "higher is better" if c.higher_is_better else "lower is better"
     confidence = f"{(1 - c.alpha) * 100:g}%"
     counts = ", ".join(
-        f"**{n} {v}**" if v in ("slower", "failed") else f"{n} {v}"
-        for v in VERDICTS
-        if (n := c.count(v))
+        f"**{n} {v}**" if v in bad else f"{n} {v}" for v in VERDICTS if (n := c.count(v))
     )
     lines = [
         f"### aisbench compare: {c.scenario}, {c.metric} ({c.unit}, {direction})",
@@ -152,6 +143,8 @@ def to_markdown(comparison: Comparison) -> str:
         f"Base `{c.base_run_id}` vs current `{c.current_run_id}`: {counts or 'no cases'}. "
         f"A change counts when it exceeds {c.threshold:.0%} and is significant "
         f"(p < {c.alpha:g} and the {confidence} CI of the ratio excludes 1).",
+        "",
+        "**Gate: fails.**" if has_regression(c, missing_is_regression) else "Gate: passes.",
         "",
         f"| case | base | current | change | {confidence} CI of ratio | p | verdict |",
         "|---|---:|---:|---:|---|---:|---|",
@@ -164,7 +157,7 @@ def to_markdown(comparison: Comparison) -> str:
             else (f"{case.ci_low:.3f} to {case.ci_high:.3f}")
         )
         p = "" if case.p_value is None else f"{case.p_value:.3g}"
-        verdict = f"**{case.verdict}**" if case.verdict in ("slower", "failed") else case.verdict
+        verdict = f"**{case.verdict}**" if case.verdict in bad else case.verdict
         if case.reason:
             verdict += f" ({_cell(case.reason)})"
         lines.append(
@@ -175,16 +168,20 @@ def to_markdown(comparison: Comparison) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _compare_case(
-    base: CaseResult,
-    current: CaseResult | None,
-    metric: str,
-    higher_is_better: bool,
-    threshold: float,
-    alpha: float,
-    resamples: int,
-    seed: int,
-) -> CaseComparison:
+@dataclass(frozen=True, slots=True)
+class _Gate:
+    """The settings of one comparison, as passed to each case."""
+
+    metric: str
+    higher_is_better: bool
+    threshold: float
+    alpha: float
+    resamples: int
+    seed: int
+
+
+def _compare_case(base: CaseResult, current: CaseResult | None, gate: _Gate) -> CaseComparison:
+    metric = gate.metric
     base_values = base.values(metric) if base.status == "ok" else ()
     if current is None:
         return CaseComparison(
@@ -230,13 +227,17 @@ def _compare_case(
         )
     ratio = current_mean / base_mean
     ci_low, ci_high = bootstrap_ratio_ci(
-        base_values, current_values, confidence=1 - alpha, resamples=resamples, seed=seed
+        base_values,
+        current_values,
+        confidence=1 - gate.alpha,
+        resamples=gate.resamples,
+        seed=gate.seed,
     )
     p_value = welch_p_value(base_values, current_values)
-    significant = p_value < alpha and not (ci_low <= 1.0 <= ci_high)
+    significant = p_value < gate.alpha and not (ci_low <= 1.0 <= ci_high)
     verdict: Verdict = "unchanged"
-    if significant and abs(ratio - 1) > threshold:
-        better = ratio > 1 if higher_is_better else ratio < 1
+    if significant and abs(ratio - 1) > gate.threshold:
+        better = ratio > 1 if gate.higher_is_better else ratio < 1
         verdict = "faster" if better else "slower"
     return CaseComparison(
         base.case_id,
@@ -250,6 +251,10 @@ def _compare_case(
         base_n=len(base_values),
         current_n=len(current_values),
     )
+
+
+def _failing_verdicts(missing_is_regression: bool) -> set[str]:
+    return {"slower", "failed"} | ({"missing"} if missing_is_regression else set())
 
 
 def _provenance_notes(base: RunRecord, current: RunRecord) -> Iterable[str]:
@@ -270,7 +275,7 @@ def _mean(values: tuple[float, ...]) -> float | None:
 def _number(value: float | None) -> str:
     if value is None:
         return ""
-    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+    return f"{value:,.1f}" if abs(value) >= 100 else f"{value:.4g}"
 
 
 def _cell(text: str) -> str:

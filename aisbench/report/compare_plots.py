@@ -64,6 +64,7 @@ def comparison_ratios(comparison: Comparison, prefix: str = "") -> PlotOutcome:
             Reference(f"no change (±{threshold:g}% threshold shaded)", 0.0, -threshold, threshold),
         ),
         value_min=None,
+        value_suffix="%",
     )
     caption = (
         f"Bars show the change of the mean; whiskers the {(1 - c.alpha) * 100:g}% bootstrap "

@@ -186,8 +186,9 @@ def accel_utilization_vs_workers(run: RunRecord, prefix: str = "") -> PlotOutcom
         y_label="accelerator utilisation (%)",
         series=tuple(_sweep_series(cases, key, "accel_utilization", strategy_colors(run.cases),
                                    scale=100.0)),
-        references=(Reference(f"MLPerf Storage target ({target:.0f}%)", target, color="#D55E00"),),
+        references=(Reference("MLPerf Storage target", target, color="#D55E00"),),
         x_ticks=tuple((x, f"{x:g}") for x in xs),
+        value_suffix="%",
     )
     caption = (
         _CI_NOTE + "MLPerf Storage counts a storage system as keeping up when the accelerator "

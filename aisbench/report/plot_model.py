@@ -59,7 +59,8 @@ class Reference:
 class Panel:
     """One set of axes. kind "lines": y against numeric x with CI error bars; "bars":
     horizontal bars, one row per category (x), y the bar length; "cdf": steps of cumulative
-    fraction (y) against value (x)."""
+    fraction (y) against value (x). value_min: where the value axis starts (None: automatic);
+    value_suffix: appended to value labels drawn on the figure (e.g. "%")."""
 
     kind: PanelKind
     title: str
@@ -70,6 +71,7 @@ class Panel:
     x_scale: XScale = "linear"
     x_ticks: tuple[tuple[float, str], ...] = ()
     value_min: float | None = 0.0
+    value_suffix: str = ""
 
     @property
     def categories(self) -> tuple[str, ...]:

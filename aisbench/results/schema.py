@@ -66,6 +66,17 @@ def percentile(values: Sequence[float], q: float) -> float:
     return float(np.percentile(np.asarray(values, dtype=float), q))
 
 
+_COUNT_FIELDS = (
+    "samples",
+    "bytes",
+    "batches",
+    "peak_rss_bytes",
+    "http_requests",
+    "errors",
+    "retries",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Measurement:
     """One timed window of a case: a repeat, or the warmup (kept, never averaged in).
@@ -96,27 +107,22 @@ class Measurement:
             raise ResultFormatError(
                 f"duration_s must be a finite number > 0, got {self.duration_s}"
             )
-        for name in (
-            "samples",
-            "bytes",
-            "batches",
-            "peak_rss_bytes",
-            "http_requests",
-            "errors",
-            "retries",
-        ):
+        for name in _COUNT_FIELDS:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ResultFormatError(f"{name} must be an integer >= 0, got {value!r}")
-        for name in ("cpu_seconds", "accel_busy_s"):
+        for name in ("cpu_seconds", "accel_busy_s", "time_to_first_batch_s"):
             value = getattr(self, name)
-            if not (math.isfinite(value) and value >= 0):
+            if value is not None and not (math.isfinite(value) and value >= 0):
                 raise ResultFormatError(f"{name} must be a finite number >= 0, got {value!r}")
-        if not isinstance(self.batch_latencies_s, tuple):
-            object.__setattr__(self, "batch_latencies_s", tuple(self.batch_latencies_s))
+        latencies = tuple(self.batch_latencies_s)
+        if not all(math.isfinite(v) and v >= 0 for v in latencies):
+            raise ResultFormatError("batch_latencies_s must be finite numbers >= 0")
+        object.__setattr__(self, "batch_latencies_s", latencies)
 
     @property
     def samples_per_s(self) -> float:
+        """Samples delivered per second of the window."""
         return self.samples / self.duration_s
 
     @property
@@ -126,18 +132,22 @@ class Measurement:
 
     @property
     def latency_p50_s(self) -> float | None:
+        """Median wait for a batch, seconds; None without batches."""
         return self._latency(50)
 
     @property
     def latency_p90_s(self) -> float | None:
+        """90th percentile wait for a batch, seconds; None without batches."""
         return self._latency(90)
 
     @property
     def latency_p99_s(self) -> float | None:
+        """99th percentile wait for a batch, seconds; None without batches."""
         return self._latency(99)
 
     @property
     def latency_max_s(self) -> float | None:
+        """Longest wait for a batch, seconds; None without batches."""
         return max(self.batch_latencies_s) if self.batch_latencies_s else None
 
     @property
@@ -230,6 +240,7 @@ class RunRecord:
     cases: tuple[CaseResult, ...] = ()
 
     def case(self, case_id: str) -> CaseResult | None:
+        """The result of ``case_id`` in this run, or None."""
         return next((c for c in self.cases if c.case_id == case_id), None)
 
 
@@ -251,6 +262,8 @@ _FLOAT_FIELDS = ("duration_s", "time_to_first_batch_s", "cpu_seconds", "accel_bu
 
 
 def measurement_to_dict(m: Measurement) -> dict[str, Any]:
+    """JSON form of a measurement; the *_from_dict functions below are the inverses and
+    raise ResultFormatError on unknown keys or impossible values."""
     data = {f.name: getattr(m, f.name) for f in fields(m)}
     data["batch_latencies_s"] = list(m.batch_latencies_s)
     return data

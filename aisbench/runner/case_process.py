@@ -21,11 +21,12 @@ from aisbench.strategies.registry import get_strategy
 TOOL_DEFAULT_DURATION_S = 10.0  # aisloader runs by time; an epochs case gets this long
 
 
-def context_to_dict(ctx: StrategyContext) -> dict[str, Any]:
+def context_to_dict(ctx: StrategyContext, injected_delay_s: float = 0.0) -> dict[str, Any]:
     """The context minus the dataset, which the case carries itself."""
     return {"endpoint": ctx.endpoint, "bucket": ctx.bucket, "prefix": ctx.prefix,
             "etl_unavailable_reason": ctx.etl_unavailable_reason,
-            "aisloader": str(ctx.aisloader) if ctx.aisloader else None}
+            "aisloader": str(ctx.aisloader) if ctx.aisloader else None,
+            "injected_delay_s": injected_delay_s}
 
 
 def context_from_dict(raw: dict[str, Any], case: Case) -> StrategyContext:
@@ -42,7 +43,7 @@ def _result(case: Case, run_id: str, **fields: Any) -> CaseResult:
 
 
 def run_loader_case(case: Case, ctx: StrategyContext, strategy: LoaderStrategy,
-                    run_id: str) -> CaseResult:
+                    run_id: str, injected_delay_s: float = 0.0) -> CaseResult:
     loader = strategy.make_loader(case, ctx)
     sampler = ProcessTreeSampler()
     targets = target_urls(ctx.endpoint)
@@ -55,7 +56,7 @@ def run_loader_case(case: Case, ctx: StrategyContext, strategy: LoaderStrategy,
             warm = run_window(loader, WindowPlan(case.run.warmup_s, None, accel),
                               sampler.start, sampler.stop, lambda: served_gets(targets))
             warmup = warm.measurement
-        plan = WindowPlan(case.run.duration_s, case.run.epochs, accel)
+        plan = WindowPlan(case.run.duration_s, case.run.epochs, accel, injected_delay_s)
         for _ in range(case.run.repeats):
             window = run_window(loader, plan, sampler.start, sampler.stop,
                                 lambda: served_gets(targets))
@@ -89,18 +90,20 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
 
 
-def run_case(case: Case, ctx: StrategyContext, run_id: str) -> CaseResult:
+def run_case(case: Case, ctx: StrategyContext, run_id: str,
+             injected_delay_s: float = 0.0) -> CaseResult:
     strategy = get_strategy(case.strategy)
     if isinstance(strategy, LoaderStrategy):
-        return run_loader_case(case, ctx, strategy, run_id)
+        return run_loader_case(case, ctx, strategy, run_id, injected_delay_s)
     return run_tool_case(case, ctx, strategy, run_id)
 
 
 def main(argv: list[str]) -> int:
     case_file, context_file, run_id, out_file = argv
     case = Case.from_dict(json.loads(Path(case_file).read_text()))
-    ctx = context_from_dict(json.loads(Path(context_file).read_text()), case)
-    result = run_case(case, ctx, run_id)
+    raw_context = json.loads(Path(context_file).read_text())
+    ctx = context_from_dict(raw_context, case)
+    result = run_case(case, ctx, run_id, float(raw_context.get("injected_delay_s", 0.0)))
     Path(out_file).write_text(json.dumps(case_to_dict(result)))
     return 0
 

@@ -41,6 +41,7 @@ class RunOptions:
     resume_run_id: str | None = None
     progress: bool = True
     stop_cluster: bool = False
+    injected_delay_s: float = 0.0  # only to prove the regression gate (see scripts/)
 
 
 @dataclass(frozen=True)
@@ -64,13 +65,14 @@ def case_timeout_s(case: Case) -> float:
     return run.warmup_s + run.repeats * run.duration_s + CASE_SLACK_S
 
 
-def run_in_fresh_process(case: Case, ctx: StrategyContext, run_id: str) -> CaseResult:
+def run_in_fresh_process(case: Case, ctx: StrategyContext, run_id: str,
+                         injected_delay_s: float = 0.0) -> CaseResult:
     """The case in its own Python process; a crash or timeout becomes a failed result."""
     with tempfile.TemporaryDirectory(prefix="aisbench-case-") as tmp:
         case_file, ctx_file, out_file = (Path(tmp) / n for n in ("case.json", "ctx.json",
                                                                   "out.json"))
         case_file.write_text(json.dumps(case.to_dict()))
-        ctx_file.write_text(json.dumps(context_to_dict(ctx)))
+        ctx_file.write_text(json.dumps(context_to_dict(ctx, injected_delay_s)))
         argv = [sys.executable, "-m", "aisbench.runner.case_process", str(case_file),
                 str(ctx_file), run_id, str(out_file)]
         timeout = case_timeout_s(case)
@@ -167,7 +169,8 @@ def run_scenario(options: RunOptions, settings: ClusterSettings,
                     ctx = contexts[key]
                     reason = get_strategy(case.strategy).skip_reason(case, ctx)
                     result = (_skipped(case, run_id, reason) if reason
-                              else run_in_fresh_process(case, ctx, run_id))
+                              else run_in_fresh_process(case, ctx, run_id,
+                                                        options.injected_delay_s))
                     store.add_case(result)
                     write_run_json(store.load_run(run_id), json_path)
                     if result.status != "ok":

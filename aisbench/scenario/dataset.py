@@ -34,6 +34,7 @@ class SizeRange:
 
     @property
     def mean_bytes(self) -> float:
+        """Expected object size in bytes."""
         return (self.min_bytes + self.max_bytes) / 2
 
     @property
@@ -115,13 +116,13 @@ class DatasetSpec:
         """E.g. "1000 objects x 16KiB" or "16 shards x 64 samples (jpg=16KiB,cls=8B)"."""
         if self.object_size is not None:
             return f"{self.count} objects x {self.object_size.label}"
-        members = members_label(self.members)
+        members = ", ".join(f"{ext} {format_size(size)}" for ext, size in self.members)
         return f"{self.count} shards x {self.samples_per_shard} samples ({members})"
 
 
 def members_label(members: tuple[tuple[str, int], ...]) -> str:
-    """E.g. "jpg=16KiB,cls=8B"."""
-    return ",".join(f"{ext}={format_size(size)}" for ext, size in members)
+    """E.g. "jpg:16KiB+cls:8B" (no ',' or '=', so it can sit inside a case id)."""
+    return "+".join(f"{ext}:{format_size(size)}" for ext, size in members)
 
 
 def canonical_sha256(data: Any) -> str:

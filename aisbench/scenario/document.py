@@ -96,6 +96,8 @@ class _Section(BaseModel):
 
 
 class ClusterDoc(_Section):
+    """``cluster:``"""
+
     backend: Literal["local", "docker", "external"] = allowed(
         "local, docker, external ($AIS_ENDPOINT)", default="local"
     )
@@ -108,6 +110,8 @@ class ClusterDoc(_Section):
 
 
 class DatasetDoc(_Section):
+    """``dataset:``; which size keys belong depends on ``kind``."""
+
     kind: Literal["objects", "shards"] = allowed("objects, shards")
     count: int = allowed("an integer >= 1 (objects, or shards)", ge=1)
     object_size: ObjectSize | None = allowed(_OBJECT_SIZE_ALLOWED + " (objects only)", default=None)
@@ -158,6 +162,8 @@ class DatasetDoc(_Section):
 
 
 class LoaderDoc(_Section):
+    """``loader:`` (torch DataLoader settings)"""
+
     num_workers: int = allowed(
         f"an integer 0..{MAX_WORKERS} (0 = load in the main process)",
         default=0,
@@ -175,6 +181,8 @@ class LoaderDoc(_Section):
 
 
 class EtlDoc(_Section):
+    """``etl:``"""
+
     name: str = allowed(NAME_SYNTAX, pattern=_NAME_PATTERN.pattern)
     args: str = allowed("a string passed to the ETL", default="")
 
@@ -183,6 +191,8 @@ class EtlDoc(_Section):
 
 
 class AcceleratorDoc(_Section):
+    """``accelerator:``"""
+
     compute_ms_per_batch: float = allowed(
         "a number of milliseconds >= 0", default=0.0, ge=0, allow_inf_nan=False
     )
@@ -192,6 +202,8 @@ class AcceleratorDoc(_Section):
 
 
 class RunDoc(_Section):
+    """``run:``; exactly one of duration_s and epochs."""
+
     duration_s: float | None = allowed(
         "a number of seconds > 0 (or set epochs instead)", default=None, gt=0, allow_inf_nan=False
     )
@@ -268,6 +280,7 @@ class ScenarioDoc(_Section):
         return description.strip()
 
     def to_settings(self) -> CaseSettings:
+        """The validated file as frozen settings values."""
         return CaseSettings(
             cluster=self.cluster.to_value(),
             dataset=self.dataset.to_value(),

@@ -105,6 +105,7 @@ class AcceleratorSettings:
 
     @property
     def compute_s_per_batch(self) -> float:
+        """The same time in seconds."""
         return self.compute_ms_per_batch / 1000.0
 
 
@@ -126,6 +127,7 @@ class RunSettings:
 
     @property
     def mode(self) -> Literal["duration", "epochs"]:
+        """ "duration" when each repeat lasts duration_s seconds, "epochs" when it reads epochs."""
         return "duration" if self.duration_s is not None else "epochs"
 
 
@@ -171,6 +173,7 @@ class Case:
     params: Mapping[str, Scalar]
     settings: CaseSettings
 
+    # Shortcuts, so a case reads like the YAML: case.loader.num_workers, case.run.repeats.
     @property
     def cluster(self) -> ClusterSpec:
         return self.settings.cluster
@@ -219,6 +222,7 @@ class Case:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Case:
+        """Inverse of `to_dict`."""
         return cls(
             scenario=data["scenario"],
             case_id=data["case_id"],
@@ -312,6 +316,7 @@ def to_jsonable(value: Any) -> Any:
 
 
 def settings_to_dict(settings: CaseSettings) -> dict[str, Any]:
+    """JSON form of all settings (sizes as bytes, object_size as {"min", "max"})."""
     result: dict[str, Any] = to_jsonable(settings)
     return result
 

@@ -12,7 +12,6 @@ import io
 import multiprocessing
 import os
 import random
-import sys
 import tarfile
 import types
 import uuid
@@ -168,18 +167,7 @@ def scratch_bucket(pt_endpoint: str) -> Iterator[Bucket]:
 
 
 def import_official_pytorch() -> types.ModuleType:
-    """``aistore.pytorch`` 2.0.0, which imports ``alive_progress`` for its progress bars.
-
-    When that package is not installed, a no-op stand-in is registered so the datasets load
-    (progress bars are off in these tests anyway).
-    """
-    pytest.importorskip("aistore")
-    try:
-        import alive_progress  # noqa: F401
-    except ImportError:
-        stub = types.ModuleType("alive_progress")
-        stub.alive_it = lambda it, *args, **kwargs: it  # type: ignore[attr-defined]
-        sys.modules["alive_progress"] = stub
+    """``aistore.pytorch`` 2.0.0, the peer (a dev dependency: aistore[pytorch])."""
     import aistore.pytorch
 
     return aistore.pytorch

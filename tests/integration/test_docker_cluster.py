@@ -45,12 +45,12 @@ class RunningCluster:
 @pytest.fixture(scope="module")
 def docker_client() -> DockerClient:
     """A client of a running engine; started by the script, or the module is skipped."""
-    env = {**os.environ, "AISBENCH_APT_TIMEOUT_S": "400", "AISBENCH_DOCKER_WAIT_S": "60"}
+    env = {**os.environ, "AISBENCH_APT_TIMEOUT_S": "300", "AISBENCH_DOCKER_WAIT_S": "60"}
     try:
         done = subprocess.run([str(ENGINE_SCRIPT)], capture_output=True, text=True,
-                              timeout=500, env=env)
+                              timeout=420, env=env)
     except subprocess.TimeoutExpired:
-        pytest.skip(f"{ENGINE_SCRIPT.name} did not finish within 500 s")
+        pytest.skip(f"{ENGINE_SCRIPT.name} did not finish within 420 s")
     if done.returncode != 0:
         lines = (done.stderr or done.stdout).strip().splitlines()
         pytest.skip(f"no Docker engine: {lines[-1] if lines else f'exit {done.returncode}'}")

@@ -165,3 +165,10 @@ def test_markdown_has_a_row_per_case_with_change_and_verdict():
     assert "**slower**" in rows[0] and "%" in rows[0]
     assert rows[1].endswith("| unchanged |")
     assert "**1 slower**" in text
+
+
+def test_markdown_states_the_gate_outcome():
+    base = run("b", {"c": noisy(1000, CV, REPEATS, seed=1)})
+    slower = run("c", {"c": noisy(800, CV, REPEATS, seed=2)})
+    assert "**Gate: fails.**" in to_markdown(compare_runs(base, slower))
+    assert "Gate: passes." in to_markdown(compare_runs(base, base))

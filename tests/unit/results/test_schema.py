@@ -73,6 +73,8 @@ def test_an_unknown_metric_is_a_key_error_naming_the_known_ones():
         {"samples": -1},
         {"cpu_seconds": -0.1},
         {"batches": 1.5},
+        {"batch_latencies_s": (0.1, math.inf)},
+        {"time_to_first_batch_s": -1.0},
     ],
 )
 def test_measurement_refuses_impossible_values(bad):

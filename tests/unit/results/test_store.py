@@ -1,10 +1,10 @@
 import dataclasses
-import os
 import signal
 import sqlite3
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -60,7 +60,8 @@ def test_finished_cases_survive_a_sigkill(tmp_path):
         store.add_case(ok_case("r1", "finished"))
         os.kill(os.getpid(), signal.SIGKILL)
     """)
-    result = subprocess.run([sys.executable, "-c", script], cwd=os.getcwd(), timeout=60)
+    repo_root = Path(__file__).resolve().parents[3]
+    result = subprocess.run([sys.executable, "-c", script], cwd=repo_root, timeout=60)
     assert result.returncode == -signal.SIGKILL
     with ResultStore(path) as reopened:
         assert reopened.finished_case_ids("r1") == {"finished"}

@@ -92,3 +92,18 @@ def test_a_case_survives_a_round_trip_through_a_dict(tmp_path):
 def test_config_hash_differs_between_cases(tmp_path):
     cases = cases_of(tmp_path, "matrix:\n  loader.num_workers: [0, 2]\n")
     assert cases[0].config_hash != cases[1].config_hash
+
+
+def test_shard_members_read_without_separators_that_would_split_a_case_id(tmp_path):
+    text = """\
+    dataset: {kind: shards, count: 2, samples_per_shard: 4, members: {jpg: 1KiB}}
+    strategy: aisref-shards
+    run: {duration_s: 1}
+    matrix:
+      dataset.members: [{jpg: 16KiB, cls: 8B}]
+      loader.num_workers: [0]
+    """
+    scenario = load_scenario(write_scenario(tmp_path, text), STRATEGIES)
+    case = expand(scenario)[0]
+    assert case.case_id == "members=jpg:16KiB+cls:8B,num_workers=0"
+    assert case.dataset.members == (("jpg", 16384), ("cls", 8))

@@ -65,7 +65,7 @@ def test_dataset_counts_samples_and_payload():
 
 def test_dataset_labels_read_naturally():
     assert OBJECTS.label == "1000 objects x 16KiB"
-    assert SHARDS.label == "16 shards x 64 samples (jpg=16KiB,cls=8B,json=64B)"
+    assert SHARDS.label == "16 shards x 64 samples (jpg 16KiB, cls 8B, json 64B)"
 
 
 def test_a_shards_spec_without_members_is_refused():

@@ -82,3 +82,12 @@ def test_the_readme_documents_every_shipped_scenario():
     readme = (Path(DEFAULT_SCENARIOS_DIR) / "README.md").read_text()
     for name in SHIPPED:
         assert f"`{name}.yaml`" in readme
+
+
+def test_the_readme_format_example_loads_and_expands(tmp_path):
+    readme = (Path(DEFAULT_SCENARIOS_DIR) / "README.md").read_text()
+    example = readme.split("## Format", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "example.yaml"
+    path.write_text(example)
+    cases = expand(load_scenario(path, READERS))
+    assert len(cases) == 5  # 2 strategies x 3 worker counts, one excluded
