@@ -39,6 +39,8 @@ def _print_status(status: ClusterStatus, as_json: bool) -> None:
         where = f"pid {node.pid}" if node.pid else (node.container or "")
         print(f"  {node.role:<6} {node.node_id:<16} port {node.port:<6} "
               f"{'alive' if node.alive else 'DEAD':<5} {where}")
+    for note in status.notes:
+        print(f"note: {note}")
 
 
 def cmd_cluster_up(args: argparse.Namespace) -> int:

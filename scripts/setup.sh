@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Idempotent set-up for a fresh machine: .venv with aisbench and its dev extras, then aisnode and
-# aisloader built with `go install` from AIStore's Go module at the version pinned in
-# tools/aisnode-build/go.mod, into .ais/bin (git-ignored). Steps already done are skipped.
+# Idempotent set-up for a fresh machine: .venv with aisbench and its dev extras, then aisnode,
+# aisloader and authn (AIStore's authentication server) built with `go install` from AIStore's Go
+# module at the version pinned in tools/aisnode-build/go.mod, into .ais/bin (git-ignored).
+# Steps already done are skipped.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -24,7 +25,21 @@ else
   say ".venv is up to date"
 fi
 
-# 2. AIStore binaries at the pinned version (not needed with AIS_ENDPOINT or AISNODE_BIN).
+# 2. Loopback aliases 127.0.0.2/.3, so every aisnode listens on loopback only (see
+#    aisbench/cluster/config.py); without them AIStore binds its public port on all interfaces.
+if command -v ip >/dev/null 2>&1; then
+  for alias in 127.0.0.2 127.0.0.3; do
+    if ! ip -4 addr show dev lo | grep -q "inet $alias/"; then
+      if [ "$(id -u)" = 0 ]; then
+        ip addr add "$alias/8" dev lo && say "added loopback alias $alias"
+      else
+        say "note: loopback alias $alias is missing; as root: ip addr add $alias/8 dev lo"
+      fi
+    fi
+  done
+fi
+
+# 3. AIStore binaries at the pinned version (not needed with AIS_ENDPOINT or AISNODE_BIN).
 if [ -n "${AIS_ENDPOINT:-}" ]; then
   say "AIS_ENDPOINT=$AIS_ENDPOINT: using that cluster, not building aisnode"
   exit 0
@@ -35,8 +50,10 @@ if [ -n "${AISNODE_BIN:-}" ]; then
 fi
 pinned="$(awk '$1 == "require" && $2 == "github.com/NVIDIA/aistore" {print $3}' tools/aisnode-build/go.mod)"
 bin="$root/.ais/bin"
-if [ -x "$bin/aisnode" ] && [ -x "$bin/aisloader" ] && [ "$(cat "$bin/VERSION" 2>/dev/null || true)" = "$pinned" ]; then
-  say "aisnode and aisloader $pinned are in .ais/bin"
+# The VERSION stamp is written only after all three are built, so it vouches for all three.
+if [ -x "$bin/aisnode" ] && [ -x "$bin/aisloader" ] && [ -x "$bin/authn" ] \
+   && [ "$(cat "$bin/VERSION" 2>/dev/null || true)" = "$pinned" ]; then
+  say "aisnode, aisloader and authn $pinned are in .ais/bin"
   exit 0
 fi
 if ! command -v go >/dev/null 2>&1; then
@@ -45,11 +62,13 @@ if ! command -v go >/dev/null 2>&1; then
   echo "[setup] or set AIS_ENDPOINT=http://127.0.0.1:PORT to use a running cluster." >&2
   exit 3
 fi
-say "building aisnode and aisloader $pinned with $(go version | cut -d' ' -f3) (a few minutes the first time)"
+say "building aisnode, aisloader and authn $pinned with $(go version | cut -d' ' -f3) (a few minutes the first time)"
 mkdir -p "$bin"
+rm -f "$bin/VERSION"  # a half-finished build must not look complete
 # The build module pins AIStore in go.mod/go.sum; `go install pkg@version` cannot be used because
 # the module proxy refuses the version list that step asks for.
 (cd tools/aisnode-build && GOBIN="$bin" CGO_ENABLED=0 GOFLAGS=-buildvcs=false \
-  go install github.com/NVIDIA/aistore/cmd/aisnode github.com/NVIDIA/aistore/cmd/aisloader)
+  go install github.com/NVIDIA/aistore/cmd/aisnode github.com/NVIDIA/aistore/cmd/aisloader \
+    github.com/NVIDIA/aistore/cmd/authn)
 echo "$pinned" > "$bin/VERSION"
 say "built $("$bin/aisnode" -h 2>&1 | grep -m1 -o 'Version [0-9.]*') into .ais/bin"

@@ -50,6 +50,7 @@ class ClusterStatus:
     ready: bool
     version: str | None = None
     nodes: tuple[NodeStatus, ...] = field(default_factory=tuple)
+    notes: tuple[str, ...] = ()  # what a person should know (e.g. ports exposed beyond loopback)
 
 
 class ClusterBackend(Protocol):

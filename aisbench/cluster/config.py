@@ -12,12 +12,36 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+# AIStore v1.5.0 binds its public port to INADDR_ANY unless the intra-control port equals it
+# (ais/htrun.go pubAddrAny); equal ports are allowed on different hosts (cmn/config.go
+# validatePubIntra), and each host must be an address of a local interface (ais/utils.go). So
+# where the loopback aliases 127.0.0.2 and 127.0.0.3 exist (scripts/setup.sh adds them as root),
+# a node uses ONE port on three loopback addresses and listens on loopback only.
+PUBLIC_HOST = "127.0.0.1"
+CONTROL_HOST = "127.0.0.2"
+DATA_HOST = "127.0.0.3"
+
 
 @dataclass(frozen=True)
 class NodePorts:
+    """Where a node listens: public, intra-control and intra-data host:port."""
+
     public: int
     control: int
     data: int
+    public_host: str = PUBLIC_HOST
+    control_host: str = CONTROL_HOST
+    data_host: str = DATA_HOST
+
+    @property
+    def endpoints(self) -> tuple[tuple[str, int], ...]:
+        return ((self.public_host, self.public), (self.control_host, self.control),
+                (self.data_host, self.data))
+
+    @property
+    def loopback_only(self) -> bool:
+        """False when AIStore will listen on INADDR_ANY for the public port."""
+        return self.public == self.control and self.public_host != self.control_host
 
 
 @dataclass(frozen=True)
@@ -98,15 +122,15 @@ def cluster_config(primary_url: str, *, use_https: bool = False) -> dict[str, An
     }
 
 
-def local_config(node: NodeLayout, mountpaths: int, hostname: str = "127.0.0.1") -> dict[str, Any]:
+def local_config(node: NodeLayout, mountpaths: int) -> dict[str, Any]:
     """The node's own config. Ports are JSON strings, as AIStore expects."""
     return {
         "confdir": str(node.confdir),
         "log_dir": str(node.logdir),
         "host_net": {
-            "hostname": hostname,
-            "hostname_intra_control": hostname,
-            "hostname_intra_data": hostname,
+            "hostname": node.ports.public_host,
+            "hostname_intra_control": node.ports.control_host,
+            "hostname_intra_data": node.ports.data_host,
             "port": str(node.ports.public),
             "port_intra_control": str(node.ports.control),
             "port_intra_data": str(node.ports.data),

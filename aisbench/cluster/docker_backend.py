@@ -24,9 +24,15 @@ from docker.errors import BuildError, DockerException, ImageNotFound, NotFound
 from aisbench.cluster import docker_spec as spec
 from aisbench.cluster.base import ClusterError, ClusterStatus, NodeStatus, Topology
 from aisbench.cluster.binaries import check_aisnode, find_binary
+from aisbench.cluster.config import NodePorts
 from aisbench.cluster.health import cluster_version, is_ready, wait_ready
 from aisbench.cluster.local import node_layouts
-from aisbench.cluster.ports import all_ports, find_free_plan, plan_ports, port_is_free
+from aisbench.cluster.ports import (
+    all_free,
+    find_free_plan,
+    loopback_aliases_present,
+    plan_ports,
+)
 
 if TYPE_CHECKING:
     from docker.models.containers import Container
@@ -200,7 +206,7 @@ class DockerCluster:
             return running
         base_port, kept = self._kept_data_base_port(topology)
         image = self.ensure_image()
-        plan = find_free_plan(topology, base_port)
+        plan = find_free_plan(topology, base_port, aliases=loopback_aliases_present())
         layouts = node_layouts(spec.NODE_ROOT, plan, topology)
         endpoint = f"http://127.0.0.1:{layouts[0].ports.public}"
         specs = spec.container_specs(self.cluster, image, layouts, topology, endpoint)
@@ -299,16 +305,16 @@ class DockerCluster:
         if not keep_data:
             for volume in self._volumes():
                 volume.remove(force=True)
-        _wait_until(lambda: all(port_is_free(p) for p in ports), _PORTS_FREE_WAIT_S)
+        _wait_until(lambda: all_free(ports), _PORTS_FREE_WAIT_S)
 
     @staticmethod
-    def _ports_of(containers: list[Container]) -> list[int]:
-        """Every port the cluster's nodes listen on (public, control, data)."""
+    def _ports_of(containers: list[Container]) -> list[NodePorts]:
+        """Where the cluster's nodes listen (public, control, data)."""
         if not containers:
             return []
         topology = spec.parse_topology_label(containers[0].labels.get(spec.LABEL_TOPOLOGY, ""))
         base = min(int(c.labels.get(spec.LABEL_PORT, "0")) for c in containers)
-        return all_ports(plan_ports(base, topology)) if topology else []
+        return plan_ports(base, topology, loopback_aliases_present()) if topology else []
 
 
 def _wait_until(condition: Callable[[], bool], timeout_s: float) -> bool:

@@ -19,7 +19,7 @@ from aisbench.cluster.base import (
 from aisbench.cluster.binaries import check_aisnode
 from aisbench.cluster.config import NodeLayout, NodePorts, aisnode_argv, write_node_configs
 from aisbench.cluster.health import cluster_version, is_ready, wait_ready
-from aisbench.cluster.ports import all_ports, find_free_plan, port_is_free
+from aisbench.cluster.ports import all_free, find_free_plan, loopback_aliases_present
 from aisbench.cluster.state import ClusterState, NodeRecord, load_state, save_state
 
 LOG_TAIL_LINES = 30
@@ -38,6 +38,14 @@ def node_layouts(state_dir: Path, plan: list[NodePorts], topology: Topology) -> 
             instance=0 if role == "proxy" else index - topology.proxies + 1,
         ))
     return layouts
+
+
+def exposure_notes(state: ClusterState) -> tuple[str, ...]:
+    if all(record.layout.ports.loopback_only for record in state.nodes):
+        return ()
+    return ("public ports listen on all interfaces (AIStore does so unless intra-control shares "
+            "the public port on another address): as root, `ip addr add 127.0.0.2/8 dev lo; "
+            "ip addr add 127.0.0.3/8 dev lo` (scripts/setup.sh does) and restart the cluster",)
 
 
 def _marker(layout: NodeLayout) -> str:
@@ -73,7 +81,7 @@ class LocalCluster:
         ready = all(n.alive for n in nodes) and is_ready(state.endpoint)
         version = cluster_version(state.endpoint) if ready else state.version
         return ClusterStatus(backend=self.name, endpoint=state.endpoint, ready=ready,
-                             version=version, nodes=nodes)
+                             version=version, nodes=nodes, notes=exposure_notes(state))
 
     def logs(self, node: str | None = None, tail: int = 200) -> str:
         state = load_state(self.state_dir)
@@ -108,7 +116,7 @@ class LocalCluster:
         version = check_aisnode(aisnode)
         state = load_state(self.state_dir)  # kept data (down --keep-data) restarts in place
         if state is None:
-            plan = find_free_plan(topology, self.base_port)
+            plan = find_free_plan(topology, self.base_port, aliases=loopback_aliases_present())
             layouts = node_layouts(self.state_dir, plan, topology)
             endpoint = f"http://127.0.0.1:{layouts[0].ports.public}"
             for layout in layouts:
@@ -118,11 +126,9 @@ class LocalCluster:
                                  nodes=tuple(NodeRecord(layout) for layout in layouts),
                                  version=version)
         else:
-            busy = [p for r in state.nodes for p in all_ports([r.layout.ports])
-                    if not port_is_free(p)]
-            if busy:
-                raise ClusterError(f"port {busy[0]} on 127.0.0.1 is in use; the kept cluster in "
-                                   f"{self.state_dir} needs it (or run `aisbench cluster down`)")
+            if not all_free([r.layout.ports for r in state.nodes]):
+                raise ClusterError(f"a port of the kept cluster in {self.state_dir} is in use "
+                                   f"(or run `aisbench cluster down` to start afresh)")
         self._launch(state, aisnode)
         try:
             wait_ready(state.endpoint, state.targets, self.startup_timeout_s,
@@ -185,9 +191,9 @@ class LocalCluster:
         for record in reversed(state.nodes):
             if record.pid is not None:
                 processes.stop(record.pid, _marker(record.layout))
-        ports = [p for r in state.nodes for p in all_ports([r.layout.ports])]
+        plan = [r.layout.ports for r in state.nodes]
         deadline = time.monotonic() + 10.0
-        while time.monotonic() < deadline and not all(port_is_free(p) for p in ports):
+        while time.monotonic() < deadline and not all_free(plan):
             time.sleep(0.1)
         if keep_data:
             save_state(self.state_dir, ClusterState(

@@ -36,6 +36,7 @@ PALETTE = (
     "#17becf",
 )
 CEILING_COLOR = "#222222"
+_ROUNDING = 1e-9
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,19 +58,35 @@ class MetricSummary:
         return (self.high - self.low) / 2
 
 
-def summarize(values: Sequence[float], confidence: float = DEFAULT_CONFIDENCE) -> MetricSummary | None:
+def summarize(
+    values: Sequence[float], confidence: float = DEFAULT_CONFIDENCE
+) -> MetricSummary | None:
     """Mean and CI of ``values``; None for no values."""
     if not values:
         return None
     ci = mean_ci(values, confidence)
     if ci.n < 2:
         return MetricSummary(ci.mean, None, None, ci.n)
+    if ci.high - ci.low <= _ROUNDING * abs(ci.mean):
+        # Identical repeats: the interval is float rounding noise (1e-16), not spread.
+        return MetricSummary(ci.mean, ci.mean, ci.mean, ci.n)
     return MetricSummary(ci.mean, ci.low, ci.high, ci.n)
 
 
 def summarize_case(case: CaseResult, metric: str) -> MetricSummary | None:
-    """`summarize` of ``metric`` over the case's repeats (warmup excluded); None if not ok."""
-    return summarize(case.values(metric)) if case.status == "ok" else None
+    """`summarize` of ``metric`` over the case's repeats (warmup excluded); None if not ok,
+    and None for accelerator utilisation when the case emulated no accelerator."""
+    if case.status != "ok":
+        return None
+    if metric == "accel_utilization" and not emulated_accelerator(case):
+        return None
+    return summarize(case.values(metric))
+
+
+def emulated_accelerator(case: CaseResult) -> bool:
+    """True if the emulated accelerator computed in some repeat (0 busy seconds everywhere
+    means there was none: with one, any delivered batch keeps it busy)."""
+    return any(m.accel_busy_s > 0 for m in case.repeats)
 
 
 def is_ceiling(case: CaseResult) -> bool:

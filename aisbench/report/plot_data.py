@@ -18,6 +18,7 @@ from aisbench.report.case_data import (
     WORKERS_KEYS,
     axis_key,
     ceilings,
+    emulated_accelerator,
     group_params,
     measured,
     numeric_values,
@@ -170,7 +171,7 @@ def accel_utilization_vs_workers(run: RunRecord, prefix: str = "") -> PlotOutcom
     name = f"{prefix}accel-utilization-vs-workers"
     title = f"{run.scenario}: accelerator utilisation vs DataLoader workers"
     cases = measured(run.cases)
-    if cases and not any(m.accel_busy_s > 0 for c in cases for m in c.repeats):
+    if cases and not any(emulated_accelerator(c) for c in cases):
         return PlotSkipped(
             name, title, "no case emulated an accelerator (accelerator.compute_ms_per_batch is 0)"
         )
@@ -260,7 +261,8 @@ def _sweep_series(
 
 
 def _bar_series(cases: Sequence[CaseResult], metric: str, colors: dict[str, str]) -> list[Series]:
-    """One bar series per strategy; categories are the case ids, in run order."""
+    """One bar series per strategy (so bars group by strategy); categories are the case ids,
+    in run order within a strategy."""
     by_strategy: dict[str, list[CaseResult]] = {}
     for case in cases:
         by_strategy.setdefault(case.strategy, []).append(case)

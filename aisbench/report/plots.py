@@ -26,7 +26,7 @@ DPI = 120
 FIGURE_WIDTH_IN = 12.0
 LINE_PANEL_HEIGHT_IN = 4.4
 CDF_COLUMNS = 3
-_STYLE = {
+_STYLE: dict[str, Any] = {
     "font.size": 10,
     "axes.titlesize": 11,
     "axes.labelsize": 10,
@@ -57,7 +57,8 @@ def draw_plot(plot: PlotData, directory: Path) -> DrawnPlot:
         directory / f"{plot.name}.svg",
         directory / f"{plot.name}.json",
     )
-    with matplotlib.rc_context({**_STYLE, "svg.hashsalt": plot.name}):
+    style: Any = {**_STYLE, "svg.hashsalt": plot.name}  # hashsalt: stable ids in the SVG
+    with matplotlib.rc_context(style):
         figure = render_figure(plot)
         figure.savefig(paths.png, dpi=DPI, metadata={"Software": None})
         figure.savefig(paths.svg, format="svg", metadata={"Date": None})

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -152,8 +153,20 @@ def report_document(
 
 
 def write_json(document: dict[str, Any], path: Path) -> None:
+    """Write ``document``; NaN and infinities (not JSON) become null."""
     # default=str: a Recommendation's value may be any parameter value.
-    path.write_text(json.dumps(document, indent=2, allow_nan=False, default=str) + "\n")
+    text = json.dumps(_finite(document), indent=2, allow_nan=False, default=str)
+    path.write_text(text + "\n")
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
 
 
 def _csv_value(value: Any) -> Any:

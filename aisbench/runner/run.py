@@ -55,7 +55,8 @@ def strategy_kinds() -> dict[str, frozenset[str]]:
 
 
 def load(path: Path) -> Scenario:
-    return load_scenario(path, strategy_kinds())
+    kinds = strategy_kinds()
+    return load_scenario(path, list(kinds), readable_kinds=kinds)
 
 
 def case_timeout_s(case: Case) -> float:

@@ -36,14 +36,16 @@ DEFAULT_SCENARIOS_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 
 
 def load_scenario(
-    path: str | Path, strategies: Collection[str] | Mapping[str, Collection[str]]
+    path: str | Path,
+    strategies: Collection[str],
+    readable_kinds: Mapping[str, Collection[str]] | None = None,
 ) -> Scenario:
     """Load and validate the scenario at ``path``.
 
-    ``strategies``: the registered strategy names, or a mapping of name -> the dataset kinds
-    it reads ("objects", "shards"); with a mapping, a strategy paired with a dataset it cannot
-    read is an error too. Raises ScenarioError (one line, naming the file, the key and the
-    allowed values).
+    ``strategies``: the registered strategy names. ``readable_kinds``: optionally, strategy
+    name -> the dataset kinds it reads ("objects", "shards"); then pairing a strategy with a
+    dataset it cannot read is an error too. Raises ScenarioError (one line, naming the file,
+    the key and the allowed values).
     """
     path = Path(path)
     file = str(path)
@@ -73,8 +75,8 @@ def load_scenario(
         matrix=axes,
         excludes=excludes,
     )
-    if isinstance(strategies, Mapping):
-        _check_strategies_read_dataset(file, scenario, strategies)
+    if readable_kinds is not None:
+        _check_strategies_read_dataset(file, scenario, readable_kinds)
     _check_case_count(file, scenario)
     return scenario
 
@@ -281,8 +283,7 @@ def _check_strategies_read_dataset(
             raise ScenarioError(
                 file,
                 where,
-                f"cannot read a {kind} dataset (it reads "
-                f"{' or '.join(readers[name]) or 'nothing'})",
+                f"cannot read {kind} datasets (it reads {' or '.join(readers[name]) or 'nothing'})",
                 show_value(name),
                 ", ".join(able),
             )

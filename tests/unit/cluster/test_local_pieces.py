@@ -15,7 +15,7 @@ from aisbench.cluster.binaries import (
 )
 from aisbench.cluster.config import aisnode_argv, cluster_config, local_config
 from aisbench.cluster.local import node_layouts
-from aisbench.cluster.ports import all_ports, find_free_plan, plan_ports
+from aisbench.cluster.ports import endpoints, find_free_plan, plan_ports
 from aisbench.cluster.processes import clean_environment
 from aisbench.cluster.state import ClusterState, NodeRecord, state_from_json, state_to_json
 
@@ -27,12 +27,30 @@ def test_topology_rejects_zero_targets() -> None:
         Topology(proxies=1, targets=0)
 
 
-def test_port_plan_gives_every_node_three_distinct_ports() -> None:
-    plan = plan_ports(51080, Topology(proxies=1, targets=3))
-    ports = all_ports(plan)
-    assert len(plan) == 4
-    assert len(set(ports)) == 12
-    assert plan[0].public == 51080 and plan[3].public == 51083
+def test_with_loopback_aliases_every_node_uses_one_port_on_three_addresses() -> None:
+    plan = plan_ports(51080, Topology(proxies=1, targets=3), aliases=True)
+    assert [node.public for node in plan] == [51080, 51081, 51082, 51083]
+    assert plan[1].endpoints == (("127.0.0.1", 51081), ("127.0.0.2", 51081),
+                                 ("127.0.0.3", 51081))
+    assert all(node.loopback_only for node in plan)
+
+
+def test_without_aliases_the_networks_share_127_0_0_1_on_three_ports() -> None:
+    plan = plan_ports(51080, Topology(proxies=1, targets=1), aliases=False)
+    assert len(set(endpoints(plan))) == 6
+    assert {host for host, _ in endpoints(plan)} == {"127.0.0.1"}
+    assert not any(node.loopback_only for node in plan)  # AIStore then binds INADDR_ANY
+
+
+def test_nodes_listen_on_loopback_addresses_only(tmp_path: Path) -> None:
+    topology = Topology(proxies=1, targets=1)
+    proxy, _ = node_layouts(tmp_path, plan_ports(51080, topology), topology)
+    host_net = local_config(proxy, 1)["host_net"]
+    hosts = [host_net["hostname"], host_net["hostname_intra_control"],
+             host_net["hostname_intra_data"]]
+    assert hosts == ["127.0.0.1", "127.0.0.2", "127.0.0.3"]
+    # Equal public and intra-control ports are what keeps AIStore off INADDR_ANY.
+    assert host_net["port"] == host_net["port_intra_control"]
 
 
 def test_explicit_base_port_in_use_names_the_port() -> None:
@@ -41,13 +59,12 @@ def test_explicit_base_port_in_use_names_the_port() -> None:
         sock.listen()
         busy = sock.getsockname()[1]
         with pytest.raises(ClusterError, match=rf"port {busy} on 127.0.0.1 is in use"):
-            find_free_plan(Topology(), base=busy)
+            find_free_plan(Topology(), base=busy, aliases=False)
 
 
 def test_free_plan_skips_blocks_with_a_busy_port() -> None:
-    busy = {51080}
-    plan = find_free_plan(Topology(), is_free=lambda port: port not in busy)
-    assert 51080 not in all_ports(plan)
+    plan = find_free_plan(Topology(), is_free=lambda endpoint: endpoint[1] != 51080)
+    assert 51080 not in {port for _, port in endpoints(plan)}
 
 
 def test_layouts_put_proxies_first_and_give_targets_distinct_instances(tmp_path: Path) -> None:

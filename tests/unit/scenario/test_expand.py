@@ -1,3 +1,4 @@
+import pickle
 from pathlib import Path
 
 from aisbench.scenario.expand import axis_labels, expand
@@ -107,3 +108,8 @@ def test_shard_members_read_without_separators_that_would_split_a_case_id(tmp_pa
     case = expand(scenario)[0]
     assert case.case_id == "members=jpg:16KiB+cls:8B,num_workers=0"
     assert case.dataset.members == (("jpg", 16384), ("cls", 8))
+
+
+def test_a_case_survives_pickling_for_a_worker_process(tmp_path):
+    cases = cases_of(tmp_path, "matrix:\n  dataset.object_size: [1KiB, {min: 1KiB, max: 2KiB}]\n")
+    assert pickle.loads(pickle.dumps(cases)) == cases

@@ -98,20 +98,20 @@ def test_excludes_are_typed_pairs(tmp_path):
 def test_a_strategy_paired_with_a_dataset_it_cannot_read_is_refused(tmp_path):
     path = write_scenario(tmp_path, MINIMAL.replace("aisref-map", "aisref-shards"))
     with pytest.raises(ScenarioError) as info:
-        load_scenario(path, READERS)
+        load_scenario(path, STRATEGIES, READERS)
     assert info.value.key == "strategy"
-    assert "cannot read a objects dataset" in info.value.problem
+    assert "cannot read objects datasets" in info.value.problem
     assert "aisref-map" in info.value.allowed
 
 
 def test_reader_check_names_the_matrix_entry(tmp_path):
     text = MINIMAL + "matrix: {strategy: [aisref-map, webdataset-http]}\n"
     with pytest.raises(ScenarioError) as info:
-        load_scenario(write_scenario(tmp_path, text), READERS)
+        load_scenario(write_scenario(tmp_path, text), STRATEGIES, READERS)
     assert info.value.key == "matrix.strategy[1]"
 
 
-def test_a_plain_name_list_does_not_check_dataset_kinds(tmp_path):
+def test_without_readable_kinds_dataset_kinds_are_not_checked(tmp_path):
     text = MINIMAL.replace("aisref-map", "aisref-shards")
     assert load(tmp_path, text).defaults.strategy == "aisref-shards"
 

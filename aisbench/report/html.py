@@ -1,0 +1,245 @@
+"""The report as one self-contained HTML page: plots embedded as data: URIs, every case with
+every metric, skipped and failed cases with their reasons, the provenance, the comparison and
+the recommendation. No script, no external resource: it opens offline, anywhere.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable, Sequence
+from dataclasses import fields
+from html import escape
+from pathlib import Path
+
+from aisbench.analysis.compare import VERDICTS, Comparison
+from aisbench.report.compare_plots import VERDICT_COLORS
+from aisbench.report.content import PlotSection, ReportContent, RunSection
+from aisbench.report.formatting import format_metric, format_param
+from aisbench.report.plots import DrawnPlot
+from aisbench.report.tables import CaseRow
+from aisbench.results.schema import METRICS, Provenance
+
+_CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", "DejaVu Sans", sans-serif;
+       margin: 0 auto; max-width: 1480px; padding: 0 24px 48px; color: #1f2328;
+       line-height: 1.45; }
+h1 { margin: 24px 0 4px; } h2 { margin-top: 40px; border-bottom: 1px solid #d0d7de; }
+.meta { color: #57606a; margin: 0 0 16px; }
+.callout { border-left: 5px solid #2E7D32; background: #f0f7f0; padding: 10px 16px;
+           margin: 16px 0; }
+.warn { border-left-color: #C62828; background: #fdf0f0; }
+figure { margin: 16px 0 28px; } figure img { max-width: 100%; height: auto;
+         border: 1px solid #eaeef2; }
+figcaption { color: #57606a; font-size: 0.92em; }
+table { border-collapse: collapse; margin: 8px 0 20px; font-size: 0.9em; }
+th, td { border: 1px solid #d0d7de; padding: 4px 8px; text-align: left; vertical-align: top; }
+th { background: #f6f8fa; } td.num { text-align: right; white-space: nowrap; }
+.scroll { overflow-x: auto; } .ci { color: #6e7781; font-size: 0.85em; }
+.status-ok { color: #2E7D32; } .status-skipped { color: #9a6700; }
+.status-failed { color: #C62828; font-weight: bold; }
+.chip { display: inline-block; padding: 1px 8px; border-radius: 10px; color: #fff;
+        background: #6e7781; margin-right: 4px; font-size: 0.9em; }
+nav a { margin-right: 14px; } code { font-size: 0.92em; }
+"""
+
+
+def render_html(content: ReportContent, page_dir: Path) -> str:
+    """The page for ``content``; plot files are read from disk and embedded, and linked
+    relative to ``page_dir`` (where the page will be written)."""
+    body: list[str] = [f"<h1>{escape(content.title)}</h1>", _meta(content), _nav(content)]
+    if content.recommendation is not None:
+        body.append(
+            '<div class="callout" id="recommendation"><strong>Recommendation.</strong> '
+            f"{escape(content.recommendation.explanation)}</div>"
+        )
+    if content.comparison is not None:
+        body.append(_comparison(content.comparison, content.comparison_plots, page_dir))
+    for index, section in enumerate(content.runs):
+        body.append(_run(section, index, page_dir))
+    if content.history is not None:
+        h = content.history
+        body.append(f'<h2 id="history">History: {escape(h.metric)} of '
+                    f"<code>{escape(h.case_id)}</code> ({escape(h.scenario)})</h2>")
+        body.append(_plots(content.history_plots, page_dir))
+    if content.data_files:
+        links = " · ".join(
+            f'<a href="{escape(path)}">{escape(label)}</a>' for label, path in content.data_files
+        )
+        body.append(f'<h2 id="data">Data</h2><p>{links}</p>')
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(content.title)}</title><style>{_CSS}</style></head>\n<body>\n"
+        + "\n".join(body)
+        + "\n</body></html>\n"
+    )
+
+
+def _meta(content: ReportContent) -> str:
+    runs = ", ".join(
+        f"<code>{escape(s.run.run_id)}</code> ({escape(s.run.scenario)})" for s in content.runs
+    )
+    return f'<p class="meta">Generated {escape(content.generated_at)} from {runs or "no runs"}.</p>'
+
+
+def _nav(content: ReportContent) -> str:
+    links = []
+    if content.comparison is not None:
+        links.append('<a href="#comparison">Comparison</a>')
+    links += [
+        f'<a href="#run-{i}">{escape(s.run.scenario)}</a>' for i, s in enumerate(content.runs)
+    ]
+    if content.history is not None:
+        links.append('<a href="#history">History</a>')
+    if content.data_files:
+        links.append('<a href="#data">Data</a>')
+    return f"<nav>{''.join(links)}</nav>" if len(links) > 1 else ""
+
+
+def _run(section: RunSection, index: int, page_dir: Path) -> str:
+    run = section.run
+    counts = {s: sum(r.status == s for r in section.rows) for s in ("ok", "skipped", "failed")}
+    summary = ", ".join(
+        f'<span class="status-{s}">{n} {s}</span>' for s, n in counts.items() if n
+    )
+    parts = [
+        f'<h2 id="run-{index}">{escape(run.scenario)} — run <code>{escape(run.run_id)}</code></h2>',
+        f"<p>{len(section.rows)} cases: {summary or 'none'}.</p>",
+        _plots(section.plots, page_dir),
+        "<h3>Every case, every metric</h3>",
+        _case_table(section.rows),
+        _not_measured(section.rows),
+        "<h3>Provenance</h3>",
+        _provenance(run.provenance),
+    ]
+    return "\n".join(part for part in parts if part)
+
+
+def _plots(section: PlotSection, page_dir: Path) -> str:
+    parts = [_figure(plot, page_dir) for plot in section.drawn]
+    if section.skipped:
+        items = "".join(
+            f"<li><strong>{escape(s.title)}</strong>: {escape(s.reason)}</li>"
+            for s in section.skipped
+        )
+        parts.append(f'<div class="not-drawn"><h3>Plots not drawn</h3><ul>{items}</ul></div>')
+    return "\n".join(parts)
+
+
+def _figure(plot: DrawnPlot, page_dir: Path) -> str:
+    data = base64.b64encode(plot.png.read_bytes()).decode("ascii")
+    links = " · ".join(
+        f'<a href="{escape(_relative(path, page_dir))}">{label}</a>'
+        for label, path in (("PNG", plot.png), ("SVG", plot.svg), ("data (JSON)", plot.data))
+    )
+    return (
+        f'<figure id="plot-{escape(plot.plot.name)}">'
+        f'<img src="data:image/png;base64,{data}" alt="{escape(plot.plot.title)}">'
+        f"<figcaption>{escape(plot.plot.caption)} {links}</figcaption></figure>"
+    )
+
+
+def _case_table(rows: Sequence[CaseRow]) -> str:
+    param_keys: list[str] = []
+    for row in rows:
+        param_keys += [k for k in row.params if k not in param_keys and k != "strategy"]
+    head = ["case", "strategy", *param_keys, "status", "repeats"]
+    head += [f"{m}<br><span class=ci>{escape(METRICS[m].unit)}</span>" for m in METRICS]
+    lines = ["<tr>" + "".join(f"<th>{h if '<br>' in h else escape(h)}</th>" for h in head)
+             + "</tr>"]
+    for row in rows:
+        strategy = escape(row.strategy) + (" <em>(ceiling)</em>" if row.ceiling else "")
+        cells = [f"<td><code>{escape(row.case_id)}</code></td>", f"<td>{strategy}</td>"]
+        cells += [f"<td>{escape(format_param(k, row.params.get(k)))}</td>" for k in param_keys]
+        cells += [f'<td class="status-{row.status}">{row.status}</td>',
+                  f'<td class="num">{row.repeats}</td>']
+        for metric in METRICS:
+            s = row.metrics[metric]
+            if s is None:
+                cells.append('<td class="num ci">n/a</td>')
+                continue
+            half = s.half_width
+            ci = "" if half is None else (
+                f"<br><span class=ci>± {escape(format_metric(metric, half))}</span>"
+            )
+            cells.append(f'<td class="num">{escape(format_metric(metric, s.mean))}{ci}</td>')
+        lines.append("<tr>" + "".join(cells) + "</tr>")
+    note = ("<p class=ci>Means over repeats (warmup excluded); ± is the half-width of the 95% "
+            "confidence interval.</p>")
+    return f'<div class="scroll"><table class="cases">{"".join(lines)}</table></div>{note}'
+
+
+def _not_measured(rows: Iterable[CaseRow]) -> str:
+    bad = [r for r in rows if r.status != "ok"]
+    if not bad:
+        return ""
+    lines = "".join(
+        f'<tr><td><code>{escape(r.case_id)}</code></td><td class="status-{r.status}">'
+        f"{r.status}</td><td>{escape(r.reason)}</td></tr>"
+        for r in bad
+    )
+    return (
+        "<h3>Skipped and failed cases</h3><table><tr><th>case</th><th>status</th>"
+        f"<th>reason</th></tr>{lines}</table>"
+    )
+
+
+def _provenance(provenance: Provenance) -> str:
+    rows = "".join(
+        f"<tr><th>{escape(f.name)}</th><td>{escape(str(getattr(provenance, f.name)))}</td></tr>"
+        for f in fields(provenance)
+    )
+    return f'<table class="provenance">{rows}</table>'
+
+
+def _comparison(comparison: Comparison, plots: PlotSection, page_dir: Path) -> str:
+    c = comparison
+    chips = "".join(
+        f'<span class="chip" style="background:{VERDICT_COLORS.get(v, "#6e7781")}">'
+        f"{c.count(v)} {v}</span>"
+        for v in VERDICTS
+        if c.count(v)
+    )
+    regressions = c.count("slower") + c.count("failed") + c.count("missing")
+    verdict = (
+        f'<div class="callout warn">{regressions} case(s) got slower, failed or went missing.</div>'
+        if regressions
+        else '<div class="callout">No case got slower, failed or went missing.</div>'
+    )
+    notes = "".join(f"<li>{escape(note)}</li>" for note in c.notes)
+    rows = "".join(
+        f"<tr><td><code>{escape(case.case_id)}</code></td>"
+        f'<td class="num">{escape(format_metric(c.metric, case.base_mean))}</td>'
+        f'<td class="num">{escape(format_metric(c.metric, case.current_mean))}</td>'
+        f'<td class="num">{_percent(case.ratio)}</td>'
+        f'<td class="num">{_interval(case.ci_low, case.ci_high)}</td>'
+        f'<td class="num">{"" if case.p_value is None else f"{case.p_value:.3g}"}</td>'
+        f'<td style="color:{VERDICT_COLORS.get(case.verdict, "inherit")}">'
+        f"<strong>{escape(case.verdict)}</strong> {escape(case.reason)}</td></tr>"
+        for case in c.cases
+    )
+    return (
+        f'<h2 id="comparison">Comparison: <code>{escape(c.current_run_id)}</code> against '
+        f"<code>{escape(c.base_run_id)}</code> ({escape(c.scenario)}, {escape(c.metric)})</h2>"
+        f"<p>{chips}</p>{verdict}"
+        + (f"<p>Caveats:</p><ul>{notes}</ul>" if notes else "")
+        + _plots(plots, page_dir)
+        + "<table><tr><th>case</th><th>base</th><th>current</th><th>change</th>"
+        f"<th>{(1 - c.alpha) * 100:g}% CI of change</th><th>p</th><th>verdict</th></tr>"
+        f"{rows}</table>"
+    )
+
+
+def _interval(low: float | None, high: float | None) -> str:
+    return "" if low is None or high is None else f"{_percent(low)} to {_percent(high)}"
+
+
+def _percent(ratio: float | None) -> str:
+    return "" if ratio is None else f"{(ratio - 1) * 100:+.1f}%"
+
+
+def _relative(path: Path, page_dir: Path) -> str:
+    try:
+        return path.relative_to(page_dir).as_posix()
+    except ValueError:
+        return path.as_uri() if path.is_absolute() else path.as_posix()

@@ -1,0 +1,125 @@
+"""The report as Markdown, sized for a CI job summary (e.g. $GITHUB_STEP_SUMMARY): the
+recommendation, the comparison's verdicts, a table of the key metrics per case, and what was
+skipped, failed or not plotted, each with its reason. Plots are listed by file, not embedded.
+"""
+
+from __future__ import annotations
+
+from aisbench.analysis.compare import to_markdown as comparison_markdown
+from aisbench.report.content import PlotSection, ReportContent, RunSection
+from aisbench.report.formatting import format_metric, format_number
+from aisbench.report.tables import CaseRow
+from aisbench.results.schema import METRICS
+
+# The columns a reader scans first; the HTML page and the CSV carry every metric.
+KEY_METRICS = (
+    "samples_per_s",
+    "mib_per_s",
+    "latency_p50_s",
+    "latency_p99_s",
+    "time_to_first_batch_s",
+    "accel_utilization",
+    "cpu_util",
+    "peak_rss_bytes",
+)
+_HEADINGS = {
+    "samples_per_s": "samples/s",
+    "mib_per_s": "MiB/s",
+    "latency_p50_s": "batch p50",
+    "latency_p99_s": "batch p99",
+    "time_to_first_batch_s": "first batch",
+    "accel_utilization": "accel util",
+    "cpu_util": "CPU cores",
+    "peak_rss_bytes": "peak RSS",
+}
+
+
+def render_markdown(content: ReportContent) -> str:
+    """The Markdown summary of ``content``."""
+    lines = [f"## {content.title}", "", f"_Generated {content.generated_at}._", ""]
+    if content.recommendation is not None:
+        lines += [f"> **Recommendation.** {_cell(content.recommendation.explanation)}", ""]
+    if content.comparison is not None:
+        lines += [comparison_markdown(content.comparison).rstrip(), ""]
+        lines += _plot_lines(content.comparison_plots)
+    for section in content.runs:
+        lines += _run_lines(section)
+    if content.history is not None:
+        h = content.history
+        lines += [f"### History: {h.metric} of `{h.case_id}` ({h.scenario})", ""]
+        lines += [
+            f"- `{p.git_sha[:8] if p.git_sha else p.run_id}` ({p.started_at}): "
+            f"{format_metric(h.metric, p.value) if h.metric in METRICS else p.value}"
+            for p in h.points
+        ]
+        lines += ["", *_plot_lines(content.history_plots)]
+    if content.data_files:
+        lines += ["Data: " + ", ".join(f"{label} `{path}`" for label, path in content.data_files)]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _run_lines(section: RunSection) -> list[str]:
+    run, rows = section.run, section.rows
+    counts = ", ".join(
+        f"{n} {s}" for s in ("ok", "skipped", "failed")
+        if (n := sum(r.status == s for r in rows))
+    )
+    p = run.provenance
+    lines = [
+        f"### {run.scenario} — run `{run.run_id}`",
+        "",
+        f"{len(rows)} cases ({counts or 'none'}). Commit `{(p.git_sha or 'unknown')[:12]}`, "
+        f"aisnode {p.aisnode_version or '?'}, torch {p.torch_version or '?'}, "
+        f"{p.cpu_count} CPUs ({p.cpu_model or 'unknown CPU'}), cluster {p.cluster}.",
+        "",
+    ]
+    measured = [r for r in rows if r.status == "ok"]
+    if measured:
+        lines += [
+            "| case | strategy | " + " | ".join(_HEADINGS[m] for m in KEY_METRICS) + " |",
+            "|---|---|" + "---:|" * len(KEY_METRICS),
+        ]
+        lines += [_row(r) for r in measured]
+        lines += ["", "Means over repeats; ± is the 95% confidence interval's half-width.", ""]
+    for row in rows:
+        if row.status != "ok":
+            status = "**failed**" if row.status == "failed" else "skipped"
+            lines.append(f"- `{row.case_id}`: {status}: {_cell(row.reason)}")
+    if any(r.status != "ok" for r in rows):
+        lines.append("")
+    return lines + _plot_lines(section.plots)
+
+
+def _row(row: CaseRow) -> str:
+    cells = []
+    for metric in KEY_METRICS:
+        s = row.metrics[metric]
+        if s is None:
+            cells.append("n/a")
+            continue
+        half = s.half_width
+        spread = "" if half is None else f" ± {_short(metric, half)}"
+        cells.append(_short(metric, s.mean) + spread)
+    strategy = row.strategy + (" (ceiling)" if row.ceiling else "")
+    return f"| `{_cell(row.case_id)}` | {_cell(strategy)} | " + " | ".join(cells) + " |"
+
+
+def _short(metric: str, value: float) -> str:
+    """The value without a unit where the column heading already says it."""
+    if METRICS[metric].unit in ("samples/s", "MiB/s", "cores"):
+        return format_number(value)
+    return format_metric(metric, value)
+
+
+def _plot_lines(section: PlotSection) -> list[str]:
+    lines = []
+    if section.drawn:
+        names = ", ".join(f"`{d.png.name}`" for d in section.drawn)
+        lines.append(f"Plots: {names}.")
+    for skipped in section.skipped:
+        lines.append(f"- not drawn: {skipped.title}: {_cell(skipped.reason)}")
+    return [*lines, ""] if lines else []
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.replace("|", "\\|").split())
