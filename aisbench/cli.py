@@ -10,10 +10,15 @@ from dataclasses import asdict
 from pathlib import Path
 
 from aisbench import commands
+from aisbench.analysis.compare import compare_runs
 from aisbench.cluster.base import ClusterError, ClusterStatus, Topology
+from aisbench.cluster.binaries import find_binary
+from aisbench.cluster.local import LocalCluster
 from aisbench.cluster.select import BACKENDS, ClusterSettings, make_backend, settings_from_env
+from aisbench.cluster.tls import tls_files_in
 from aisbench.commands import Paths, ProfilerUnavailable
 from aisbench.datagen.generate import ensure_dataset
+from aisbench.report import ReportError
 from aisbench.results.store import StoreError
 from aisbench.runner.run import ClusterSession, load
 from aisbench.scenario.errors import ScenarioError
@@ -26,7 +31,9 @@ Handler = Callable[[argparse.Namespace], int]
 
 def _cluster_settings(args: argparse.Namespace) -> ClusterSettings:
     return settings_from_env(backend=args.backend, base_port=getattr(args, "base_port", None),
-                             image=getattr(args, "image", None))
+                             image=getattr(args, "image", None),
+                             https=getattr(args, "https", False),
+                             auth=getattr(args, "auth", False))
 
 
 def _print_status(status: ClusterStatus, as_json: bool) -> None:
@@ -45,8 +52,16 @@ def _print_status(status: ClusterStatus, as_json: bool) -> None:
 
 def cmd_cluster_up(args: argparse.Namespace) -> int:
     topology = Topology(proxies=args.proxies, targets=args.targets, mountpaths=args.mountpaths)
-    status = make_backend(_cluster_settings(args)).up(topology)
+    settings = _cluster_settings(args)
+    status = make_backend(settings).up(topology)
     _print_status(status, as_json=False)
+    if settings.https:
+        ca = tls_files_in(settings.home / "tls").ca
+        print(f"CA bundle: {ca} (Client(endpoint, verify='{ca}'), or export "
+              f"REQUESTS_CA_BUNDLE={ca})")
+    if settings.auth:
+        print("tokens required: `aisbench cluster token USER` prints one; pass it as "
+              "Client(endpoint, token=...) or export AIS_AUTHN_TOKEN")
     print(status.endpoint)
     return 0
 
@@ -66,6 +81,14 @@ def cmd_cluster_status(args: argparse.Namespace) -> int:
 def cmd_cluster_down(args: argparse.Namespace) -> int:
     make_backend(_cluster_settings(args)).down(keep_data=args.keep_data)
     print("cluster stopped" + (" (data kept)" if args.keep_data else ""))
+    return 0
+
+
+def cmd_cluster_token(args: argparse.Namespace) -> int:
+    settings = _cluster_settings(args)
+    cluster = LocalCluster(settings.state_dir, find_aisnode=lambda: find_binary("aisnode",
+                                                                                settings.home))
+    print(cluster.issue_token(args.user, find_binary("authn", settings.home)))
     return 0
 
 
@@ -100,6 +123,10 @@ def _add_cluster_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
     up.add_argument("--base-port", type=_positive_int, default=None,
                     help="first public port (default: the first free block from 51080)")
     up.add_argument("--image", default=None, help="docker backend: the aisnode image to use")
+    up.add_argument("--https", action="store_true",
+                    help="local backend: serve HTTPS (CA and certificate in <home>/tls)")
+    up.add_argument("--auth", action="store_true",
+                    help="local backend: require tokens issued by AIStore's AuthN")
     up.set_defaults(handler=cmd_cluster_up)
 
     status = csub.add_parser("status", help="endpoint, nodes, version")
@@ -111,6 +138,10 @@ def _add_cluster_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
     backend_arg(down)
     down.add_argument("--keep-data", action="store_true", help="keep configs and object data")
     down.set_defaults(handler=cmd_cluster_down)
+
+    token = csub.add_parser("token", help="issue a read-write token (cluster up --auth)")
+    token.add_argument("user", help="user name (letters, digits, - and _)")
+    token.set_defaults(handler=cmd_cluster_token, backend="local")
 
     logs = csub.add_parser("logs", help="the tail of each node's log")
     backend_arg(logs)
@@ -163,7 +194,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     paths = _paths(args)
     runs = [commands.resolve_run(ref, paths) for ref in args.runs]
     out = Path(args.out) if args.out else paths.report_dir(f"report-{runs[-1].run_id}")
-    print(f"report: {commands.write_run_report(runs, out)}")
+    comparison = (compare_runs(runs[0], runs[1], metric=args.metric) if len(runs) == 2
+                  else None)
+    history = commands.history_series(paths, runs[-1], args.history_case, args.metric)
+    html = commands.write_run_report(runs, out, comparison=comparison, history=history)
+    print(f"report: {html}")
     return 0
 
 
@@ -221,6 +256,10 @@ def _add_harness_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
     report = sub.add_parser("report", help="write a report of one or more runs")
     report.add_argument("runs", nargs="+", help="run ids or run JSON files")
     report.add_argument("--out", help="output folder (default: reports/report-<run id>)")
+    report.add_argument("--metric", default="samples_per_s",
+                        help="metric for the comparison (two runs) and the history plot")
+    report.add_argument("--history-case", default=None,
+                        help="case id whose history to plot (default: the first measured case)")
     common(report)
     report.set_defaults(handler=cmd_report)
 
@@ -248,7 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except (ClusterError, ScenarioError, AISError, StoreError, ProfilerUnavailable,
-            ValueError, KeyError) as exc:
+            ReportError, ValueError, KeyError) as exc:
         print(f"aisbench: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

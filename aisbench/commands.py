@@ -20,6 +20,7 @@ from aisbench.analysis.compare import Comparison, compare_runs, has_regression, 
 from aisbench.analysis.tune import Recommendation, recommend, sweep_points
 from aisbench.cluster.select import ClusterSettings
 from aisbench.datagen.generate import ensure_dataset
+from aisbench.report import HistorySeries, write_report
 from aisbench.results.schema import CaseResult, RunRecord
 from aisbench.results.store import ResultStore, read_run_json
 from aisbench.runner.case_process import context_to_dict
@@ -63,13 +64,28 @@ def resolve_run(ref: str, paths: Paths) -> RunRecord:
         return store.load_run(ref)
 
 
+def history_series(paths: Paths, record: RunRecord, case_id: str | None = None,
+                   metric: str = "samples_per_s") -> HistorySeries | None:
+    """The metric of one case (default: the run's first measured case) over the stored runs of
+    its scenario; None when there is no earlier run to draw a trend from."""
+    measured = [c.case_id for c in record.cases if c.status == "ok"]
+    chosen = case_id or (measured[0] if measured else None)
+    if chosen is None or not paths.results_db.exists():
+        return None
+    with ResultStore(paths.results_db) as store:
+        points = store.history(chosen, record.scenario, metric)
+    if len(points) < 2:
+        return None
+    return HistorySeries(scenario=record.scenario, case_id=chosen, metric=metric,
+                         points=tuple(points))
+
+
 def write_run_report(runs: Sequence[RunRecord], out_dir: Path, *,
                      comparison: Comparison | None = None,
-                     recommendation: Recommendation | None = None) -> Path:
-    from aisbench.report import write_report
-
+                     recommendation: Recommendation | None = None,
+                     history: HistorySeries | None = None) -> Path:
     files = write_report(list(runs), out_dir, comparison=comparison,
-                         recommendation=recommendation)
+                         recommendation=recommendation, history=history)
     return Path(files.html)
 
 
@@ -86,7 +102,8 @@ def run(scenario_path: Path, settings: ClusterSettings, paths: Paths, *,
     log(summary_table(record))
     log(f"results: {outcome.json_path} (history: {paths.results_db}, run id {record.run_id})")
     if report:
-        html = write_run_report([record], paths.report_dir(f"{record.scenario}-{record.run_id}"))
+        html = write_run_report([record], paths.report_dir(f"{record.scenario}-{record.run_id}"),
+                                history=history_series(paths, record))
         log(f"report: {html}")
     return outcome
 

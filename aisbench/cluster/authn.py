@@ -6,10 +6,17 @@ never calls AuthN. AuthN v1.5.0 listens on every interface (cmd/authn/hserv.go `
 no setting to narrow it), so it only ever runs inside a private network namespace whose one
 interface is loopback (`unshare --net`): there it creates a user, issues that user's token and
 stops. The token comes back through a pipe; it is never logged, put in argv, or written to disk.
+
+aisbench's own control calls (readiness, status) use :func:`control_token`, a short-lived admin
+token signed with the same key: the cluster controller holds the key anyway, and readiness must
+not depend on AuthN running.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import os
 import secrets
@@ -50,11 +57,31 @@ class ClusterAuth:
 
 @dataclass(frozen=True)
 class TokenRequest:
-    """Who to issue a token for (the password is only for this one AuthN session)."""
+    """Who to issue a token for, with which permissions on which cluster.
+
+    `cluster_uuid` "" grants the permissions on every cluster that trusts the key (AuthN's
+    default-cluster entry, cmd/authn/tok/token.go aclForCluster).
+    """
 
     user: str
-    cluster_uuid: str
+    cluster_uuid: str = ""
     permissions: int = READ_WRITE_PERMISSIONS
+
+
+def control_token(auth: ClusterAuth, ttl_s: float = 900.0, now: float | None = None) -> str:
+    """An HS256 JWT with admin rights for `ttl_s` seconds (claims as AuthN's, api/authn)."""
+    issued = int(time.time() if now is None else now)
+    header = {"alg": "HS256", "typ": "JWT"}
+    claims = {"sub": "aisbench-control", "admin": True, "iat": issued,
+              "exp": issued + int(ttl_s)}
+    signing_input = f"{_b64(json.dumps(header))}.{_b64(json.dumps(claims))}"
+    signature = hmac.new(auth.hmac_key.encode(), signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{_b64(signature)}"
+
+
+def _b64(data: str | bytes) -> str:
+    raw = data.encode() if isinstance(data, str) else data
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
 def auth_section(auth: ClusterAuth | None) -> dict[str, Any]:
@@ -63,6 +90,13 @@ def auth_section(auth: ClusterAuth | None) -> dict[str, Any]:
         return {}
     return {"client_auth_required": True,
             "signature": {"key": auth.hmac_key, "method": "HS256"}}
+
+
+def auth_from_section(section: dict[str, Any]) -> ClusterAuth | None:
+    """The inverse of :func:`auth_section` (reads a written ais.json back)."""
+    if not section.get("client_auth_required"):
+        return None
+    return ClusterAuth(hmac_key=str(section["signature"]["key"]))
 
 
 def authn_config(workdir: Path, port: int) -> dict[str, Any]:

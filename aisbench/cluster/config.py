@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from aisbench.cluster.authn import ClusterAuth, auth_section
+from aisbench.cluster.tls import TlsFiles
+
 # AIStore v1.5.0 binds its public port to INADDR_ANY unless the intra-control port equals it
 # (ais/htrun.go pubAddrAny); equal ports are allowed on different hosts (cmn/config.go
 # validatePubIntra), and each host must be an address of a local interface (ais/utils.go). So
@@ -69,8 +72,13 @@ class NodeLayout:
         return self.logdir / "aisnode.out"
 
 
-def cluster_config(primary_url: str, *, use_https: bool = False) -> dict[str, Any]:
-    """The cluster-wide config: no cloud backends, short startup for a local playground."""
+def cluster_config(primary_url: str, *, tls: TlsFiles | None = None,
+                   auth: ClusterAuth | None = None) -> dict[str, Any]:
+    """The cluster-wide config: no cloud backends, short startup for a local playground.
+
+    With `tls`, every node serves HTTPS with `tls.cert` and trusts `tls.ca` for its calls to the
+    other nodes; with `auth`, every client request needs a token signed with `auth.hmac_key`.
+    """
     return {
         "backend": {},
         "mirror": {"copies": 2, "burst_buffer": 128, "enabled": False},
@@ -102,13 +110,13 @@ def cluster_config(primary_url: str, *, use_https: bool = False) -> dict[str, An
         "versioning": {"enabled": True, "validate_warm_get": False},
         "net": {
             "l4": {"proto": "tcp", "sndrcv_buf_size": 131072},
-            "http": {"use_https": use_https, "server_crt": "", "server_key": "",
+            "http": {**_tls_fields(tls),
                      "write_buffer_size": 65536, "read_buffer_size": 65536,
                      "chunked_transfer": True, "skip_verify": False},
             "use_ipv6": False,
         },
         "fshc": {"test_files": 4, "error_limit": 2},
-        "auth": {},
+        "auth": auth_section(auth),
         "keepalivetracker": {
             "proxy": {"interval": "10s", "name": "heartbeat", "factor": 3},
             "target": {"interval": "10s", "name": "heartbeat", "factor": 3},
@@ -120,6 +128,15 @@ def cluster_config(primary_url: str, *, use_https: bool = False) -> dict[str, An
                    "hk_time": "3m", "min_pct_total": 0, "min_pct_free": 0},
         "features": "0",
     }
+
+
+def _tls_fields(tls: TlsFiles | None) -> dict[str, Any]:
+    """net.http's TLS fields (cmn/config.go TLSConf). `client_ca_tls` is the CA the nodes'
+    intra-cluster clients trust; with client_auth_tls 0 no client certificate is asked for."""
+    if tls is None:
+        return {"use_https": False, "server_crt": "", "server_key": ""}
+    return {"use_https": True, "server_crt": str(tls.cert), "server_key": str(tls.key),
+            "client_ca_tls": str(tls.ca), "client_auth_tls": 0}
 
 
 def local_config(node: NodeLayout, mountpaths: int) -> dict[str, Any]:
@@ -145,12 +162,14 @@ def local_config(node: NodeLayout, mountpaths: int) -> dict[str, Any]:
     }
 
 
-def write_node_configs(node: NodeLayout, primary_url: str, mountpaths: int,
-                       *, use_https: bool = False) -> None:
-    """Create the node's directories and write both config files."""
+def write_node_configs(node: NodeLayout, primary_url: str, mountpaths: int, *,
+                       tls: TlsFiles | None = None, auth: ClusterAuth | None = None) -> None:
+    """Create the node's directories and write both config files (ais.json is 0600: it may
+    hold the token signing key)."""
     for directory in (node.confdir, node.logdir, node.mountpath_root):
         directory.mkdir(parents=True, exist_ok=True)
-    node.config_path.write_text(json.dumps(cluster_config(primary_url, use_https=use_https),
+    node.config_path.touch(mode=0o600)
+    node.config_path.write_text(json.dumps(cluster_config(primary_url, tls=tls, auth=auth),
                                            indent=2))
     node.local_config_path.write_text(json.dumps(local_config(node, mountpaths), indent=2))
 

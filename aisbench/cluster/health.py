@@ -1,9 +1,14 @@
-"""Readiness and identity of a running cluster, over AIStore's REST API."""
+"""Readiness and identity of a running cluster, over AIStore's REST API.
+
+An HTTPS cluster's endpoint starts with https://. How to reach it travels as one value,
+:class:`ClusterAccess`: whom to trust for TLS, and the token a cluster with auth wants.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import requests
@@ -13,29 +18,55 @@ from aisbench.cluster.base import ClusterNotReady
 _POLL_S = 0.5
 
 
-def is_ready(endpoint: str, timeout_s: float = 2.0) -> bool:
+
+@dataclass(frozen=True)
+class ClusterAccess:
+    """How to talk to a cluster's REST API.
+
+    Attributes:
+        verify: requests' `verify`: True (the system's CAs) or the path of a CA bundle (PEM).
+        token: bearer token for a cluster that requires one; kept out of ``repr``.
+    """
+
+    verify: bool | str = True
+    token: str | None = field(default=None, repr=False)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+
+OPEN = ClusterAccess()
+
+
+def is_ready(endpoint: str, timeout_s: float = 2.0, *, access: ClusterAccess = OPEN) -> bool:
     """True once the primary proxy has finished starting (503 before, 200 after)."""
     try:
         response = requests.get(f"{endpoint}/v1/health", params={"prr": "true"},
-                                timeout=timeout_s)
+                                timeout=timeout_s, verify=access.verify,
+                                headers=access.headers)
     except requests.RequestException:
         return False
     return response.status_code == 200
 
 
-def fetch_smap(endpoint: str, timeout_s: float = 5.0) -> dict[str, Any]:
-    """The cluster map: {"pmap": {id: node}, "tmap": {id: node}, ...}."""
-    response = requests.get(f"{endpoint}/v1/daemon", params={"what": "smap"}, timeout=timeout_s)
+def fetch_smap(endpoint: str, timeout_s: float = 5.0, *,
+               access: ClusterAccess = OPEN) -> dict[str, Any]:
+    """The cluster map: {"uuid": ..., "pmap": {id: node}, "tmap": {id: node}, ...}."""
+    response = requests.get(f"{endpoint}/v1/daemon", params={"what": "smap"}, timeout=timeout_s,
+                            verify=access.verify, headers=access.headers)
     response.raise_for_status()
     smap: dict[str, Any] = response.json()
     return smap
 
 
-def cluster_version(endpoint: str, timeout_s: float = 5.0) -> str | None:
+def cluster_version(endpoint: str, timeout_s: float = 5.0, *,
+                    access: ClusterAccess = OPEN) -> str | None:
     """The AIStore version the primary reports ("5.0."), or None when it does not answer."""
     try:
         response = requests.get(f"{endpoint}/v1/daemon", params={"what": "node_status"},
-                                timeout=timeout_s)
+                                timeout=timeout_s, verify=access.verify,
+                                headers=access.headers)
         response.raise_for_status()
     except requests.RequestException:
         return None
@@ -49,6 +80,8 @@ def wait_ready(
     timeout_s: float,
     check: Callable[[], None] | None = None,
     describe_failure: Callable[[], str] | None = None,
+    *,
+    access: ClusterAccess = OPEN,
 ) -> None:
     """Block until the primary is ready and `expected_targets` targets have joined.
 
@@ -60,9 +93,16 @@ def wait_ready(
     while time.monotonic() < deadline:
         if check is not None:
             check()
-        if is_ready(endpoint):
+        if is_ready(endpoint, access=access):
             try:
-                joined = len(fetch_smap(endpoint).get("tmap") or {})
+                joined = len(fetch_smap(endpoint, access=access).get("tmap") or {})
+            except requests.HTTPError as exc:
+                if exc.response is not None and exc.response.status_code in (401, 403):
+                    raise ClusterNotReady(
+                        f"cluster at {endpoint} refused the readiness check with HTTP "
+                        f"{exc.response.status_code}: it requires a token (ClusterAccess.token)"
+                    ) from None
+                joined = 0
             except requests.RequestException:
                 joined = 0
             if joined >= expected_targets:
@@ -75,11 +115,13 @@ def wait_ready(
     )
 
 
-def etl_unavailable_reason(endpoint: str, timeout_s: float = 5.0) -> str | None:
+def etl_unavailable_reason(endpoint: str, timeout_s: float = 5.0, *,
+                           access: ClusterAccess = OPEN) -> str | None:
     """None when the cluster runs ETL; otherwise what it said (e.g. a build without ETL, or no
     Kubernetes: AIStore's ETL runs transformers as Kubernetes pods)."""
     try:
-        response = requests.get(f"{endpoint}/v1/etl", timeout=timeout_s)
+        response = requests.get(f"{endpoint}/v1/etl", timeout=timeout_s, verify=access.verify,
+                                headers=access.headers)
     except requests.RequestException as exc:
         return f"cannot ask the cluster about ETL: {exc}"
     if response.status_code == 200:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -9,6 +10,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from aisbench.cluster import processes
+from aisbench.cluster.authn import (
+    ClusterAuth,
+    TokenRequest,
+    auth_from_section,
+    control_token,
+    issue_token,
+)
 from aisbench.cluster.base import (
     ClusterError,
     ClusterStatus,
@@ -18,9 +26,10 @@ from aisbench.cluster.base import (
 )
 from aisbench.cluster.binaries import check_aisnode
 from aisbench.cluster.config import NodeLayout, NodePorts, aisnode_argv, write_node_configs
-from aisbench.cluster.health import cluster_version, is_ready, wait_ready
+from aisbench.cluster.health import ClusterAccess, cluster_version, is_ready, wait_ready
 from aisbench.cluster.ports import all_free, find_free_plan, loopback_aliases_present
 from aisbench.cluster.state import ClusterState, NodeRecord, load_state, save_state
+from aisbench.cluster.tls import TlsFiles
 
 LOG_TAIL_LINES = 30
 
@@ -58,13 +67,48 @@ class LocalCluster:
     name = "local"
 
     def __init__(self, state_dir: Path, find_aisnode: Callable[[], Path],
-                 base_port: int | None = None, startup_timeout_s: float = 120.0) -> None:
+                 base_port: int | None = None, startup_timeout_s: float = 120.0,
+                 tls: TlsFiles | None = None, auth: ClusterAuth | None = None) -> None:
+        """`tls`: serve HTTPS with these files; `auth`: require tokens signed with its key."""
         self.state_dir = state_dir
         self.find_aisnode = find_aisnode  # resolved only to start nodes: status/down need none
         self.base_port = base_port
         self.startup_timeout_s = startup_timeout_s
+        self.tls = tls
+        self.auth = auth
 
     # -- queries --------------------------------------------------------------------------
+
+    def access(self) -> ClusterAccess:
+        """How to reach the running cluster: its CA bundle, and a fresh control token when it
+        requires tokens. Raises ClusterError when there is no cluster in `state_dir`."""
+        state = load_state(self.state_dir)
+        if state is None:
+            raise ClusterError(f"no local cluster in {self.state_dir}; run `aisbench cluster up`")
+        return self._access(state)
+
+    def _access(self, state: ClusterState) -> ClusterAccess:
+        auth = self._running_auth(state)
+        return ClusterAccess(verify=state.ca_bundle or True,
+                             token=control_token(auth) if auth is not None else None)
+
+    @staticmethod
+    def _running_auth(state: ClusterState) -> ClusterAuth | None:
+        """The key the running cluster checks tokens with: from the primary's ais.json (0600),
+        since the cluster may have been started by another process."""
+        if not state.auth_required:
+            return None
+        section = json.loads(state.nodes[0].layout.config_path.read_text()).get("auth", {})
+        return auth_from_section(section)
+
+    def issue_token(self, user: str, authn_binary: Path) -> str:
+        """A read-write token for `user` from AuthN, signed with this cluster's key."""
+        state = load_state(self.state_dir)
+        auth = self._running_auth(state) if state is not None else None
+        if state is None or auth is None:
+            raise ClusterError(f"no local cluster with token checks in {self.state_dir}; "
+                               f"run `aisbench cluster up --auth`")
+        return issue_token(authn_binary, self.state_dir / "authn", auth, TokenRequest(user=user))
 
     def _alive(self, record: NodeRecord) -> bool:
         return processes.is_running(record.pid, _marker(record.layout))
@@ -78,8 +122,9 @@ class LocalCluster:
                        alive=self._alive(r), pid=r.pid)
             for r in state.nodes
         )
-        ready = all(n.alive for n in nodes) and is_ready(state.endpoint)
-        version = cluster_version(state.endpoint) if ready else state.version
+        access = self._access(state)
+        ready = all(n.alive for n in nodes) and is_ready(state.endpoint, access=access)
+        version = cluster_version(state.endpoint, access=access) if ready else state.version
         return ClusterStatus(backend=self.name, endpoint=state.endpoint, ready=ready,
                              version=version, nodes=nodes, notes=exposure_notes(state))
 
@@ -118,13 +163,17 @@ class LocalCluster:
         if state is None:
             plan = find_free_plan(topology, self.base_port, aliases=loopback_aliases_present())
             layouts = node_layouts(self.state_dir, plan, topology)
-            endpoint = f"http://127.0.0.1:{layouts[0].ports.public}"
+            scheme = "https" if self.tls else "http"
+            endpoint = f"{scheme}://127.0.0.1:{layouts[0].ports.public}"
             for layout in layouts:
-                write_node_configs(layout, endpoint, topology.mountpaths)
+                write_node_configs(layout, endpoint, topology.mountpaths, tls=self.tls,
+                                   auth=self.auth)
             state = ClusterState(backend=self.name, endpoint=endpoint, proxies=topology.proxies,
                                  targets=topology.targets, mountpaths=topology.mountpaths,
                                  nodes=tuple(NodeRecord(layout) for layout in layouts),
-                                 version=version)
+                                 version=version,
+                                 ca_bundle=str(self.tls.ca) if self.tls else None,
+                                 auth_required=self.auth is not None)
         else:
             if not all_free([r.layout.ports for r in state.nodes]):
                 raise ClusterError(f"a port of the kept cluster in {self.state_dir} is in use "
@@ -132,7 +181,8 @@ class LocalCluster:
         self._launch(state, aisnode)
         try:
             wait_ready(state.endpoint, state.targets, self.startup_timeout_s,
-                       check=lambda: self._check_all_alive(), describe_failure=self._log_tails)
+                       check=lambda: self._check_all_alive(), describe_failure=self._log_tails,
+                       access=self._access(state))
         except ClusterError:
             self.down(keep_data=False)
             raise
@@ -143,7 +193,13 @@ class LocalCluster:
     def _reuse_or_clean(self, state: ClusterState, topology: Topology) -> ClusterStatus | None:
         """Reuse a healthy running cluster; clean up after a crashed one."""
         alive = [self._alive(r) for r in state.nodes]
-        if all(alive) and is_ready(state.endpoint):
+        if all(alive) and is_ready(state.endpoint, access=self._access(state)):
+            if ((state.ca_bundle is None) != (self.tls is None)
+                    or state.auth_required != (self.auth is not None)):
+                raise TopologyMismatch(
+                    f"a local cluster is already running at {state.endpoint}; run `aisbench "
+                    f"cluster down` first to switch https or token checks on or off"
+                )
             running = Topology(state.proxies, state.targets, state.mountpaths)
             if running != topology:
                 raise TopologyMismatch(
@@ -199,6 +255,7 @@ class LocalCluster:
             save_state(self.state_dir, ClusterState(
                 backend=state.backend, endpoint=state.endpoint, proxies=state.proxies,
                 targets=state.targets, mountpaths=state.mountpaths,
-                nodes=tuple(NodeRecord(r.layout) for r in state.nodes), version=state.version))
+                nodes=tuple(NodeRecord(r.layout) for r in state.nodes), version=state.version,
+                ca_bundle=state.ca_bundle, auth_required=state.auth_required))
         else:
             shutil.rmtree(self.state_dir, ignore_errors=True)

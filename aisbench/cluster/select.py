@@ -7,10 +7,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from aisbench.cluster.authn import ClusterAuth
 from aisbench.cluster.base import ClusterBackend, ClusterError
 from aisbench.cluster.binaries import find_binary
 from aisbench.cluster.external import ExternalCluster
 from aisbench.cluster.local import LocalCluster
+from aisbench.cluster.tls import make_self_signed
 
 BACKENDS = ("local", "docker")
 
@@ -25,6 +27,8 @@ class ClusterSettings:
     base_port: int | None = None
     image: str | None = None
     startup_timeout_s: float = 120.0
+    https: bool = False  # local: serve HTTPS with a CA and certificate kept in <home>/tls
+    auth: bool = False  # local: require tokens (issue them with `aisbench cluster token`)
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -56,6 +60,8 @@ def settings_from_env(backend: str = "local", env: Mapping[str, str] = os.enviro
 def make_backend(settings: ClusterSettings) -> ClusterBackend:
     if settings.endpoint:
         return ExternalCluster(settings.endpoint)
+    if (settings.https or settings.auth) and settings.backend != "local":
+        raise ClusterError("--https and --auth are supported by the local backend only")
     if settings.backend == "docker":
         from aisbench.cluster.docker_backend import docker_cluster_from_settings
 
@@ -63,4 +69,6 @@ def make_backend(settings: ClusterSettings) -> ClusterBackend:
     return LocalCluster(settings.state_dir,
                         find_aisnode=lambda: find_binary("aisnode", settings.home),
                         base_port=settings.base_port,
-                        startup_timeout_s=settings.startup_timeout_s)
+                        startup_timeout_s=settings.startup_timeout_s,
+                        tls=make_self_signed(settings.home / "tls") if settings.https else None,
+                        auth=ClusterAuth.generate() if settings.auth else None)

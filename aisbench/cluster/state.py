@@ -29,6 +29,8 @@ class ClusterState:
     mountpaths: int
     nodes: tuple[NodeRecord, ...]
     version: str | None = None
+    ca_bundle: str | None = None  # an HTTPS cluster: the CA (PEM) its certificate chains to
+    auth_required: bool = False  # clients need a token (the key is in the nodes' ais.json)
 
     def with_node(self, index: int, record: NodeRecord) -> ClusterState:
         nodes = list(self.nodes)
@@ -60,7 +62,9 @@ def state_from_json(text: str) -> ClusterState:
                              container=n.get("container")) for n in raw["nodes"])
     return ClusterState(backend=raw["backend"], endpoint=raw["endpoint"],
                         proxies=raw["proxies"], targets=raw["targets"],
-                        mountpaths=raw["mountpaths"], nodes=nodes, version=raw.get("version"))
+                        mountpaths=raw["mountpaths"], nodes=nodes, version=raw.get("version"),
+                        ca_bundle=raw.get("ca_bundle"),
+                        auth_required=bool(raw.get("auth_required", False)))
 
 
 def load_state(state_dir: Path) -> ClusterState | None:

@@ -1,7 +1,9 @@
 """A self-signed CA and a server certificate for a local HTTPS cluster, made with `openssl`.
 
-Every node serves the same certificate (its subject names 127.0.0.1 and localhost); clients and
-the nodes themselves (intra-cluster calls) trust it through the CA bundle `TlsFiles.ca`. The keys
+Every node serves the same certificate; it names localhost and the loopback addresses nodes
+listen on (public 127.0.0.1, intra-control and intra-data on the aliases 127.0.0.2/.3, see
+config.py). Clients and the nodes themselves (intra-cluster calls) trust it through the CA
+bundle `TlsFiles.ca`. The keys
 are EC P-256: quick to make, accepted by Go's and Python's TLS stacks.
 """
 
@@ -16,6 +18,7 @@ from aisbench.cluster.base import ClusterError
 
 _OPENSSL_TIMEOUT_S = 30.0
 _VALID_DAYS = 30
+LOOPBACK_HOSTS = ("127.0.0.1", "127.0.0.2", "127.0.0.3")
 # Python's ssl (3.13+) verifies strictly: key identifiers and a CA marked critical are required.
 _CA_EXTENSIONS = """\
 basicConstraints = critical, CA:TRUE
@@ -26,7 +29,7 @@ _SERVER_EXTENSIONS = """\
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature, keyEncipherment
 extendedKeyUsage = serverAuth, clientAuth
-subjectAltName = IP:127.0.0.1, DNS:localhost
+subjectAltName = {names}
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid, issuer
 """
@@ -56,27 +59,29 @@ def tls_files_in(directory: Path) -> TlsFiles:
                     key=directory / "server.key")
 
 
-def make_self_signed(directory: Path, openssl: str | None = None) -> TlsFiles:
-    """Create (or reuse) a CA and a server certificate for 127.0.0.1 in `directory`.
+def make_self_signed(directory: Path, hosts: tuple[str, ...] = LOOPBACK_HOSTS,
+                     openssl: str | None = None) -> TlsFiles:
+    """Create (or reuse) a CA and a server certificate for `hosts` (IPs) in `directory`.
 
     Raises:
         ClusterError: openssl is missing or failed (the message carries its stderr).
     """
     files = tls_files_in(directory)
-    if files.exist():
-        return files
     binary = openssl or shutil.which("openssl")
     if binary is None:
         raise ClusterError("openssl not found: it is needed to make the certificates for "
                            "--https; install it (apt-get install openssl) or pass your own "
                            "TlsFiles(ca, cert, key)")
+    if files.exist() and _valid_for_a_day(binary, files.cert):
+        return files
     directory.mkdir(parents=True, exist_ok=True)
     ca_key = directory / "ca.key"
     csr = directory / "server.csr"
     ca_ext = directory / "ca.ext"
     server_ext = directory / "server.ext"
     ca_ext.write_text(_CA_EXTENSIONS)
-    server_ext.write_text(_SERVER_EXTENSIONS)
+    names = ", ".join([*(f"IP:{host}" for host in hosts), "DNS:localhost"])
+    server_ext.write_text(_SERVER_EXTENSIONS.format(names=names))
     ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
     _run(directory, [binary, "req", "-x509", *ec, "-keyout", str(ca_key), "-out",
                      str(files.ca), "-days", str(_VALID_DAYS), "-subj", "/CN=aisbench local CA",
@@ -98,6 +103,13 @@ def _req_config(directory: Path, extensions: Path) -> Path:
     config.write_text("[req]\ndistinguished_name = dn\n[dn]\n[v3_ca_aisbench]\n"
                       + extensions.read_text())
     return config
+
+
+def _valid_for_a_day(openssl: str, cert: Path) -> bool:
+    proc = subprocess.run([openssl, "x509", "-checkend", "86400", "-noout", "-in", str(cert)],
+                          capture_output=True, timeout=_OPENSSL_TIMEOUT_S,
+                          stdin=subprocess.DEVNULL)
+    return proc.returncode == 0
 
 
 def _run(cwd: Path, argv: list[str]) -> None:

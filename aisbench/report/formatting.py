@@ -11,6 +11,20 @@ from aisbench.results.schema import METRICS, ParamValue
 
 _BINARY_UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
 
+# Short column headings for the metrics of results.schema.METRICS.
+METRIC_HEADINGS = {
+    "samples_per_s": "samples/s",
+    "mib_per_s": "MiB/s",
+    "latency_p50_s": "batch p50",
+    "latency_p90_s": "batch p90",
+    "latency_p99_s": "batch p99",
+    "latency_max_s": "batch max",
+    "time_to_first_batch_s": "first batch",
+    "cpu_util": "CPU cores",
+    "peak_rss_bytes": "peak RSS",
+    "accel_utilization": "accel util",
+}
+
 
 def format_bytes(size: float) -> str:
     """A byte count in binary units: 16384 -> "16KiB", 1536 -> "1.5KiB", 8 -> "8B"."""
@@ -45,6 +59,14 @@ def format_metric(metric: str, value: float | None) -> str:
     if unit == "fraction":
         return f"{value * 100:.1f}%"
     return f"{format_number(value)} {unit}"
+
+
+def format_metric_value(metric: str, value: float | None) -> str:
+    """Like `format_metric`, without the unit where a column heading already states it
+    (samples/s, MiB/s, cores); seconds, bytes and fractions keep their scaled unit."""
+    if value is not None and METRICS[metric].unit in ("samples/s", "MiB/s", "cores"):
+        return format_number(value)
+    return format_metric(metric, value)
 
 
 def format_seconds(value: float) -> str:

@@ -14,7 +14,12 @@ from pathlib import Path
 from aisbench.analysis.compare import VERDICTS, Comparison
 from aisbench.report.compare_plots import VERDICT_COLORS
 from aisbench.report.content import PlotSection, ReportContent, RunSection
-from aisbench.report.formatting import format_metric, format_param
+from aisbench.report.formatting import (
+    METRIC_HEADINGS,
+    format_metric,
+    format_metric_value,
+    format_param,
+)
 from aisbench.report.plots import DrawnPlot
 from aisbench.report.tables import CaseRow
 from aisbench.results.schema import METRICS, Provenance
@@ -34,7 +39,8 @@ figcaption { color: #57606a; font-size: 0.92em; }
 table { border-collapse: collapse; margin: 8px 0 20px; font-size: 0.9em; }
 th, td { border: 1px solid #d0d7de; padding: 4px 8px; text-align: left; vertical-align: top; }
 th { background: #f6f8fa; } td.num { text-align: right; white-space: nowrap; }
-.scroll { overflow-x: auto; } .ci { color: #6e7781; font-size: 0.85em; }
+.scroll { overflow-x: auto; } .nowrap { white-space: nowrap; }
+.ci { color: #6e7781; font-size: 0.85em; }
 .status-ok { color: #2E7D32; } .status-skipped { color: #9a6700; }
 .status-failed { color: #C62828; font-weight: bold; }
 .chip { display: inline-block; padding: 1px 8px; border-radius: 10px; color: #fff;
@@ -144,12 +150,17 @@ def _case_table(rows: Sequence[CaseRow]) -> str:
     for row in rows:
         param_keys += [k for k in row.params if k not in param_keys and k != "strategy"]
     head = ["case", "strategy", *param_keys, "status", "repeats"]
-    head += [f"{m}<br><span class=ci>{escape(METRICS[m].unit)}</span>" for m in METRICS]
-    lines = ["<tr>" + "".join(f"<th>{h if '<br>' in h else escape(h)}</th>" for h in head)
-             + "</tr>"]
+    cells = [f"<th>{escape(h)}</th>" for h in head]
+    for m in METRICS:
+        unit = METRICS[m].unit
+        shown = "" if unit in METRIC_HEADINGS[m] else f"<br><span class=ci>{escape(unit)}</span>"
+        cells.append(f'<th title="{escape(m)}: {escape(METRICS[m].description)}">'
+                     f"{escape(METRIC_HEADINGS[m])}{shown}</th>")
+    lines = ["<tr>" + "".join(cells) + "</tr>"]
     for row in rows:
         strategy = escape(row.strategy) + (" <em>(ceiling)</em>" if row.ceiling else "")
-        cells = [f"<td><code>{escape(row.case_id)}</code></td>", f"<td>{strategy}</td>"]
+        cells = [f'<td class="nowrap"><code>{escape(row.case_id)}</code></td>',
+                 f'<td class="nowrap">{strategy}</td>']
         cells += [f"<td>{escape(format_param(k, row.params.get(k)))}</td>" for k in param_keys]
         cells += [f'<td class="status-{row.status}">{row.status}</td>',
                   f'<td class="num">{row.repeats}</td>']
@@ -160,9 +171,10 @@ def _case_table(rows: Sequence[CaseRow]) -> str:
                 continue
             half = s.half_width
             ci = "" if half is None else (
-                f"<br><span class=ci>± {escape(format_metric(metric, half))}</span>"
+                f"<br><span class=ci>± {escape(format_metric_value(metric, half))}</span>"
             )
-            cells.append(f'<td class="num">{escape(format_metric(metric, s.mean))}{ci}</td>')
+            value = escape(format_metric_value(metric, s.mean))
+            cells.append(f'<td class="num">{value}{ci}</td>')
         lines.append("<tr>" + "".join(cells) + "</tr>")
     note = ("<p class=ci>Means over repeats (warmup excluded); ± is the half-width of the 95% "
             "confidence interval.</p>")

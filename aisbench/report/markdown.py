@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from aisbench.analysis.compare import to_markdown as comparison_markdown
 from aisbench.report.content import PlotSection, ReportContent, RunSection
-from aisbench.report.formatting import format_metric, format_number
+from aisbench.report.formatting import METRIC_HEADINGS, format_metric, format_metric_value
 from aisbench.report.tables import CaseRow
 from aisbench.results.schema import METRICS
 
@@ -22,16 +22,6 @@ KEY_METRICS = (
     "cpu_util",
     "peak_rss_bytes",
 )
-_HEADINGS = {
-    "samples_per_s": "samples/s",
-    "mib_per_s": "MiB/s",
-    "latency_p50_s": "batch p50",
-    "latency_p99_s": "batch p99",
-    "time_to_first_batch_s": "first batch",
-    "accel_utilization": "accel util",
-    "cpu_util": "CPU cores",
-    "peak_rss_bytes": "peak RSS",
-}
 
 
 def render_markdown(content: ReportContent) -> str:
@@ -74,12 +64,14 @@ def _run_lines(section: RunSection) -> list[str]:
         "",
     ]
     measured = [r for r in rows if r.status == "ok"]
+    # Leave out columns no case has (e.g. accel util without an emulated accelerator).
+    metrics = [m for m in KEY_METRICS if any(r.metrics[m] is not None for r in measured)]
     if measured:
         lines += [
-            "| case | strategy | " + " | ".join(_HEADINGS[m] for m in KEY_METRICS) + " |",
-            "|---|---|" + "---:|" * len(KEY_METRICS),
+            "| case | strategy | " + " | ".join(METRIC_HEADINGS[m] for m in metrics) + " |",
+            "|---|---|" + "---:|" * len(metrics),
         ]
-        lines += [_row(r) for r in measured]
+        lines += [_row(r, metrics) for r in measured]
         lines += ["", "Means over repeats; ± is the 95% confidence interval's half-width.", ""]
     for row in rows:
         if row.status != "ok":
@@ -90,25 +82,18 @@ def _run_lines(section: RunSection) -> list[str]:
     return lines + _plot_lines(section.plots)
 
 
-def _row(row: CaseRow) -> str:
+def _row(row: CaseRow, metrics: list[str]) -> str:
     cells = []
-    for metric in KEY_METRICS:
+    for metric in metrics:
         s = row.metrics[metric]
         if s is None:
             cells.append("n/a")
             continue
         half = s.half_width
-        spread = "" if half is None else f" ± {_short(metric, half)}"
-        cells.append(_short(metric, s.mean) + spread)
+        spread = "" if half is None else f" ± {format_metric_value(metric, half)}"
+        cells.append(format_metric_value(metric, s.mean) + spread)
     strategy = row.strategy + (" (ceiling)" if row.ceiling else "")
     return f"| `{_cell(row.case_id)}` | {_cell(strategy)} | " + " | ".join(cells) + " |"
-
-
-def _short(metric: str, value: float) -> str:
-    """The value without a unit where the column heading already says it."""
-    if METRICS[metric].unit in ("samples/s", "MiB/s", "cores"):
-        return format_number(value)
-    return format_metric(metric, value)
 
 
 def _plot_lines(section: PlotSection) -> list[str]:

@@ -10,11 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-import numpy as np
-
 from aisbench.report.case_data import (
-    CEILING_COLOR,
-    LOADER_KEYS,
     WORKERS_KEYS,
     axis_key,
     ceilings,
@@ -22,20 +18,24 @@ from aisbench.report.case_data import (
     group_params,
     measured,
     numeric_values,
-    pooled,
     strategy_colors,
-    summarize,
-    summarize_case,
     varying_keys,
 )
 from aisbench.report.formatting import format_bytes, format_param, params_label
-from aisbench.report.plot_model import Panel, PlotData, PlotOutcome, PlotSkipped, Reference, Series
+from aisbench.report.plot_model import Panel, PlotData, PlotOutcome, PlotSkipped, Reference
+from aisbench.report.series import (
+    bar_series,
+    batch_waits,
+    cdf_series,
+    ceiling_references,
+    sweep_series,
+)
 from aisbench.results.schema import METRICS, CaseResult, RunRecord
 
 THROUGHPUT_METRICS = ("samples_per_s", "mib_per_s")
 SIZE_KEYS = ("object_size", "dataset.object_size", "samples_per_shard", "dataset.samples_per_shard")
 MLPERF_UTILIZATION_TARGET = 0.90
-CDF_MAX_POINTS = 400
+CEILING_BAR_COLOR = "#BDBDBD"
 CDF_MAX_PANELS = 9
 
 _SIZE_AXIS_LABELS = {"object_size": "object size", "samples_per_shard": "samples per shard"}
@@ -61,18 +61,25 @@ def throughput_by_case(run: RunRecord, prefix: str = "") -> PlotOutcome:
     if not cases:
         return PlotSkipped(name, title, _nothing_measured(run))
     colors = strategy_colors(run.cases)
-    panels = tuple(
-        Panel(
-            kind="bars",
-            title=METRICS[metric].description,
-            x_label="case",
-            y_label=f"{_metric_name(metric)} ({METRICS[metric].unit})",
-            series=tuple(_bar_series(cases, metric, colors)),
-            references=tuple(_ceiling_references(run.cases, metric, exclude=())),
+    panels = []
+    for metric in THROUGHPUT_METRICS:
+        bars = bar_series(cases, metric, colors)
+        references = ceiling_references(run.cases, metric, exclude=())
+        if len(references) > 1:
+            # Several ceilings (e.g. one per size) read better as bars beside their cases.
+            references = []
+            bars += bar_series(ceilings(run.cases), metric, {}, ceiling_color=CEILING_BAR_COLOR)
+        panels.append(
+            Panel(
+                kind="bars",
+                title=METRICS[metric].description,
+                x_label="case",
+                y_label=f"{_metric_name(metric)} ({METRICS[metric].unit})",
+                series=tuple(bars),
+                references=tuple(references),
+            )
         )
-        for metric in THROUGHPUT_METRICS
-    )
-    return PlotData(name, title, panels, caption=_CI_NOTE + _ceiling_note(run.cases))
+    return PlotData(name, title, tuple(panels), caption=_ci_note(cases) + _ceiling_note(run.cases))
 
 
 def throughput_vs_workers(run: RunRecord, prefix: str = "") -> PlotOutcome:
@@ -91,13 +98,13 @@ def throughput_vs_workers(run: RunRecord, prefix: str = "") -> PlotOutcome:
             title=METRICS[metric].description,
             x_label="DataLoader num_workers",
             y_label=f"{_metric_name(metric)} ({METRICS[metric].unit})",
-            series=tuple(_sweep_series(cases, key, metric, colors)),
-            references=tuple(_ceiling_references(run.cases, metric, exclude=(key,))),
+            series=tuple(sweep_series(cases, key, metric, colors)),
+            references=tuple(ceiling_references(run.cases, metric, exclude=(key,))),
             x_ticks=tuple((x, f"{x:g}") for x in xs),
         )
         for metric in THROUGHPUT_METRICS
     )
-    return PlotData(name, title, panels, caption=_CI_NOTE + _ceiling_note(run.cases))
+    return PlotData(name, title, panels, caption=_ci_note(cases) + _ceiling_note(run.cases))
 
 
 def throughput_vs_size(run: RunRecord, prefix: str = "") -> PlotOutcome:
@@ -124,22 +131,22 @@ def throughput_vs_size(run: RunRecord, prefix: str = "") -> PlotOutcome:
             x_label=_SIZE_AXIS_LABELS.get(label, label) + (" (bytes)" if in_bytes else ""),
             y_label=f"{_metric_name(metric)} ({METRICS[metric].unit})",
             series=tuple(
-                _sweep_series(cases, key, metric, colors)
-                + _sweep_series(ceiling_cases, key, metric, colors, ceiling=True)
+                sweep_series(cases, key, metric, colors)
+                + sweep_series(ceiling_cases, key, metric, colors, ceiling=True)
             ),
             x_scale="log2" if wide else "linear",
             x_ticks=ticks,
         )
         for metric in THROUGHPUT_METRICS
     )
-    return PlotData(name, title, panels, caption=_CI_NOTE + _ceiling_note(run.cases))
+    return PlotData(name, title, panels, caption=_ci_note(cases) + _ceiling_note(run.cases))
 
 
 def latency_cdf(run: RunRecord, prefix: str = "") -> PlotOutcome:
     """Cumulative distribution of the per-batch wait, one line per strategy, one panel per
     combination of the other parameters (repeats pooled, warmup left out)."""
     name, title = f"{prefix}latency-cdf", f"{run.scenario}: per-batch latency (CDF)"
-    cases = [c for c in measured(run.cases) if _batch_waits(c)]
+    cases = [c for c in measured(run.cases) if batch_waits(c)]
     if not cases:
         return PlotSkipped(name, title, "no loader case recorded per-batch latencies")
     colors = strategy_colors(run.cases)
@@ -155,8 +162,10 @@ def latency_cdf(run: RunRecord, prefix: str = "") -> PlotOutcome:
             title=group or "all cases",
             x_label="wait for a batch (ms)",
             y_label="fraction of batches",
-            series=tuple(_cdf_series(c, colors[c.strategy]) for c in group_cases),
-            x_scale="log10" if min(latencies) > 0 else "linear",
+            series=tuple(cdf_series(c, colors[c.strategy]) for c in group_cases),
+            # Log only when the waits span a decade: narrower ranges would show one tick.
+            x_scale="log10" if min(latencies) > 0 and max(latencies) >= 10 * min(latencies)
+            else "linear",
         )
         for group, group_cases in shown
     )
@@ -185,15 +194,15 @@ def accel_utilization_vs_workers(run: RunRecord, prefix: str = "") -> PlotOutcom
         title="share of time the emulated accelerator computed",
         x_label="DataLoader num_workers",
         y_label="accelerator utilisation (%)",
-        series=tuple(_sweep_series(cases, key, "accel_utilization", strategy_colors(run.cases),
+        series=tuple(sweep_series(cases, key, "accel_utilization", strategy_colors(run.cases),
                                    scale=100.0)),
         references=(Reference("MLPerf Storage target", target, color="#D55E00"),),
         x_ticks=tuple((x, f"{x:g}") for x in xs),
         value_suffix="%",
     )
     caption = (
-        _CI_NOTE + "MLPerf Storage counts a storage system as keeping up when the accelerator "
-        f"is busy at least {target:.0f}% of the time."
+        _ci_note(cases) + "MLPerf Storage counts a storage system as keeping up when the "
+        f"accelerator is busy at least {target:.0f}% of the time."
     )
     return PlotData(name, title, (panel,), caption=caption)
 
@@ -209,121 +218,22 @@ def time_to_first_batch(run: RunRecord, prefix: str = "") -> PlotOutcome:
         title="from creating the iterator to the first batch (worker start-up included)",
         x_label="case",
         y_label="time to first batch (s)",
-        series=tuple(_bar_series(cases, "time_to_first_batch_s", strategy_colors(run.cases))),
+        series=tuple(bar_series(cases, "time_to_first_batch_s", strategy_colors(run.cases))),
     )
-    return PlotData(name, title, (panel,), caption=_CI_NOTE)
+    return PlotData(name, title, (panel,), caption=_ci_note(cases))
 
 
-# --- series builders ---------------------------------------------------------------------
-
-
-_CI_NOTE = "Points are means over repeats; bars show their 95% confidence interval. "
-
-
-def _sweep_series(
-    cases: Sequence[CaseResult],
-    key: str,
-    metric: str,
-    colors: dict[str, str],
-    *,
-    scale: float = 1.0,
-    ceiling: bool = False,
-) -> list[Series]:
-    """One series per strategy (and per value of the other varying parameters), x = ``key``."""
-    others = varying_keys(cases, exclude=(key, *(LOADER_KEYS if ceiling else ())))
-    groups: dict[tuple[str, str], list[CaseResult]] = {}
-    for case in cases:
-        groups.setdefault((case.strategy, params_label(group_params(case, others))), []).append(
-            case
-        )
-    series = []
-    for (strategy, rest), members in groups.items():
-        points = []
-        for case in sorted(members, key=lambda c: float(c.params[key])):  # type: ignore[arg-type]
-            summary = summarize_case(case, metric)
-            if summary is not None:
-                points.append((float(case.params[key]), summary))  # type: ignore[arg-type]
-        if not points:
-            continue
-        label = f"{strategy} ceiling" if ceiling else strategy
-        series.append(
-            Series(
-                label=f"{label} ({rest})" if rest else label,
-                x=tuple(x for x, _ in points),
-                y=tuple(s.mean * scale for _, s in points),
-                y_low=tuple(_scaled(s.low, scale) for _, s in points),
-                y_high=tuple(_scaled(s.high, scale) for _, s in points),
-                color=CEILING_COLOR if ceiling else colors.get(strategy, ""),
-                style="ceiling" if ceiling else "line",
-            )
-        )
-    return series
-
-
-def _bar_series(cases: Sequence[CaseResult], metric: str, colors: dict[str, str]) -> list[Series]:
-    """One bar series per strategy (so bars group by strategy); categories are the case ids,
-    in run order within a strategy."""
-    by_strategy: dict[str, list[CaseResult]] = {}
-    for case in cases:
-        by_strategy.setdefault(case.strategy, []).append(case)
-    series = []
-    for strategy, members in by_strategy.items():
-        rows = [(c, s) for c in members if (s := summarize_case(c, metric)) is not None]
-        if rows:
-            series.append(
-                Series(
-                    label=strategy,
-                    x=tuple(case_label(c) for c, _ in rows),
-                    y=tuple(s.mean for _, s in rows),
-                    y_low=tuple(s.low for _, s in rows),
-                    y_high=tuple(s.high for _, s in rows),
-                    color=colors.get(strategy, ""),
-                )
-            )
-    return series
-
-
-def _ceiling_references(
-    cases: Sequence[CaseResult], metric: str, exclude: Sequence[str]
-) -> list[Reference]:
-    """One reference per combination of the parameters that matter to aisloader (loader
-    settings do not), its value the mean over every repeat of those ceiling cases."""
-    top = ceilings(cases)
-    keys = varying_keys(top, exclude=(*exclude, *LOADER_KEYS))
-    groups: dict[str, list[CaseResult]] = {}
-    for case in top:
-        groups.setdefault(params_label(group_params(case, keys)), []).append(case)
-    references = []
-    for group, members in groups.items():
-        summary = summarize(pooled(members, metric))
-        if summary is not None:
-            label = "aisloader ceiling" + (f" ({group})" if group else "")
-            references.append(
-                Reference(label, summary.mean, summary.low, summary.high, color=CEILING_COLOR)
-            )
-    return references
-
-
-def _cdf_series(case: CaseResult, color: str) -> Series:
-    """The empirical CDF of the case's batch waits in ms, thinned to CDF_MAX_POINTS steps."""
-    waits = np.sort(np.asarray(_batch_waits(case), dtype=float)) * 1e3
-    count = waits.size
-    index = np.unique(np.linspace(0, count - 1, min(count, CDF_MAX_POINTS)).round().astype(int))
-    return Series(
-        label=case.strategy,
-        x=tuple(float(v) for v in waits[index]),
-        y=tuple(float(i + 1) / count for i in index),
-        color=color,
+def _ci_note(cases: Sequence[CaseResult]) -> str:
+    """How to read the intervals, with the repeat counts (2 repeats make wide intervals)."""
+    counts = sorted({len(c.repeats) for c in cases})
+    if not counts:
+        repeats = "0"
+    else:
+        repeats = str(counts[0]) if len(counts) == 1 else f"{counts[0]} to {counts[-1]}"
+    return (
+        f"Means over {repeats} repeats per case (warmup excluded); whiskers show the 95% "
+        "confidence interval of each mean. "
     )
-
-
-def _batch_waits(case: CaseResult) -> list[float]:
-    return [v for m in case.repeats for v in m.batch_latencies_s]
-
-
-def case_label(case: CaseResult) -> str:
-    """How a case reads as a bar's label: its case id with a space after each comma."""
-    return case.case_id.replace(",", ", ")
 
 
 def _numeric_axis(
@@ -356,14 +266,10 @@ def _nothing_measured(run: RunRecord) -> str:
 def _ceiling_note(cases: Sequence[CaseResult]) -> str:
     if not ceilings(cases):
         return "No aisloader ceiling was measured in this run."
-    return "The dashed line is the aisloader ceiling: what the cluster serves a Go client."
+    return "The aisloader ceiling (dashed, or grey bars) is what the cluster serves a Go client."
 
 
 def _metric_name(metric: str) -> str:
     return {"samples_per_s": "throughput", "mib_per_s": "throughput"}.get(
         metric, metric.replace("_", " ")
     )
-
-
-def _scaled(value: float | None, scale: float) -> float | None:
-    return None if value is None else value * scale

@@ -26,6 +26,8 @@ DPI = 120
 FIGURE_WIDTH_IN = 12.0
 LINE_PANEL_HEIGHT_IN = 4.4
 CDF_COLUMNS = 3
+DODGE_FRACTION = 0.012  # of the x range, between neighbouring series
+_LINESTYLES = ("-", "--", "-.", ":")
 _STYLE: dict[str, Any] = {
     "font.size": 10,
     "axes.titlesize": 11,
@@ -91,10 +93,10 @@ def render_figure(plot: PlotData) -> Figure:
 
 
 def _draw_lines(ax: Axes, panel: Panel) -> None:
-    for series in panel.series:
+    for index, series in enumerate(panel.series):
         ceiling = series.style == "ceiling"
         ax.errorbar(
-            [float(x) for x in series.x],
+            _dodged(panel, index, [float(x) for x in series.x]),
             series.y,
             yerr=_error_bars(series) if series.has_intervals else None,
             label=series.label,
@@ -126,6 +128,21 @@ def _draw_lines(ax: Axes, panel: Panel) -> None:
     ax.set_xlabel(panel.x_label)
     ax.set_ylabel(panel.y_label)
     ax.yaxis.set_major_formatter(FuncFormatter(_tick_number))
+
+
+def _dodged(panel: Panel, index: int, xs: list[float]) -> list[float]:
+    """Shift each series a little sideways so error bars at the same x do not hide each other
+    (the JSON sidecar keeps the true x)."""
+    every_x = [float(x) for s in panel.series for x in s.x]
+    count = len(panel.series)
+    if count < 2 or not every_x or not any(s.has_intervals for s in panel.series):
+        return xs
+    step = DODGE_FRACTION * (index - (count - 1) / 2)
+    if panel.x_scale == "log2":
+        span = math.log2(max(every_x) / min(every_x)) if min(every_x) > 0 else 0.0
+        return [x * 2 ** (step * span) for x in xs]
+    span = max(every_x) - min(every_x)
+    return [x + step * span for x in xs]
 
 
 def _draw_bars(ax: Axes, panel: Panel) -> None:
@@ -191,14 +208,16 @@ def _draw_bars(ax: Axes, panel: Panel) -> None:
 
 
 def _draw_cdf(ax: Axes, panel: Panel) -> None:
-    for series in panel.series:
+    for index, series in enumerate(panel.series):
+        xs = [float(x) for x in series.x]
         ax.step(
-            [float(x) for x in series.x],
-            series.y,
+            xs[:1] + xs,
+            [0.0, *series.y],  # an empirical CDF rises from 0 at the fastest batch
             where="post",
             label=series.label,
             color=series.color or None,
             linewidth=2,
+            linestyle=_LINESTYLES[index % len(_LINESTYLES)],  # lines on top of each other show
         )
     for fraction, name in ((0.5, "p50"), (0.9, "p90"), (0.99, "p99")):
         ax.axhline(fraction, color="#999999", linestyle=":", linewidth=1)

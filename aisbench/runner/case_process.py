@@ -8,11 +8,13 @@ from __future__ import annotations
 import json
 import sys
 import traceback
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from aisbench.results.schema import CaseResult, Measurement, case_to_dict
 from aisbench.runner.metrics import ProcessTreeSampler, served_gets, target_urls
+from aisbench.runner.retries import RetryCounter
 from aisbench.runner.window import WindowPlan, run_window
 from aisbench.scenario.model import Case
 from aisbench.strategies.base import LoaderStrategy, StrategyContext, ToolStrategy
@@ -45,6 +47,7 @@ def _result(case: Case, run_id: str, **fields: Any) -> CaseResult:
 def run_loader_case(case: Case, ctx: StrategyContext, strategy: LoaderStrategy,
                     run_id: str, injected_delay_s: float = 0.0) -> CaseResult:
     loader = strategy.make_loader(case, ctx)
+    retries = RetryCounter(loader)  # main-process clients only (see runner/retries.py)
     sampler = ProcessTreeSampler()
     targets = target_urls(ctx.endpoint)
     accel = case.accelerator.compute_s_per_batch
@@ -53,14 +56,16 @@ def run_loader_case(case: Case, ctx: StrategyContext, strategy: LoaderStrategy,
     overheads: list[float] = []
     try:
         if case.run.warmup_s > 0:
+            before = retries.total()
             warm = run_window(loader, WindowPlan(case.run.warmup_s, None, accel),
                               sampler.start, sampler.stop, lambda: served_gets(targets))
-            warmup = warm.measurement
+            warmup = replace(warm.measurement, retries=retries.total() - before)
         plan = WindowPlan(case.run.duration_s, case.run.epochs, accel, injected_delay_s)
         for _ in range(case.run.repeats):
+            before = retries.total()
             window = run_window(loader, plan, sampler.start, sampler.stop,
                                 lambda: served_gets(targets))
-            repeats.append(window.measurement)
+            repeats.append(replace(window.measurement, retries=retries.total() - before))
             overheads.append(window.bookkeeping_s / window.measurement.duration_s)
     except Exception as exc:  # the loader failed: keep every window already measured
         return _result(case, run_id, status="failed", reason=_reason(exc), warmup=warmup,

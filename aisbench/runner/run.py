@@ -28,6 +28,7 @@ from aisbench.scenario.load import load_scenario
 from aisbench.scenario.model import Case, ClusterSpec, DatasetSpec, Scenario
 from aisbench.strategies.base import StrategyContext
 from aisbench.strategies.registry import STRATEGIES, get_strategy
+from aisref.client import AISError
 
 CASE_SLACK_S = 180.0  # start-up, listing and shutdown on top of the measured windows
 EPOCHS_CASE_TIMEOUT_S = 1800.0
@@ -97,6 +98,10 @@ def _skipped(case: Case, run_id: str, reason: str) -> CaseResult:
     return replace(_failed(case, run_id, reason), status="skipped")
 
 
+class CaseCannotRun(Exception):
+    """This case cannot run in this setting (recorded as skipped, with the reason)."""
+
+
 @dataclass
 class ClusterSession:
     """The clusters a run uses, brought up once per distinct ClusterSpec."""
@@ -106,6 +111,9 @@ class ClusterSession:
 
     def endpoint_for(self, spec: ClusterSpec) -> str:
         if spec not in self.started:
+            if self.settings.endpoint and spec.backend == "docker":
+                raise CaseCannotRun(f"AIS_ENDPOINT={self.settings.endpoint} is set, so the "
+                                    f"dockerized cluster this case asks for is not started")
             if spec.backend == "external" and not self.settings.endpoint:
                 raise ClusterError("the scenario asks for an external cluster (cluster.backend: "
                                    "external): set AIS_ENDPOINT=http://HOST:PORT")
@@ -136,17 +144,31 @@ def strategy_context(endpoint: str, dataset: DatasetSpec, home: Path) -> Strateg
                            aisloader=aisloader)
 
 
+def _prepare(session: ClusterSession, case: Case, home: Path, progress: bool,
+             log: Callable[[str], None]) -> StrategyContext:
+    """Bring up the case's cluster and dataset (once per pair) and describe where it is."""
+    endpoint = session.endpoint_for(case.cluster)
+    info = ensure_dataset(endpoint, case.dataset, progress=progress)
+    how = "reused" if info.reused else "generated"
+    log(f"dataset {info.bucket}: {info.objects} objects, {info.bytes / 2**20:.1f} MiB ({how})")
+    return strategy_context(endpoint, case.dataset, home)
+
+
 def run_scenario(options: RunOptions, settings: ClusterSettings,
                  log: Callable[[str], None] = print) -> RunOutcome:
     scenario = load(options.scenario_path)
     cases = expand(scenario)
     session = ClusterSession(settings, {})
-    first_endpoint = session.endpoint_for(cases[0].cluster)
+    try:
+        first_endpoint: str | None = session.endpoint_for(cases[0].cluster)
+    except CaseCannotRun:
+        first_endpoint = settings.endpoint
     run_id = options.resume_run_id or make_run_id()
     json_path = options.runs_dir / f"{run_id}.json"
     with ResultStore(options.results_db) as store:
         provenance = collect_provenance(cluster=cases[0].cluster.topology_label,
-                                        aisnode_version=cluster_version(first_endpoint),
+                                        aisnode_version=(cluster_version(first_endpoint)
+                                                         if first_endpoint else None),
                                         scenario_hash=scenario.scenario_hash)
         store.begin_run(run_id, scenario.name, provenance)
         done = store.finished_case_ids(run_id)
@@ -160,18 +182,20 @@ def run_scenario(options: RunOptions, settings: ClusterSettings,
                 for case in todo:
                     bar.set_postfix_str(case.case_id[:60])
                     key = (case.cluster, case.dataset)
-                    if key not in contexts:
-                        endpoint = session.endpoint_for(case.cluster)
-                        info = ensure_dataset(endpoint, case.dataset, progress=options.progress)
-                        how = "reused" if info.reused else "generated"
-                        log(f"dataset {info.bucket}: {info.objects} objects, "
-                            f"{info.bytes / 2**20:.1f} MiB ({how})")
-                        contexts[key] = strategy_context(endpoint, case.dataset, settings.home)
-                    ctx = contexts[key]
-                    reason = get_strategy(case.strategy).skip_reason(case, ctx)
-                    result = (_skipped(case, run_id, reason) if reason
-                              else run_in_fresh_process(case, ctx, run_id,
-                                                        options.injected_delay_s))
+                    try:
+                        if key not in contexts:
+                            contexts[key] = _prepare(session, case, settings.home,
+                                                     options.progress, log)
+                        ctx = contexts[key]
+                        reason = get_strategy(case.strategy).skip_reason(case, ctx)
+                        result = (_skipped(case, run_id, reason) if reason
+                                  else run_in_fresh_process(case, ctx, run_id,
+                                                            options.injected_delay_s))
+                    except CaseCannotRun as exc:
+                        result = _skipped(case, run_id, str(exc))
+                    except (ClusterError, AISError) as exc:
+                        # This case's cluster or dataset failed; the run goes on with the rest.
+                        result = _failed(case, run_id, f"{type(exc).__name__}: {exc}")
                     store.add_case(result)
                     write_run_json(store.load_run(run_id), json_path)
                     if result.status != "ok":

@@ -6,9 +6,12 @@ from aisref.client.cluster import Cluster
 from aisref.client.config import ArchiveConfig, ETLConfig
 from aisref.client.data_shard import DataShard
 from aisref.client.errors import (
+    AccessDenied,
     AISError,
+    AuthenticationRequired,
     BucketAlreadyExists,
     BucketNotFound,
+    CertificateNotTrusted,
     ClusterUnreachable,
     ETLNotAvailable,
     ETLNotFound,
@@ -41,10 +44,13 @@ __all__ = [
     "LS_NAME_SIZE",
     "AISError",
     "AISSource",
+    "AccessDenied",
     "ArchiveConfig",
+    "AuthenticationRequired",
     "Bucket",
     "BucketAlreadyExists",
     "BucketNotFound",
+    "CertificateNotTrusted",
     "Client",
     "Cluster",
     "ClusterUnreachable",

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
 from aisref.client.bucket import Bucket
 from aisref.client.cluster import Cluster
 from aisref.client.request_client import RequestClient, Timeout
+
+TOKEN_ENV = "AIS_AUTHN_TOKEN"  # the official SDK's fallback for ``token``, kept for parity
 
 
 class Client:
@@ -14,8 +18,11 @@ class Client:
         endpoint: e.g. ``"http://127.0.0.1:8080"``.
         timeout: seconds; one number, or ``(connect, read)``.
         retries: retry attempts for idempotent requests (see :class:`RequestClient`).
-        token: bearer token for an authenticated cluster; never logged.
-        verify: TLS verification: bool, or a CA bundle path.
+        token: bearer token for a cluster that requires one; never logged. When None,
+            ``$AIS_AUTHN_TOKEN`` is used if set (as the official SDK does), so clients built
+            from a URL alone (``DataShard``) reach such a cluster too.
+        verify: TLS verification: True (the system's CAs, or ``$REQUESTS_CA_BUNDLE``), or the
+            path of the CA bundle that signed the cluster's certificate.
     """
 
     def __init__(
@@ -26,6 +33,8 @@ class Client:
         token: str | None = None,
         verify: bool | str = True,
     ) -> None:
+        if token is None:
+            token = os.environ.get(TOKEN_ENV) or None
         self.request_client = RequestClient(
             endpoint, timeout=timeout, retries=retries, token=token, verify=verify
         )

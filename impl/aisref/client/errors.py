@@ -68,6 +68,19 @@ class ClusterUnreachable(AISError):
     """No HTTP reply: connection refused, DNS failure or timeout (status 0)."""
 
 
+class CertificateNotTrusted(ClusterUnreachable):
+    """The cluster's TLS certificate could not be verified (status 0): pass its CA bundle as
+    ``Client(endpoint, verify="/path/to/ca.crt")``."""
+
+
+class AuthenticationRequired(AISError):
+    """HTTP 401: the cluster requires a valid token; pass ``Client(endpoint, token=...)``."""
+
+
+class AccessDenied(AISError):
+    """HTTP 403: the token is valid but does not grant this operation."""
+
+
 class ObjectReadInterrupted(AISError):
     """The connection broke while an object's bytes were streaming (status 0)."""
 
@@ -130,6 +143,21 @@ def error_from_reply(
         return ETLNotFound(
             f"ETL {name!r} is not running on the cluster; initialise it first "
             f"(ais etl init). Server said: {message}",
+            status,
+            url,
+        )
+    if status == 401:
+        return AuthenticationRequired(
+            f"{message} - this AIStore cluster requires a valid token (none was sent, or it "
+            "expired or was not signed by the cluster's key): get one from AuthN and pass "
+            "Client(endpoint, token=...)",
+            status,
+            url,
+        )
+    if status == 403:
+        return AccessDenied(
+            f"{message} - the token does not grant this operation; ask for a token whose "
+            "role has the permission",
             status,
             url,
         )

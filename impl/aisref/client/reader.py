@@ -6,6 +6,7 @@ import io
 from collections.abc import Iterator, Mapping
 from types import TracebackType
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 import urllib3
@@ -76,8 +77,8 @@ class ObjectReader:
             response = self.client.request(
                 "GET", self.path, params=self.params, headers=headers, stream=True
             )
-        except ClusterUnreachable as err:
-            raise ClusterUnreachable(f"reading {self.label}: {err.message}", 0, err.url) from None
+        except ClusterUnreachable as err:  # keep the subclass (e.g. CertificateNotTrusted)
+            raise type(err)(f"reading {self.label}: {err.message}", 0, err.url) from None
         self._response_headers = response.headers
         self._open_response = response
         return response
@@ -138,9 +139,12 @@ class ObjectReader:
         expected = _expected_length(response)
         of = f" of {expected}" if expected is not None else ""
         why = f": {type(cause).__name__}" if cause is not None else ""
+        # The node that was sending: after a redirect that is the target, not the endpoint.
+        node = urlsplit(response.url or "")
+        sender = f" from node {node.scheme}://{node.netloc}" if node.netloc else ""
         return ObjectReadInterrupted(
-            f"reading {self.label} stopped after {received}{of} bytes{why}; the connection "
-            "broke or the server closed it early - retry the read",
+            f"reading {self.label}{sender} stopped after {received}{of} bytes{why}; the "
+            "connection broke or the server closed it early - retry the read",
             0,
             response.url,
         )

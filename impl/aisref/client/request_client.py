@@ -13,7 +13,12 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import requests
 
 from aisref import __version__
-from aisref.client.errors import AISError, ClusterUnreachable, error_from_reply
+from aisref.client.errors import (
+    AISError,
+    CertificateNotTrusted,
+    ClusterUnreachable,
+    error_from_reply,
+)
 from aisref.client.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
@@ -164,6 +169,10 @@ class RequestClient:
         while True:
             try:
                 response = self._send_once(method, url, params, json, data, send_headers, stream)
+            except requests.exceptions.SSLError as err:
+                if _CERT_UNVERIFIED in str(err):
+                    raise self._untrusted(url, err) from None  # no retry fixes a trust gap
+                raise self._unreachable(method, url, err, attempt) from None
             except _NO_REPLY as err:
                 if policy is not None and policy.should_retry(attempt):
                     attempt = self._sleep_before_retry(policy, attempt, method, url, repr(err))
@@ -257,15 +266,39 @@ class RequestClient:
         self, method: str, url: str, err: Exception, retries: int
     ) -> ClusterUnreachable:
         kind = "timed out" if isinstance(err, requests.Timeout) else "connection failed"
+        # The hop that failed may be a target the proxy redirected to, not the endpoint:
+        # name that node, since it is the one to look at.
+        failed_url = _failed_url(err) or url
+        node = _node_of(failed_url)
+        where = (
+            f"AIStore at {self.endpoint}"
+            if node == self.endpoint
+            else f"AIStore node {node} (redirected there by {self.endpoint})"
+        )
         return ClusterUnreachable(
             self._scrub(
-                f"cannot reach AIStore at {self.endpoint} ({method} {_without_query(url)}: "
+                f"cannot reach {where} ({method} {_without_query(failed_url)}: "
                 f"{kind}, timeout {_describe_timeout(self.timeout)}, "
                 f"{retries} retries made): {_reason(err)}; check that the "
                 "cluster is running and the endpoint is right"
             ),
             0,
-            url,
+            _without_query(failed_url),
+        )
+
+    def _untrusted(self, url: str, err: Exception) -> CertificateNotTrusted:
+        trust = (
+            "the system's CA certificates"
+            if self.verify is True
+            else f"the CA bundle {self.verify!r}"
+        )
+        return CertificateNotTrusted(
+            f"the TLS certificate of AIStore at {self.endpoint} could not be verified against "
+            f"{trust} ({_tls_reason(err)}); pass the CA bundle that signed the cluster's "
+            "certificate: Client(endpoint, verify='/path/to/ca.crt') (for a cluster from "
+            "`aisbench cluster up --https`: .ais/tls/ca.crt)",
+            0,
+            _without_query(url),
         )
 
     def _error(
@@ -294,12 +327,26 @@ class RequestClient:
 
 
 _IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE"})
+_CERT_UNVERIFIED = "CERTIFICATE_VERIFY_FAILED"
 # No (complete) reply: refused, reset, DNS, connect/read timeout, body cut mid-way.
 _NO_REPLY = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
 
 
 def _without_query(url: str) -> str:
     return url.split("?", 1)[0]
+
+
+def _failed_url(err: Exception) -> str | None:
+    """The URL of the request that got no reply (``requests`` attaches it to the error)."""
+    request = getattr(err, "request", None)
+    url = getattr(request, "url", None)
+    return url if isinstance(url, str) else None
+
+
+def _node_of(url: str) -> str:
+    """``scheme://host:port`` of a URL: the node that served (or failed) it."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _query_value(url: str, key: str) -> str | None:
@@ -314,6 +361,13 @@ def _reason(err: Exception) -> str:
 
 
 _ERRNO = re.compile(r"\[Errno -?\d+\] [^'\")\]]+")
+_TLS_REASON = re.compile(r"certificate verify failed: [^'\"()]+")
+
+
+def _tls_reason(err: Exception) -> str:
+    """OpenSSL's words, e.g. "certificate verify failed: unable to get local issuer certificate"."""
+    match = _TLS_REASON.search(str(err))
+    return match.group(0).strip() if match else "certificate verify failed"
 
 
 def _describe_timeout(timeout: Timeout) -> str:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from io import BytesIO
-from urllib.parse import urlsplit
 
 try:
     from torch.utils.data.datapipes._decorator import functional_datapipe
@@ -41,15 +40,20 @@ _PROVIDER_ALIASES = {"gs": "gcp", "s3": "aws", "az": "azure"}
 
 
 def parse_ais_url(url: str) -> tuple[str, str, str]:
-    """``"ais://bucket/some/prefix"`` → ``("ais", "bucket", "some/prefix")``."""
-    parts = urlsplit(url)
-    if not parts.scheme or not parts.netloc:
+    """``"ais://bucket/some/prefix"`` → ``("ais", "bucket", "some/prefix")``.
+
+    Not ``urlsplit``: the object name is everything after the bucket, verbatim, since object
+    names may hold ``?``, ``#`` and ``%`` (the lister yields names unquoted).
+    """
+    scheme, sep, rest = url.partition("://")
+    bucket, _, name = rest.partition("/")
+    if not sep or not scheme or not bucket:
         raise ValueError(
             f"{url!r} is not an AIS URL; expected <provider>://<bucket>[/<prefix>], "
             "e.g. ais://my-bucket/train/"
         )
-    provider = _PROVIDER_ALIASES.get(parts.scheme, parts.scheme)
-    return provider, parts.netloc, parts.path.lstrip("/")
+    provider = _PROVIDER_ALIASES.get(scheme, scheme)
+    return provider, bucket, name.lstrip("/")
 
 
 def endpoint_url(url: str) -> str:

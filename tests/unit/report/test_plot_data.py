@@ -10,7 +10,6 @@ import pytest
 
 from aisbench.report.case_data import CEILING_COLOR
 from aisbench.report.plot_data import (
-    CDF_MAX_POINTS,
     accel_utilization_vs_workers,
     latency_cdf,
     run_plots,
@@ -20,6 +19,7 @@ from aisbench.report.plot_data import (
     time_to_first_batch,
 )
 from aisbench.report.plot_model import Panel, PlotData, PlotSkipped, Series
+from aisbench.report.series import CDF_MAX_POINTS
 from aisbench.results.schema import RunRecord
 from tests.unit.report.sample_runs import (
     case,
@@ -57,7 +57,7 @@ def test_workers_plot_error_bars_are_the_95_percent_t_interval_of_the_mean():
     assert map_line.y_low[0] == pytest.approx(100 - HALF_WIDTH_SD10_N3, abs=1e-3)
     assert map_line.y_high[0] == pytest.approx(100 + HALF_WIDTH_SD10_N3, abs=1e-3)
     # 280/300/320: sd 20, twice as wide.
-    assert map_line.y_high[2] - map_line.y[2] == pytest.approx(2 * HALF_WIDTH_SD10_N3, abs=1e-3)
+    assert map_line.y_high[2] == pytest.approx(300 + 2 * HALF_WIDTH_SD10_N3, abs=1e-3)
 
 
 def test_a_single_repeat_has_no_interval_and_identical_repeats_a_zero_width_one():

@@ -1,0 +1,253 @@
+"""Fault-test data with self-checking bytes, and every aisref dataset reduced to sample ids.
+
+Every object, shard member and sample carries its own name in its bytes (`content_for`), so a
+delivered sample is identified - and checked byte for byte - inside the DataLoader worker, and
+only a short id string crosses to the main process. A sample whose bytes are wrong becomes
+``"CORRUPT:<name>"``, which the tally counts as unexpected.
+"""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from torch.utils.data import DataLoader, Dataset, IterableDataset
+
+from aisref.client import Bucket, DataShard, RequestClient
+
+DATASET_KINDS = (
+    "AISMapDataset",
+    "AISIterDataset",
+    "AISShardReader",
+    "AISMultiShardStream",
+    "datapipes",
+)
+# Take a URL, not a client: their retry settings are the Client defaults, whatever we want.
+URL_CONFIGURED_KINDS = frozenset({"AISMultiShardStream", "datapipes"})
+CONTENT_BYTES = 4096  # per object or member
+
+
+def content_for(name: str, size: int = CONTENT_BYTES) -> bytes:
+    """Bytes that name their owner: ``"<name>|<name>|..."`` cut to ``size`` bytes."""
+    unit = f"{name}|".encode()
+    return (unit * (size // len(unit) + 1))[:size]
+
+
+def checked_id(name: str, data: bytes) -> str:
+    """``name`` when ``data`` is exactly `content_for(name)`, else ``"CORRUPT:<name>"``."""
+    return name if data == content_for(name) else f"CORRUPT:{name}"
+
+
+def datapipe_id(url: str, data: bytes) -> str:
+    """A datapipe sample is its URL ``ais://bucket/name``, checked against the name's bytes."""
+    return url if data == content_for(url.rsplit("/", 1)[-1]) else f"CORRUPT:{url}"
+
+
+def id_from_content(data: bytes) -> str:
+    """The id of a member whose bytes are `content_for(name)`: the name, checked."""
+    name = data.split(b"|", 1)[0].decode(errors="replace")
+    return checked_id(name, data)
+
+
+@dataclass(frozen=True)
+class FaultData:
+    """What the fault tests read: objects in one bucket, tar shards in another.
+
+    Objects are ``obj-NNNN``; shard ``shard-SS.tar`` holds samples ``sSS-kKK`` with members
+    ``sSS-kKK.txt`` and ``sSS-kKK.cls``.
+    """
+
+    endpoint: str
+    objects_bucket: str
+    object_names: tuple[str, ...]
+    shards_bucket: str
+    shard_names: tuple[str, ...]
+    sample_keys: tuple[str, ...]
+    member_names: tuple[str, ...]
+
+    def expected_ids(self, kind: str) -> list[str]:
+        """The ids one epoch of ``kind`` must deliver, each exactly once."""
+        if kind in ("AISMapDataset", "AISIterDataset"):
+            return list(self.object_names)
+        if kind == "datapipes":
+            return [f"ais://{self.objects_bucket}/{n}" for n in self.object_names]
+        if kind == "AISShardReader":
+            return list(self.sample_keys)
+        return list(self.member_names)
+
+    def object_labels(self, kind: str) -> list[str]:
+        """Names an error about ``kind`` may use for what failed (objects or shards)."""
+        if kind in ("AISShardReader", "AISMultiShardStream"):
+            return [f"ais://{self.shards_bucket}/{n}" for n in self.shard_names]
+        return [f"ais://{self.objects_bucket}/{n}" for n in self.object_names]
+
+
+_MEMBER_EXTENSIONS = ("txt", "cls")
+
+
+def make_shard(shard_index: int, samples: int) -> tuple[bytes, list[str], list[str]]:
+    """A tar shard: ``(bytes, sample keys, member names)``."""
+    buffer = io.BytesIO()
+    keys, members = [], []
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        for k in range(samples):
+            key = f"s{shard_index:02d}-k{k:02d}"
+            keys.append(key)
+            for extension in _MEMBER_EXTENSIONS:
+                member = f"{key}.{extension}"
+                data = content_for(member)
+                info = tarfile.TarInfo(member)
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+                members.append(member)
+    return buffer.getvalue(), keys, members
+
+
+def put_fault_data(endpoint: str, prefix: str, objects: int, shards: int,
+                   samples_per_shard: int) -> FaultData:
+    """Create two buckets (``<prefix>-obj``, ``<prefix>-shd``) and fill them."""
+    client = RequestClient(endpoint)
+    objects_bucket = Bucket(client, f"{prefix}-obj").create(exist_ok=True)
+    names = tuple(f"obj-{i:04d}" for i in range(objects))
+    for name in names:
+        objects_bucket.put_object(name, content_for(name))
+    shards_bucket = Bucket(client, f"{prefix}-shd").create(exist_ok=True)
+    shard_names, keys, members = [], [], []
+    for index in range(shards):
+        data, shard_keys, shard_members = make_shard(index, samples_per_shard)
+        shard_name = f"shard-{index:02d}.tar"
+        shards_bucket.put_object(shard_name, data)
+        shard_names.append(shard_name)
+        keys.extend(shard_keys)
+        members.extend(shard_members)
+    return FaultData(endpoint=endpoint, objects_bucket=objects_bucket.name, object_names=names,
+                     shards_bucket=shards_bucket.name, shard_names=tuple(shard_names),
+                     sample_keys=tuple(keys), member_names=tuple(members))
+
+
+def delete_fault_data(data: FaultData) -> None:
+    client = RequestClient(data.endpoint)
+    for name in (data.objects_bucket, data.shards_bucket):
+        Bucket(client, name).delete(missing_ok=True)
+
+
+# -- datasets reduced to ids (module-level classes: they must pickle into workers) -------
+
+
+class _MapIds(Dataset[str]):
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def __len__(self) -> int:
+        return len(self.inner)
+
+    def __getitem__(self, index: int) -> str:
+        name, data = self.inner[index]
+        return checked_id(name, data)
+
+    def __getitems__(self, indices: list[int]) -> list[str]:
+        # Keep AISMapDataset's concurrent batch fetch in the path under test.
+        return [checked_id(name, data) for name, data in self.inner.__getitems__(indices)]
+
+
+class _IterIds(IterableDataset[str]):
+    def __init__(self, inner: Any, kind: str) -> None:
+        self.inner = inner
+        self.kind = kind
+
+    def __iter__(self) -> Iterator[str]:
+        for sample in self.inner:
+            yield _sample_id(self.kind, sample)
+
+
+def _sample_id(kind: str, sample: Any) -> str:
+    if kind == "AISIterDataset":
+        name, data = sample
+        return checked_id(name, data)
+    if kind == "AISShardReader":
+        key, fields = sample
+        ok = all(fields.get(ext) == content_for(f"{key}.{ext}") for ext in _MEMBER_EXTENSIONS)
+        return key if ok else f"CORRUPT:{key}"
+    if kind == "AISMultiShardStream":
+        (data,) = sample
+        return id_from_content(data)
+    url, stream = sample  # datapipes
+    try:
+        data = stream.read()
+    finally:
+        stream.close()
+    return datapipe_id(url, data)
+
+
+@dataclass(frozen=True)
+class IdLoader:
+    """A DataLoader over one dataset kind, flattened to sample ids, and its retry counter.
+
+    Attributes:
+        loader: yields lists of checked sample ids (one list per batch).
+        buckets: the Buckets whose clients do the reads in this process (empty for the
+            URL-configured kinds, whose clients are internal).
+    """
+
+    loader: DataLoader[Any]
+    buckets: tuple[Bucket, ...]
+
+    def __iter__(self) -> Iterator[str]:
+        for batch in self.loader:
+            yield from batch
+
+    def retries_made(self) -> int | None:
+        """Retries of this process's clients; None when the reads happen elsewhere (DataLoader
+        workers count in their own copies) or the dataset's client is not reachable."""
+        if self.loader.num_workers or not self.buckets:
+            return None
+        return sum(bucket.client.retries_made for bucket in self.buckets)
+
+
+def _as_list(batch: list[str]) -> list[str]:
+    return list(batch)
+
+
+def id_loader(kind: str, data: FaultData, client: RequestClient, num_workers: int,
+              batch_size: int = 4) -> IdLoader:
+    """Dataset ``kind`` in a DataLoader that yields checked sample ids.
+
+    ``client`` carries the retry and timeout settings for the kinds built on a Bucket; the
+    URL-configured kinds (`URL_CONFIGURED_KINDS`) make their own default clients.
+    """
+    from aisref.pytorch import (
+        AISIterDataset,
+        AISMapDataset,
+        AISMultiShardStream,
+        AISShardReader,
+    )
+
+    dataset: Dataset[Any]
+    buckets: tuple[Bucket, ...] = ()
+    if kind == "AISMapDataset":
+        buckets = (Bucket(client, data.objects_bucket),)
+        dataset = _MapIds(AISMapDataset(buckets[0]))
+    elif kind == "AISIterDataset":
+        buckets = (Bucket(client, data.objects_bucket),)
+        dataset = _IterIds(AISIterDataset(buckets[0]), kind)
+    elif kind == "AISShardReader":
+        buckets = (Bucket(client, data.shards_bucket),)
+        dataset = _IterIds(AISShardReader(buckets[0]), kind)
+    elif kind == "AISMultiShardStream":
+        source = DataShard(client_url=data.endpoint, bucket_name=data.shards_bucket)
+        dataset = _IterIds(AISMultiShardStream([source]), kind)
+    elif kind == "datapipes":
+        from aisref.pytorch import AISFileLister, AISFileLoader
+
+        urls = AISFileLister([f"ais://{data.objects_bucket}"], url=data.endpoint)
+        dataset = _IterIds(AISFileLoader(urls, url=data.endpoint), kind)
+    else:
+        raise ValueError(f"unknown dataset kind {kind!r}; known: {', '.join(DATASET_KINDS)}")
+    loader: DataLoader[Any] = DataLoader(
+        dataset, batch_size=batch_size, num_workers=num_workers, collate_fn=_as_list,
+        prefetch_factor=2 if num_workers else None,
+    )
+    return IdLoader(loader, buckets)

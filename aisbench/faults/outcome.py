@@ -1,0 +1,164 @@
+"""What a fault did to one epoch: counted samples, the verdict, and its JSON record.
+
+The rule every dataset must keep under a fault: the epoch either completes with every sample
+exactly once, or stops with a typed error (an ``aisref.client.AISError``) whose message names
+the object and the node - never a silent gap, a duplicate or a sample nobody asked for.
+Everything here is pure except `write_outcome` / `read_outcomes`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+COMPLETED = "completed exactly once"
+TYPED_ERROR = "typed error naming object and node"
+VIOLATION = "VIOLATION"
+
+
+@dataclass(frozen=True)
+class EpochTally:
+    """Samples of one epoch, counted against the samples that exist.
+
+    Attributes:
+        expected: samples that exist.
+        seen: samples delivered, counting repeats.
+        unique: distinct expected samples delivered.
+        duplicates: deliveries beyond the first of a sample.
+        missing: expected samples never delivered.
+        unexpected: deliveries of samples that do not exist (wrong or corrupt bytes).
+    """
+
+    expected: int
+    seen: int
+    unique: int
+    duplicates: int
+    missing: int
+    unexpected: int
+
+    @property
+    def exactly_once(self) -> bool:
+        return self.duplicates == 0 and self.missing == 0 and self.unexpected == 0
+
+    @property
+    def clean_prefix(self) -> bool:
+        """What was delivered before a stop: nothing twice, nothing foreign."""
+        return self.duplicates == 0 and self.unexpected == 0
+
+
+def tally(expected: Iterable[str], seen: Iterable[str]) -> EpochTally:
+    """Count ``seen`` (sample ids as delivered, in order) against the ``expected`` ids."""
+    wanted = set(expected)
+    counts = Counter(seen)
+    delivered = sum(counts.values())
+    unexpected = sum(n for sample, n in counts.items() if sample not in wanted)
+    unique = sum(1 for sample in counts if sample in wanted)
+    duplicates = sum(n - 1 for sample, n in counts.items() if sample in wanted)
+    return EpochTally(expected=len(wanted), seen=delivered, unique=unique,
+                      duplicates=duplicates, missing=len(wanted) - unique, unexpected=unexpected)
+
+
+def names_object_and_node(message: str, object_names: Iterable[str], node_urls: Iterable[str],
+                          ) -> tuple[str | None, str | None]:
+    """``(object, node)`` named in an error message, each None when the message lacks one.
+
+    An object counts as named when its full name appears (``ais://bucket/name`` or the name as
+    a whole word); a node when its ``host:port`` appears.
+    """
+    obj = next((name for name in object_names if _mentions(message, name)), None)
+    node = next((url for url in node_urls if url.split("://", 1)[-1] in message), None)
+    return obj, node
+
+
+def _mentions(message: str, name: str) -> bool:
+    return re.search(rf"(?<![\w.-]){re.escape(name)}(?![\w.-])", message) is not None
+
+
+def verdict(counts: EpochTally, error: BaseException | None, error_is_typed: bool,
+            named_object: str | None, named_node: str | None) -> str:
+    """The outcome of one epoch under a fault; anything but the two allowed outcomes is a
+    VIOLATION with the reason attached."""
+    if error is None:
+        if counts.exactly_once:
+            return COMPLETED
+        return (f"{VIOLATION}: silent gap or duplicate ({counts.missing} missing, "
+                f"{counts.duplicates} duplicates, {counts.unexpected} unexpected)")
+    problems = []
+    if not error_is_typed:
+        problems.append(f"untyped error {type(error).__name__}")
+    if named_object is None:
+        problems.append("error does not name the object")
+    if named_node is None:
+        problems.append("error does not name the node")
+    if not counts.clean_prefix:
+        problems.append(f"{counts.duplicates} duplicates, {counts.unexpected} unexpected "
+                        "before the error")
+    return TYPED_ERROR if not problems else f"{VIOLATION}: " + "; ".join(problems)
+
+
+@dataclass(frozen=True)
+class FaultOutcome:
+    """One row of the faults report: a fault, a dataset, a worker count and what happened.
+
+    Attributes:
+        duration_s: seconds from the start of the epoch to its end or its error.
+        retries: retries the main process's client made (None when not observable, e.g. the
+            reads happened in DataLoader worker processes).
+    """
+
+    fault: str
+    dataset: str
+    num_workers: int
+    outcome: str
+    expected: int
+    seen: int
+    duplicates: int
+    missing: int
+    duration_s: float
+    error_type: str | None = None
+    error: str | None = None
+    retries: int | None = None
+    notes: str = ""
+
+    @property
+    def file_name(self) -> str:
+        slug = re.sub(r"[^a-z0-9]+", "-", f"{self.fault}-{self.dataset}".lower()).strip("-")
+        return f"{slug}-w{self.num_workers}.json"
+
+
+def outcome_to_dict(outcome: FaultOutcome) -> dict[str, Any]:
+    return asdict(outcome)
+
+
+def outcome_from_dict(raw: dict[str, Any]) -> FaultOutcome:
+    known = {f.name for f in fields(FaultOutcome)}
+    return FaultOutcome(**{k: v for k, v in raw.items() if k in known})
+
+
+def write_outcome(directory: Path, outcome: FaultOutcome) -> Path:
+    """Write one outcome as ``<directory>/<fault>-<dataset>-w<N>.json``; return the path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / outcome.file_name
+    path.write_text(json.dumps(outcome_to_dict(outcome), indent=2) + "\n")
+    return path
+
+
+def read_outcomes(directory: Path) -> list[FaultOutcome]:
+    """Every outcome JSON in ``directory``, sorted by fault, dataset and workers."""
+    outcomes = [outcome_from_dict(json.loads(p.read_text()))
+                for p in sorted(directory.glob("*.json"))]
+    return sorted(outcomes, key=lambda o: (o.fault, o.dataset, o.num_workers))
+
+
+def first_line(error: BaseException, limit: int = 400) -> str:
+    """The error's own message: DataLoader workers wrap it in a traceback; keep its last line
+    that carries the message (the original), cut to ``limit`` characters."""
+    text = str(error).strip()
+    lines = [line for line in text.splitlines() if line.strip()]
+    original = next((line for line in reversed(lines) if ":" in line), lines[-1] if lines else "")
+    return original.strip()[:limit]

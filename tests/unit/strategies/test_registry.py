@@ -1,0 +1,84 @@
+"""The strategy table: unique names, helpful errors, ETL cases skipped with a reason."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+from pathlib import Path
+
+import pytest
+
+import aisbench.strategies
+from aisbench.scenario.model import EtlSpec
+from aisbench.strategies.base import LoaderStrategy, StrategyContext, ToolStrategy, etl_skip_reason
+from aisbench.strategies.registry import STRATEGIES, get_strategy
+from tests.case_values import TINY_OBJECTS, make_case
+
+NO_ETL = "this cluster has no ETL support (HTTP 404: not found); AIStore's ETL needs Kubernetes"
+
+
+def context(etl_unavailable_reason: str | None = NO_ETL) -> StrategyContext:
+    return StrategyContext(endpoint="http://127.0.0.1:1", bucket="b", prefix="obj-",
+                           dataset=TINY_OBJECTS, etl_unavailable_reason=etl_unavailable_reason,
+                           aisloader=Path("/nonexistent/aisloader"))
+
+
+def strategy_classes() -> list[type]:
+    """Every class in aisbench.strategies.* that defines a strategy name."""
+    found = []
+    for module_info in pkgutil.iter_modules(aisbench.strategies.__path__):
+        module = importlib.import_module(f"aisbench.strategies.{module_info.name}")
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if cls.__module__ == module.__name__ and isinstance(
+                    getattr(cls, "name", None), str) and hasattr(cls, "dataset_kinds"):
+                found.append(cls)
+    return found
+
+
+def test_every_strategy_class_is_registered_under_its_own_unique_name() -> None:
+    names = [cls().name for cls in strategy_classes()]
+    assert len(names) == len(set(names))
+    assert sorted(names) == sorted(STRATEGIES)
+
+
+def test_every_registered_strategy_is_found_under_its_own_name() -> None:
+    assert all(get_strategy(name).name == name for name in STRATEGIES)
+
+
+def test_every_strategy_is_a_loader_or_a_tool() -> None:
+    for strategy in STRATEGIES.values():
+        assert isinstance(strategy, LoaderStrategy | ToolStrategy), strategy.name
+
+
+def test_every_strategy_reads_objects_or_shards() -> None:
+    for strategy in STRATEGIES.values():
+        assert strategy.dataset_kinds and strategy.dataset_kinds <= {"objects", "shards"}
+
+
+def test_get_strategy_of_an_unknown_name_lists_the_allowed_names() -> None:
+    with pytest.raises(KeyError) as raised:
+        get_strategy("aisref-mapp")
+    message = str(raised.value)
+    assert "'aisref-mapp'" in message
+    assert all(name in message for name in STRATEGIES)
+
+
+def test_etl_skip_reason_names_the_etl_and_why_the_cluster_cannot_run_it() -> None:
+    reason = etl_skip_reason(make_case(etl=EtlSpec("resize-etl")), context())
+    assert reason is not None
+    assert "'resize-etl'" in reason and "Kubernetes" in reason
+
+
+def test_etl_skip_reason_is_none_without_an_etl() -> None:
+    assert etl_skip_reason(make_case(), context()) is None
+
+
+def test_etl_skip_reason_is_none_where_the_cluster_runs_etl() -> None:
+    assert etl_skip_reason(make_case(etl=EtlSpec("resize-etl")), context(None)) is None
+
+
+@pytest.mark.parametrize("name", sorted(STRATEGIES))
+def test_every_strategy_skips_an_etl_case_on_a_cluster_without_etl(name: str) -> None:
+    case = make_case(name, etl=EtlSpec("resize-etl"))
+    assert get_strategy(name).skip_reason(case, context())
