@@ -288,7 +288,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except (ClusterError, ScenarioError, AISError, StoreError, ProfilerUnavailable,
             ReportError, ValueError, KeyError) as exc:
-        print(f"aisbench: error: {exc}", file=sys.stderr)
+        # str(KeyError) is the repr of its message; print the message itself.
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        print(f"aisbench: error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("aisbench: interrupted", file=sys.stderr)

@@ -124,7 +124,9 @@ def issue_token(authn_binary: Path, workdir: Path, auth: ClusterAuth,
     job = {"binary": str(authn_binary), "workdir": str(workdir), "hmac_key": auth.hmac_key,
            "user": request.user, "cluster_uuid": request.cluster_uuid,
            "permissions": request.permissions}
-    argv = [unshare, "--net", "--", sys.executable, "-m", "aisbench.cluster.authn"]
+    # Unprivileged users get the namespace inside a user namespace of their own.
+    as_user = [] if os.geteuid() == 0 else ["--user", "--map-root-user"]
+    argv = [unshare, *as_user, "--net", "--", sys.executable, "-m", "aisbench.cluster.authn"]
     try:
         proc = subprocess.run(argv, input=json.dumps(job), capture_output=True, text=True,
                               timeout=_ISSUE_TIMEOUT_S, env=_clean_env())

@@ -3,8 +3,7 @@
 Every node serves the same certificate; it names localhost and the loopback addresses nodes
 listen on (public 127.0.0.1, intra-control and intra-data on the aliases 127.0.0.2/.3, see
 config.py). Clients and the nodes themselves (intra-cluster calls) trust it through the CA
-bundle `TlsFiles.ca`. The keys
-are EC P-256: quick to make, accepted by Go's and Python's TLS stacks.
+bundle `TlsFiles.ca`. The keys are EC P-256: quick to make, accepted by Go and Python.
 """
 
 from __future__ import annotations
@@ -20,7 +19,11 @@ _OPENSSL_TIMEOUT_S = 30.0
 _VALID_DAYS = 30
 LOOPBACK_HOSTS = ("127.0.0.1", "127.0.0.2", "127.0.0.3")
 # Python's ssl (3.13+) verifies strictly: key identifiers and a CA marked critical are required.
-_CA_EXTENSIONS = """\
+_CA_CONFIG = """\
+[req]
+distinguished_name = dn
+[dn]
+[ca_extensions]
 basicConstraints = critical, CA:TRUE
 keyUsage = critical, keyCertSign, cRLSign
 subjectKeyIdentifier = hash
@@ -77,16 +80,15 @@ def make_self_signed(directory: Path, hosts: tuple[str, ...] = LOOPBACK_HOSTS,
     directory.mkdir(parents=True, exist_ok=True)
     ca_key = directory / "ca.key"
     csr = directory / "server.csr"
-    ca_ext = directory / "ca.ext"
+    ca_config = directory / "ca.cnf"
     server_ext = directory / "server.ext"
-    ca_ext.write_text(_CA_EXTENSIONS)
+    ca_config.write_text(_CA_CONFIG)
     names = ", ".join([*(f"IP:{host}" for host in hosts), "DNS:localhost"])
     server_ext.write_text(_SERVER_EXTENSIONS.format(names=names))
     ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
     _run(directory, [binary, "req", "-x509", *ec, "-keyout", str(ca_key), "-out",
                      str(files.ca), "-days", str(_VALID_DAYS), "-subj", "/CN=aisbench local CA",
-                     "-extensions", "v3_ca_aisbench", "-config", str(_req_config(directory,
-                                                                             ca_ext))])
+                     "-config", str(ca_config), "-extensions", "ca_extensions"])
     _run(directory, [binary, "req", *ec, "-keyout", str(files.key), "-out", str(csr),
                      "-subj", "/CN=127.0.0.1"])
     _run(directory, [binary, "x509", "-req", "-in", str(csr), "-CA", str(files.ca),
@@ -95,14 +97,6 @@ def make_self_signed(directory: Path, hosts: tuple[str, ...] = LOOPBACK_HOSTS,
     files.key.chmod(0o600)
     ca_key.chmod(0o600)
     return files
-
-
-def _req_config(directory: Path, extensions: Path) -> Path:
-    """A minimal `openssl req` config whose one extension section is the CA's."""
-    config = directory / "ca.cnf"
-    config.write_text("[req]\ndistinguished_name = dn\n[dn]\n[v3_ca_aisbench]\n"
-                      + extensions.read_text())
-    return config
 
 
 def _valid_for_a_day(openssl: str, cert: Path) -> bool:

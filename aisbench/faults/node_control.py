@@ -122,6 +122,28 @@ class NodeControl:
         raise ClusterError(f"node {node_id} at {url} not serving {timeout_s:.0f} s after restart")
 
 
+    def wait_stable(self, settle_s: float = 1.5, timeout_s: float = 60.0) -> None:
+        """Block until every target is in the cluster map and the map's version has not
+        changed for ``settle_s`` seconds (a rejoin or a keepalive removal can land late)."""
+        endpoint = self._state().endpoint
+        targets = set(self.target_ids())
+        deadline = time.monotonic() + timeout_s
+        version, since = None, time.monotonic()
+        while time.monotonic() < deadline:
+            try:
+                smap = fetch_smap(endpoint, timeout_s=2.0)
+            except requests.RequestException:
+                smap = {}
+            current = (smap.get("version"), frozenset(smap.get("tmap") or {}))
+            if current != version:
+                version, since = current, time.monotonic()
+            elif targets <= current[1] and time.monotonic() - since >= settle_s:
+                return
+            time.sleep(_POLL_S * 2)
+        raise ClusterError(f"cluster map at {endpoint} not stable with targets {sorted(targets)} "
+                           f"after {timeout_s:.0f} s (last: {version})")
+
+
 def _node_ready(url: str) -> bool:
     try:
         response = requests.get(f"{url}/v1/health", params={"readiness": "true"}, timeout=1.0)

@@ -71,7 +71,7 @@ def names_object_and_node(message: str, object_names: Iterable[str], node_urls: 
     a whole word); a node when its ``host:port`` appears.
     """
     obj = next((name for name in object_names if _mentions(message, name)), None)
-    node = next((url for url in node_urls if url.split("://", 1)[-1] in message), None)
+    node = next((url for url in node_urls if _mentions(message, url.split("://", 1)[-1])), None)
     return obj, node
 
 
@@ -161,4 +161,6 @@ def first_line(error: BaseException, limit: int = 400) -> str:
     text = str(error).strip()
     lines = [line for line in text.splitlines() if line.strip()]
     original = next((line for line in reversed(lines) if ":" in line), lines[-1] if lines else "")
-    return original.strip()[:limit]
+    original = original.strip()
+    qualified = f"{type(error).__module__}.{type(error).__qualname__}: "
+    return original.removeprefix(qualified)[:limit]  # the traceback's "pkg.Error: " prefix

@@ -45,10 +45,14 @@ def worker_processes(parent_pid: int | None = None) -> list[psutil.Process]:
     return workers
 
 
-def sample_workers(epoch: int, parent_pid: int | None = None) -> list[WorkerSample]:
-    """RSS and open fds of every worker of ``parent_pid`` now."""
+def sample_workers(epoch: int, parent_pid: int | None = None,
+                   exclude: frozenset[int] = frozenset()) -> list[WorkerSample]:
+    """RSS and open fds of every worker of ``parent_pid`` now, except the ``exclude`` pids
+    (workers of other loaders that were already there)."""
     samples = []
     for worker in worker_processes(parent_pid):
+        if worker.pid in exclude:
+            continue
         try:
             with worker.oneshot():
                 samples.append(WorkerSample(epoch, worker.pid, worker.memory_info().rss,

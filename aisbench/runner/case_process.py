@@ -46,15 +46,15 @@ def _result(case: Case, run_id: str, **fields: Any) -> CaseResult:
 
 def run_loader_case(case: Case, ctx: StrategyContext, strategy: LoaderStrategy,
                     run_id: str, injected_delay_s: float = 0.0) -> CaseResult:
-    loader = strategy.make_loader(case, ctx)
-    retries = RetryCounter(loader)  # main-process clients only (see runner/retries.py)
     sampler = ProcessTreeSampler()
-    targets = target_urls(ctx.endpoint)
     accel = case.accelerator.compute_s_per_batch
     repeats: list[Measurement] = []
     warmup: Measurement | None = None
     overheads: list[float] = []
     try:
+        loader = strategy.make_loader(case, ctx)  # datasets list their sources here
+        retries = RetryCounter(loader)  # main-process clients only (see runner/retries.py)
+        targets = target_urls(ctx.endpoint)
         if case.run.warmup_s > 0:
             before = retries.total()
             warm = run_window(loader, WindowPlan(case.run.warmup_s, None, accel),

@@ -3,6 +3,7 @@ and the GETs the cluster served (counted by the targets themselves)."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -31,13 +32,16 @@ class ProcessTreeSampler:
     """Samples the process tree every SAMPLE_INTERVAL_S in a thread, between start() and stop().
 
     CPU is counted per pid from its value at start (0 for workers born during the window), so
-    persistent workers carried over from an earlier window are not double counted.
+    persistent workers carried over from an earlier window are not double counted. A process's
+    value includes the CPU of the children it has reaped: a worker that exits between two
+    samples (every epoch's end) is then counted in full, through its parent.
     """
 
     def __init__(self, root_pid: int | None = None) -> None:
         self._root = psutil.Process(root_pid)
         self._baseline: dict[int, float] = {}
-        self._last: dict[int, float] = {}
+        self._last: dict[int, float] = {}  # pid -> CPU at the latest sample it was alive
+        self._alive: set[int] = set()  # pids alive at the latest sample
         self._peak_rss = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -45,6 +49,7 @@ class ProcessTreeSampler:
 
     def _sample(self) -> None:
         rss = 0
+        alive = set()
         for proc in _tree(self._root):
             try:
                 with proc.oneshot():
@@ -52,7 +57,10 @@ class ProcessTreeSampler:
                     rss += proc.memory_info().rss
             except psutil.Error:
                 continue
-            self._last[proc.pid] = times.user + times.system
+            self._last[proc.pid] = (times.user + times.system + times.children_user
+                                    + times.children_system)
+            alive.add(proc.pid)
+        self._alive = alive
         self._peak_rss = max(self._peak_rss, rss)
 
     def _loop(self) -> None:
@@ -75,14 +83,24 @@ class ProcessTreeSampler:
         if self._thread is not None:
             self._thread.join()
         self._sample()
-        cpu = sum(value - self._baseline.get(pid, 0.0) for pid, value in self._last.items())
+        # A process gone by now was reaped inside the tree: its CPU is in its parent's value,
+        # so it counts only by taking off what it had spent before the window.
+        cpu = sum(self._last[pid] - self._baseline.get(pid, 0.0) for pid in self._alive) - sum(
+            value for pid, value in self._baseline.items() if pid not in self._alive)
         return TreeUsage(cpu_seconds=max(cpu, 0.0), peak_rss_bytes=self._peak_rss,
                          sampler_cpu_s=self._sampler_cpu)
 
 
 def target_urls(endpoint: str, timeout_s: float = 5.0) -> list[str]:
-    """Public URLs of every target, from the cluster map."""
-    smap = requests.get(f"{endpoint}/v1/daemon", params={"what": "smap"}, timeout=timeout_s)
+    """Public URLs of every target, from the cluster map.
+
+    A cluster with token checks wants a token for the map: $AIS_AUTHN_TOKEN, the variable the
+    strategies' clients read too (the targets' own counters need none).
+    """
+    token = os.environ.get("AIS_AUTHN_TOKEN")
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    smap = requests.get(f"{endpoint}/v1/daemon", params={"what": "smap"}, timeout=timeout_s,
+                        headers=headers)
     smap.raise_for_status()
     return [node["public_net"]["direct_url"] for node in (smap.json().get("tmap") or {}).values()]
 

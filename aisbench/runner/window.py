@@ -43,9 +43,11 @@ def run_window(loader: Iterable[CountedBatch], plan: WindowPlan,
     first_batch: float | None = None
     t0 = time.perf_counter()
     deadline = t0 + plan.duration_s if plan.duration_s is not None else None
+    # A batch's wait runs from the end of the previous batch, so the start of an epoch (iter()
+    # starting workers, the last epoch's end) counts toward its first batch, as in training.
+    waited_from = t0
     iterator: Iterator[CountedBatch] = iter(loader)
     while True:
-        waited_from = time.perf_counter()
         try:
             batch_samples, batch_bytes, _ = next(iterator)
             if plan.injected_delay_s > 0:
@@ -72,6 +74,7 @@ def run_window(loader: Iterable[CountedBatch], plan: WindowPlan,
             accel_busy += plan.accel_s_per_batch
         if deadline is not None and time.perf_counter() >= deadline:
             break
+        waited_from = time.perf_counter()
     elapsed = time.perf_counter() - t0
     del iterator  # shuts down non-persistent workers, outside the timed window
     usage = stop_usage()

@@ -49,6 +49,16 @@ def parse_get_stats(stats: list[dict[str, Any]]) -> dict[str, float]:
     }
 
 
+def payload_bytes_read(ctx: StrategyContext, objects: int, wire_bytes: int) -> int:
+    """Bytes comparable with what loaders count: for shards, the members' payload (a tar's
+    headers and padding would otherwise inflate the ceiling's MiB/s several times)."""
+    if ctx.dataset.kind != "shards":
+        return wire_bytes
+    assert ctx.dataset.samples_per_shard is not None
+    per_shard = ctx.dataset.samples_per_shard * sum(size for _, size in ctx.dataset.members)
+    return objects * per_shard
+
+
 @dataclass(frozen=True)
 class Aisloader:
     name: str = "aisloader"
@@ -78,11 +88,11 @@ class Aisloader:
                 tail = (proc.stdout + proc.stderr).strip().splitlines()[-5:]
                 raise RuntimeError(f"aisloader exited {proc.returncode}: " + " | ".join(tail))
             stats = parse_get_stats(json.loads(stats_file.read_text()))
-        samples_per_object = ctx.dataset.samples_per_shard or 1
+        objects = int(stats["count"])
         return Measurement(
             duration_s=stats["duration_s"],
-            samples=int(stats["count"]) * samples_per_object,
-            bytes=int(stats["bytes"]),
+            samples=objects * (ctx.dataset.samples_per_shard or 1),
+            bytes=payload_bytes_read(ctx, objects, int(stats["bytes"])),
             batches=0,
             cpu_seconds=(after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
             peak_rss_bytes=after.ru_maxrss * 1024,

@@ -115,7 +115,7 @@ def collate_counted(batch: list[tuple[int, Any]]) -> tuple[int, int, Any]:
     payloads = [payload for _, payload in batch]
     try:
         collated = default_collate(payloads)
-    except (RuntimeError, TypeError):
+    except (RuntimeError, TypeError, KeyError):  # KeyError: samples with different members
         collated = payloads
     return len(batch), sum(nbytes for nbytes, _ in batch), collated
 

@@ -44,6 +44,7 @@ class FaultCluster:
                 self.control.wait_serving(node_id, timeout_s=60.0)
             else:
                 self.control.restart(node_id, timeout_s=60.0)
+        self.control.wait_stable()
 
 
 @pytest.fixture(scope="module")

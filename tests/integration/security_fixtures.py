@@ -1,7 +1,9 @@
 """Real clusters with HTTPS or with token checks, one per test module (1 proxy + 1 target).
 
 Each starts in its own state directory on free ports and is stopped at the end of the module.
-Tokens come from AIStore's AuthN (built by scripts/setup.sh into .ais/bin/authn).
+The ports come from blocks of their own (57000+ for TLS, 57500+ for auth), clear of the 51080+
+block other test clusters scan, since a port found free can be taken by a concurrent session
+before aisnode binds it. Tokens come from AIStore's AuthN (built by scripts/setup.sh).
 """
 
 from __future__ import annotations
@@ -15,12 +17,17 @@ from pathlib import Path
 import pytest
 
 from aisbench.cluster.authn import ClusterAuth, TokenRequest, issue_token
-from aisbench.cluster.base import Topology
+from aisbench.cluster.base import ClusterError, Topology
 from aisbench.cluster.binaries import find_binary
 from aisbench.cluster.local import LocalCluster
+from aisbench.cluster.ports import find_free_plan, loopback_aliases_present
 from aisbench.cluster.tls import TlsFiles, make_self_signed
 
 QUICK = Topology(proxies=1, targets=1, mountpaths=1)
+TLS_PORTS = 57000
+AUTH_PORTS = 57500
+_PORT_STEP = 20
+_PORT_TRIES = 20
 
 
 @dataclass(frozen=True)
@@ -31,11 +38,19 @@ class SecureCluster:
     endpoint: str
     tls: TlsFiles | None = None
     token: str | None = field(default=None, repr=False)
-    state_dir: Path = Path()
 
 
-def _start(cluster: LocalCluster) -> str:
-    return cluster.up(QUICK).endpoint
+def free_base_port(first: int) -> int:
+    """The first base port from `first` (in steps of 20) whose whole plan is free."""
+    aliases = loopback_aliases_present()
+    for attempt in range(_PORT_TRIES):
+        base = first + attempt * _PORT_STEP
+        try:
+            find_free_plan(QUICK, base, aliases=aliases)
+        except ClusterError:
+            continue
+        return base
+    raise ClusterError(f"no free ports in {first}..{first + _PORT_TRIES * _PORT_STEP}")
 
 
 @pytest.fixture(scope="module")
@@ -45,9 +60,9 @@ def tls_cluster(tmp_path_factory: pytest.TempPathFactory,
     root = tmp_path_factory.mktemp("sec-tls")
     tls = make_self_signed(root / "tls")
     cluster = LocalCluster(root / "state", find_aisnode=lambda: find_binary("aisnode", ais_home),
-                           tls=tls)
+                           base_port=free_base_port(TLS_PORTS), tls=tls)
     try:
-        yield SecureCluster(cluster, _start(cluster), tls=tls, state_dir=root / "state")
+        yield SecureCluster(cluster, cluster.up(QUICK).endpoint, tls=tls)
     finally:
         cluster.down(keep_data=False)
 
@@ -59,12 +74,12 @@ def auth_cluster(tmp_path_factory: pytest.TempPathFactory,
     root = tmp_path_factory.mktemp("sec-auth")
     auth = ClusterAuth.generate()
     cluster = LocalCluster(root / "state", find_aisnode=lambda: find_binary("aisnode", ais_home),
-                           auth=auth)
+                           base_port=free_base_port(AUTH_PORTS), auth=auth)
     try:
-        endpoint = _start(cluster)
+        endpoint = cluster.up(QUICK).endpoint
         token = issue_token(find_binary("authn", ais_home), root / "authn", auth,
                             TokenRequest(user="bench"))
-        yield SecureCluster(cluster, endpoint, token=token, state_dir=root / "state")
+        yield SecureCluster(cluster, endpoint, token=token)
     finally:
         cluster.down(keep_data=False)
 

@@ -18,7 +18,7 @@ from aisbench.faults.datasets import DATASET_KINDS, URL_CONFIGURED_KINDS, id_loa
 from aisbench.faults.epoch_run import judge, observe_epoch
 from aisbench.faults.node_control import owner_url
 from aisbench.faults.outcome import COMPLETED, TYPED_ERROR, FaultOutcome
-from aisref.client import Bucket, ClusterUnreachable, RequestClient
+from aisref.client import Bucket, ClusterUnreachable, ObjectReadInterrupted, RequestClient
 from tests.integration.fault_fixtures import FaultCluster, fault_cluster, record
 
 __all__ = ["fault_cluster"]  # the fixture, imported for pytest
@@ -30,10 +30,16 @@ INJECT_AFTER = 8  # samples delivered before the fault: mid-epoch, with data sti
 # fresh aisnode listens within ~0.1 s and is ready within ~1-2 s).
 RESTART_AFTER_S = 1.0
 WORKERS = (0, 2)
-# Ride out a restart (~1-2 s): up to 8 retries within 20 s of backoff.
-PATIENT = {"timeout": (2.0, 10.0), "retries": 8, "retry_budget": 20.0}
-# Give up fast: 1 retry.
-IMPATIENT = {"timeout": (2.0, 5.0), "retries": 1, "retry_budget": 2.0}
+
+
+def patient(endpoint: str) -> RequestClient:
+    """Rides out a restart (~1-2 s): up to 8 retries within 20 s of backoff."""
+    return RequestClient(endpoint, timeout=(2.0, 10.0), retries=8, retry_budget=20.0)
+
+
+def impatient(endpoint: str) -> RequestClient:
+    """Gives up fast: 1 retry."""
+    return RequestClient(endpoint, timeout=(2.0, 5.0), retries=1, retry_budget=2.0)
 
 
 def _victim(fc: FaultCluster, kind: str) -> str:
@@ -47,10 +53,10 @@ def _victim(fc: FaultCluster, kind: str) -> str:
     return next(n for n in fc.control.target_ids() if fc.control.public_url(n) == url)
 
 
-def _run(fc: FaultCluster, fault: str, kind: str, workers: int, settings: dict[str, object],
-         inject: Callable[[], None], notes: str = "") -> FaultOutcome:
-    client = RequestClient(fc.endpoint, **settings)
-    loader = id_loader(kind, fc.data, client, workers)
+def _run(fc: FaultCluster, fault: str, kind: str, workers: int,
+         make_client: Callable[[str], RequestClient], inject: Callable[[], None],
+         notes: str = "") -> FaultOutcome:
+    loader = id_loader(kind, fc.data, make_client(fc.endpoint), workers)
     observation = observe_epoch(loader, INJECT_AFTER, inject)
     nodes = [fc.control.public_url(n) for n in fc.control.target_ids()]
     if kind in URL_CONFIGURED_KINDS:
@@ -82,7 +88,7 @@ def test_target_killed_and_restarted_mid_epoch_loses_and_repeats_nothing(
         restarts.append(thread)
 
     try:
-        outcome = _run(fc, "target SIGKILL, restarted after 1 s", kind, workers, PATIENT,
+        outcome = _run(fc, "target SIGKILL, restarted after 1 s", kind, workers, patient,
                        kill_then_restart, notes=f"killed {victim}")
     finally:
         for thread in restarts:
@@ -101,7 +107,7 @@ def test_target_killed_for_the_rest_of_the_epoch_stops_with_error_naming_object_
     victim = _victim(fc, kind)
     try:
         outcome = _run(fc, "target SIGKILL, down until the epoch ends", kind, workers,
-                       IMPATIENT, lambda: fc.control.kill(victim), notes=f"killed {victim}")
+                       impatient, lambda: fc.control.kill(victim), notes=f"killed {victim}")
     finally:
         fc.heal()
     assert outcome.outcome == TYPED_ERROR, outcome
@@ -120,6 +126,7 @@ def test_frozen_target_fails_within_the_timeout_naming_object_and_node_then_reco
     fault_cluster: FaultCluster,
 ) -> None:
     fc = fault_cluster
+    fc.heal()  # the map settled: a late rejoin must not move the object under the test
     victim = fc.control.target_ids()[0]
     name = _object_on(fc, victim)
     client = RequestClient(fc.endpoint, timeout=(1.0, 1.5), retries=1, retry_budget=1.0)
@@ -131,6 +138,10 @@ def test_frozen_target_fails_within_the_timeout_naming_object_and_node_then_reco
         started = time.monotonic()
         with pytest.raises(ClusterUnreachable) as info:
             obj.get_reader().read_all()
+            owner = owner_url(fc.endpoint, fc.data.objects_bucket, name)  # for the failure
+            pytest.fail(f"read of {name} succeeded while {victim} (pid "
+                        f"{fc.control.pid(victim)}) was frozen; the proxy now sends it to "
+                        f"{owner}")
         failed_after = time.monotonic() - started
     finally:
         fc.control.send(victim, signal.SIGCONT)
@@ -149,3 +160,40 @@ def test_frozen_target_fails_within_the_timeout_naming_object_and_node_then_reco
     assert "timed out" in message
     assert failed_after < bound_s + 2.0  # the configured bound, plus scheduling slack
     assert recovered
+
+
+@pytest.mark.timeout(90)
+def test_target_killed_while_an_object_streams_raises_read_interrupted_naming_both(
+    fault_cluster: FaultCluster,
+) -> None:
+    fc = fault_cluster
+    client = RequestClient(fc.endpoint, timeout=(2.0, 10.0), retries=1)
+    bucket = Bucket(client, fc.data.objects_bucket)
+    name = "big-stream.bin"
+    size = 64 * 2**20  # far more than loopback socket buffers hold: the body is mid-flight
+    bucket.put_object(name, bytes(size))
+    victim_url = owner_url(fc.endpoint, bucket.name, name)
+    victim = next(n for n in fc.control.target_ids() if fc.control.public_url(n) == victim_url)
+    received = 0
+    try:
+        started = time.monotonic()
+        with pytest.raises(ObjectReadInterrupted) as info, \
+                bucket.object(name).get_reader(chunk_size=2**20).raw() as body:
+            received += len(body.read(2**20))
+            fc.control.kill(victim)
+            while chunk := body.read(2**20):
+                received += len(chunk)
+        failed_after = time.monotonic() - started
+    finally:
+        fc.heal()
+        bucket.object(name).delete()
+    message = info.value.message
+    record(FaultOutcome(
+        fault="target SIGKILL while an object streams", dataset="ObjectReader.raw",
+        num_workers=0, outcome=TYPED_ERROR, expected=size, seen=received, duplicates=0,
+        missing=size - received, duration_s=round(failed_after, 3),
+        error_type="ObjectReadInterrupted", error=message[:400],
+        notes="expected/seen/missing in bytes, not samples"))
+    assert f"ais://{bucket.name}/{name}" in message
+    assert victim_url in message
+    assert received < size

@@ -58,22 +58,21 @@ def test_runner_killed_mid_suite_keeps_finished_cases_and_resume_runs_only_the_r
     reports = tmp_path / "reports"
     db = reports / "results.sqlite"
     env = {**os.environ, "AIS_ENDPOINT": ais_endpoint}
-    runner = subprocess.Popen(_run_argv(scenario, reports), cwd=REPO, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                              start_new_session=True)
+    log = (tmp_path / "runner.log").open("wb")  # a file: a pipe nobody reads could fill up
+    runner = subprocess.Popen(_run_argv(scenario, reports), cwd=REPO, env=env, stdout=log,
+                              stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 150
         while not _rows(db) and runner.poll() is None and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert runner.poll() is None, "the runner ended before it could be killed"
+        assert runner.poll() is None, (tmp_path / "runner.log").read_text()[-2000:]
         os.kill(runner.pid, signal.SIGKILL)
         runner.wait(timeout=10)
     finally:
         # The runner's own session: its case process would otherwise run on as an orphan.
         with contextlib.suppress(ProcessLookupError):
             os.killpg(runner.pid, signal.SIGKILL)
-        if runner.stderr is not None:
-            runner.stderr.close()
+        log.close()
     assert runner.returncode == -signal.SIGKILL
 
     before = _rows(db)

@@ -10,10 +10,13 @@ import logging
 import pickle
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from aisbench import commands
 from aisbench.cluster.authn import ClusterAuth, control_token
+from aisbench.cluster.select import ClusterSettings
 from aisbench.datagen.generate import ensure_dataset
 from aisbench.scenario.dataset import DatasetSpec, SizeRange
 from aisref.client import AISError, AuthenticationRequired, Bucket, Client, DataShard
@@ -149,3 +152,45 @@ def test_token_never_appears_in_harness_datagen_output(
         assert [text for text in texts if token in text] == []
     finally:
         Client(auth_cluster.endpoint).bucket(info.bucket).delete(missing_ok=True)
+
+
+TINY_SCENARIO = """\
+name: sec-auth-tiny
+description: one short case on a cluster that requires tokens
+cluster: {backend: external}
+dataset: {kind: objects, count: 40, object_size: 1KiB, seed: 5}
+loader: {batch_size: 8}
+transform: none
+accelerator: {compute_ms_per_batch: 0}
+run: {duration_s: 1, warmup_s: 0, repeats: 1}
+matrix:
+  strategy: [aisref-map]
+  loader.num_workers: [0]
+"""
+
+
+def test_token_never_appears_in_a_harness_run_its_results_or_report(
+    auth_cluster: SecureCluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    token = _token(auth_cluster)
+    monkeypatch.setenv("AIS_AUTHN_TOKEN", token)  # how the harness and its cases get it
+    caplog.set_level(logging.DEBUG)
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(TINY_SCENARIO)
+    lines: list[str] = []
+    reports = tmp_path / "reports"
+    outcome = commands.run(scenario, ClusterSettings(home=tmp_path / "home",
+                                                     endpoint=auth_cluster.endpoint),
+                           commands.Paths(reports), report=True, progress=True,
+                           log=lines.append)
+    assert [(case.status, case.reason) for case in outcome.record.cases] == [("ok", "")]
+    written = [p for p in reports.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".sqlite" for p in written) and any(p.suffix == ".json"
+                                                               for p in written)
+    leaks = [str(p) for p in written if token.encode() in p.read_bytes()]
+    captured = capsys.readouterr()
+    leaks += [text for text in (*lines, caplog.text, captured.out, captured.err) if token in text]
+    assert leaks == []
+    spec = DatasetSpec(kind="objects", count=40, seed=5, object_size=SizeRange(1024, 1024))
+    Client(auth_cluster.endpoint, token=token).bucket(spec.bucket_name).delete(missing_ok=True)

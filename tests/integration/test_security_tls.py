@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from aisbench import commands
 from aisbench.cluster.health import ClusterAccess, fetch_smap
+from aisbench.cluster.select import ClusterSettings
 from aisbench.datagen.generate import ensure_dataset
 from aisbench.scenario.dataset import DatasetSpec, SizeRange
 from aisref.client import Bucket, CertificateNotTrusted, Client, DataShard
@@ -115,3 +118,33 @@ def test_harness_generates_a_dataset_over_https(
         assert info.objects == 20
     finally:
         bucket.delete(missing_ok=True)
+
+
+TINY_SCENARIO = """\
+name: sec-tls-tiny
+description: one short case over https
+cluster: {backend: external}
+dataset: {kind: objects, count: 40, object_size: 1KiB, seed: 3}
+loader: {batch_size: 8}
+transform: none
+accelerator: {compute_ms_per_batch: 0}
+run: {duration_s: 1, warmup_s: 0, repeats: 1}
+matrix:
+  strategy: [aisref-map]
+  loader.num_workers: [0]
+"""
+
+
+def test_harness_runs_a_scenario_over_https(
+    tls_cluster: SecureCluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The whole harness (its requests calls and the case subprocess) trusts the CA through
+    # requests' standard REQUESTS_CA_BUNDLE.
+    assert tls_cluster.tls is not None
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tls_cluster.tls.ca))
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(TINY_SCENARIO)
+    settings = ClusterSettings(home=tmp_path / "home", endpoint=tls_cluster.endpoint)
+    outcome = commands.run(scenario, settings, commands.Paths(tmp_path / "reports"),
+                           report=False, progress=False, log=lambda line: None)
+    assert [(case.status, case.reason) for case in outcome.record.cases] == [("ok", "")]

@@ -101,7 +101,11 @@ class RequestClient:
     def new_session(self) -> requests.Session:
         """A fresh session with this client's TLS setting (used by :attr:`session`)."""
         session = requests.Session()
-        session.verify = self.verify
+        # With trust_env, requests re-reads every environment variable for proxy settings on
+        # each request: about a quarter of the CPU of a small GET here. Read them once instead.
+        session.trust_env = False
+        session.proxies.update(requests.utils.get_environ_proxies(self.endpoint))
+        session.verify = _ca_bundle_from_env() if self.verify is True else self.verify
         session.headers["User-Agent"] = _USER_AGENT
         return session
 
@@ -244,7 +248,8 @@ class RequestClient:
             stream=stream,
             timeout=self.timeout,
             allow_redirects=False,
-            verify=self.verify,
+            # No verify= here: it would override the session's, which resolved verify=True
+            # to $REQUESTS_CA_BUNDLE (trust_env is off, so requests no longer does).
         )
 
     def _headers(self, extra: Mapping[str, str] | None) -> dict[str, str]:
@@ -330,6 +335,11 @@ _IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE"})
 _CERT_UNVERIFIED = "CERTIFICATE_VERIFY_FAILED"
 # No (complete) reply: refused, reset, DNS, connect/read timeout, body cut mid-way.
 _NO_REPLY = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
+
+
+def _ca_bundle_from_env() -> bool | str:
+    """What requests would take from the environment for verify=True, read once."""
+    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
 
 
 def _without_query(url: str) -> str:

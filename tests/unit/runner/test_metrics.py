@@ -5,6 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
+from aisbench.runner import metrics
 from aisbench.runner.metrics import ProcessTreeSampler, TreeUsage
 
 # Burns ~0.5 s of CPU, says so, then idles until its stdin closes (so it is alive when sampled).
@@ -24,6 +27,14 @@ start = time.process_time()
 while time.process_time() - start < 0.5:
     pass
 time.sleep(0.5)
+"""
+
+# Burns ~0.5 s of CPU and exits at once.
+BURN_AND_EXIT = """
+import time
+start = time.process_time()
+while time.process_time() - start < 0.5:
+    pass
 """
 
 
@@ -77,3 +88,12 @@ def test_peak_rss_includes_at_least_this_process() -> None:
     sampler = ProcessTreeSampler()
     sampler.start()
     assert sampler.stop().peak_rss_bytes > 10 * 2**20
+
+
+def test_a_child_that_lives_and_exits_between_two_samples_is_counted(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(metrics, "SAMPLE_INTERVAL_S", 3600.0)  # no sample inside the window
+    sampler = ProcessTreeSampler()
+    sampler.start()
+    subprocess.run([sys.executable, "-c", BURN_AND_EXIT], check=True, timeout=60)
+    assert sampler.stop().cpu_seconds >= 0.4

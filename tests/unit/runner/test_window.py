@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import pytest
 
@@ -31,8 +31,8 @@ def no_usage() -> TreeUsage:
     return TreeUsage(cpu_seconds=0.0, peak_rss_bytes=0, sampler_cpu_s=0.0)
 
 
-def window(loader: object, plan: WindowPlan) -> WindowResult:
-    return run_window(loader, plan, lambda: None, no_usage)  # type: ignore[arg-type]
+def window(loader: Iterable[CountedBatch], plan: WindowPlan) -> WindowResult:
+    return run_window(loader, plan, lambda: None, no_usage)
 
 
 def epochs(count: int, accel_s: float = 0.0) -> WindowPlan:
@@ -125,3 +125,40 @@ def test_sampler_cpu_counts_as_harness_bookkeeping() -> None:
         return TreeUsage(cpu_seconds=0.0, peak_rss_bytes=0, sampler_cpu_s=0.5)
 
     assert run_window(EPOCH, epochs(1), lambda: None, stop).bookkeeping_s >= 0.5
+
+
+class SlowStartLoader:
+    """Each epoch takes 50 ms to start (like spawning DataLoader workers), then 1 batch."""
+
+    def __iter__(self) -> Iterator[CountedBatch]:
+        return self._epoch()
+
+    def _epoch(self) -> Iterator[CountedBatch]:
+        time.sleep(0.05)
+        yield 1, 1, None
+
+
+class SpawningLoader:
+    """iter() itself takes 50 ms (as a DataLoader's does when it starts its workers)."""
+
+    def __iter__(self) -> Iterator[CountedBatch]:
+        time.sleep(0.05)
+        return iter([(1, 1, None)])
+
+
+def test_first_batchs_wait_is_the_time_to_first_batch() -> None:
+    measured = window(SpawningLoader(), epochs(1)).measurement
+    assert measured.batch_latencies_s[0] >= 0.05
+    assert measured.time_to_first_batch_s is not None
+    assert measured.batch_latencies_s[0] <= measured.time_to_first_batch_s
+
+
+def test_an_epochs_slow_start_counts_toward_its_first_batchs_wait() -> None:
+    measured = window(SlowStartLoader(), epochs(2)).measurement
+    assert all(latency >= 0.05 for latency in measured.batch_latencies_s)
+
+
+def test_starting_the_next_epochs_iterator_counts_toward_its_first_batchs_wait() -> None:
+    measured = window(SpawningLoader(), epochs(3)).measurement
+    assert all(latency >= 0.05 for latency in measured.batch_latencies_s)
+

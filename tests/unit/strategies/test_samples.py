@@ -115,6 +115,12 @@ def test_collate_counted_falls_back_to_a_list_for_ragged_arrays() -> None:
     assert isinstance(payload, list) and [len(p) for p in payload] == [3, 4]
 
 
+def test_collate_counted_falls_back_to_a_list_for_samples_with_different_members() -> None:
+    samples = [{"jpg": b"1", "cls": b"2"}, {"jpg": b"3"}]
+    count, nbytes, payload = collate_counted([(2, samples[0]), (1, samples[1])])
+    assert (count, nbytes, payload) == (2, 3, samples)
+
+
 def test_collate_counted_transposes_name_and_bytes_pairs_as_torch_does() -> None:
     _, _, payload = collate_counted([(1, ("a", b"1")), (1, ("b", b"2"))])
     assert payload == [("a", "b"), (b"1", b"2")]

@@ -1,0 +1,91 @@
+"""Every registered strategy reads a whole tiny dataset through the real case path.
+
+One epoch, no warmup, one repeat, with and without DataLoader workers: the case must be "ok" and
+deliver exactly the dataset's samples and payload bytes. The datasets use their own seed, so
+their buckets are this module's alone, and are deleted at the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from aisbench.datagen.generate import ensure_dataset
+from aisbench.runner.case_process import run_case
+from aisbench.runner.run import strategy_context
+from aisbench.scenario.dataset import DatasetSpec, SizeRange
+from aisbench.scenario.model import EtlSpec
+from aisbench.strategies.base import StrategyContext
+from aisbench.strategies.registry import STRATEGIES
+from aisref.client import Client
+from tests.case_values import make_case
+
+pytestmark = pytest.mark.integration
+
+SEED = 7_310_042  # a seed of this module only: its own buckets
+OBJECTS = DatasetSpec(kind="objects", count=40, seed=SEED, object_size=SizeRange(2048, 2048))
+SHARDS = DatasetSpec(kind="shards", count=4, seed=SEED, samples_per_shard=5,
+                     members=(("jpg", 1024), ("cls", 8)))
+PAYLOAD_BYTES = {"objects": 40 * 2048, "shards": 4 * 5 * (1024 + 8)}
+RUN_ID = "test-strategies-real"
+
+
+def loader_cases(kind: str) -> list[tuple[str, int]]:
+    return [(name, workers) for name, strategy in STRATEGIES.items()
+            if kind in strategy.dataset_kinds and name != "aisloader" for workers in (0, 2)]
+
+
+def expected_samples(strategy: str, spec: DatasetSpec) -> int:
+    """Samples a strategy yields for the whole dataset."""
+    if strategy == "aisref-multishard":
+        # One stream zipped alone: a 1-tuple per tar member, not per sample.
+        return spec.samples * len(spec.members)
+    return spec.samples
+
+
+@pytest.fixture(scope="module")
+def contexts(ais_endpoint: str, ais_home: Path) -> Iterator[dict[str, StrategyContext]]:
+    specs = {"objects": OBJECTS, "shards": SHARDS}
+    for spec in specs.values():
+        ensure_dataset(ais_endpoint, spec, parallel=4, progress=False)
+    yield {kind: strategy_context(ais_endpoint, spec, ais_home) for kind, spec in specs.items()}
+    for spec in specs.values():
+        Client(ais_endpoint).bucket(spec.bucket_name).delete(missing_ok=True)
+
+
+@pytest.mark.parametrize(("strategy", "workers"), loader_cases("objects"))
+def test_object_strategy_reads_every_sample_and_byte_once(
+        contexts: dict[str, StrategyContext], strategy: str, workers: int) -> None:
+    case = make_case(strategy, dataset=OBJECTS, num_workers=workers, batch_size=8)
+    result = run_case(case, contexts["objects"], RUN_ID)
+    assert result.status == "ok", result.reason
+    (measured,) = result.repeats
+    assert (measured.samples, measured.bytes) == (OBJECTS.samples, PAYLOAD_BYTES["objects"])
+
+
+@pytest.mark.parametrize(("strategy", "workers"), loader_cases("shards"))
+def test_shard_strategy_reads_every_sample_and_byte_once(
+        contexts: dict[str, StrategyContext], strategy: str, workers: int) -> None:
+    case = make_case(strategy, dataset=SHARDS, num_workers=workers, batch_size=4)
+    result = run_case(case, contexts["shards"], RUN_ID)
+    assert result.status == "ok", result.reason
+    (measured,) = result.repeats
+    assert (measured.samples, measured.bytes) == (expected_samples(strategy, SHARDS),
+                                                  PAYLOAD_BYTES["shards"])
+
+
+def test_aisloader_measures_gets_on_the_objects(contexts: dict[str, StrategyContext]) -> None:
+    result = run_case(make_case("aisloader", dataset=OBJECTS), contexts["objects"], RUN_ID)
+    assert result.status == "ok", result.reason
+    (measured,) = result.repeats
+    assert measured.samples > 0
+
+
+def test_an_etl_case_is_skipped_naming_the_etl_and_kubernetes(
+        contexts: dict[str, StrategyContext]) -> None:
+    case = make_case("aisref-map", dataset=OBJECTS, etl=EtlSpec("some-etl"))
+    reason = STRATEGIES["aisref-map"].skip_reason(case, contexts["objects"])
+    assert reason is not None
+    assert "some-etl" in reason and "Kubernetes" in reason

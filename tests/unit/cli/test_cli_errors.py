@@ -1,0 +1,33 @@
+"""The command line turns a user's mistake into one plain line on stderr and exit code 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from aisbench.cli import main
+
+GOLDEN_RUN = Path(__file__).resolve().parents[1] / "results" / "golden" / "run_v1.json"
+
+
+def test_an_unknown_metric_exits_2_with_the_message_unquoted(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["compare", str(GOLDEN_RUN), str(GOLDEN_RUN), "--metric", "nope",
+                 "--reports", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("aisbench: error: unknown metric 'nope'; known: samples_per_s")
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_a_scenario_file_with_an_unknown_key_exits_2_naming_the_file(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("dataset: {kind: objects, count: 10, object_size: 1KiB}\n"
+                   "strategy: aisref-map\nloader: {num_worker: 2}\n")
+    code = main(["run", str(bad), "--reports", str(tmp_path), "--no-report", "--quiet"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert err.startswith(f"aisbench: error: {bad}: loader.num_worker")
+    assert len(err.splitlines()) == 1
