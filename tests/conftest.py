@@ -8,6 +8,8 @@ stopped at the end. A missing binary fails the integration tests loudly instead 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,19 +29,22 @@ def ais_home() -> Path:
 
 
 @pytest.fixture(scope="session")
-def ais_endpoint(tmp_path_factory: pytest.TempPathFactory, ais_home: Path) -> Iterator[str]:
+def ais_endpoint(ais_home: Path) -> Iterator[str]:
     """The endpoint of a ready cluster (1 proxy, 2 targets), e.g. "http://127.0.0.1:51080"."""
     external = os.environ.get("AIS_ENDPOINT")
     if external:
         yield external.rstrip("/")
         return
-    cluster = LocalCluster(tmp_path_factory.mktemp("ais-cluster"),
-                           find_aisnode=lambda: find_binary("aisnode", ais_home))
-    status = cluster.up(Topology(proxies=1, targets=2, mountpaths=1))
+    # Not pytest's tmp_path: a later pytest session prunes old basetemp dirs, and with them the
+    # data of a cluster another session still runs.
+    state_dir = Path(tempfile.mkdtemp(prefix="aisbench-test-cluster-"))
+    cluster = LocalCluster(state_dir, find_aisnode=lambda: find_binary("aisnode", ais_home))
     try:
+        status = cluster.up(Topology(proxies=1, targets=2, mountpaths=1))
         yield status.endpoint
     finally:
         cluster.down(keep_data=False)
+        shutil.rmtree(state_dir, ignore_errors=True)
 
 
 @pytest.fixture

@@ -122,7 +122,7 @@ class NodeControl:
         raise ClusterError(f"node {node_id} at {url} not serving {timeout_s:.0f} s after restart")
 
 
-    def wait_stable(self, settle_s: float = 1.5, timeout_s: float = 60.0) -> None:
+    def wait_stable(self, settle_s: float = 1.0, timeout_s: float = 60.0) -> None:
         """Block until every target is in the cluster map and the map's version has not
         changed for ``settle_s`` seconds (a rejoin or a keepalive removal can land late)."""
         endpoint = self._state().endpoint

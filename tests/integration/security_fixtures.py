@@ -4,12 +4,16 @@ Each starts in its own state directory on free ports and is stopped at the end o
 The ports come from blocks of their own (57000+ for TLS, 57500+ for auth), clear of the 51080+
 block other test clusters scan, since a port found free can be taken by a concurrent session
 before aisnode binds it. Tokens come from AIStore's AuthN (built by scripts/setup.sh).
+
+State lives in a directory of our own, not pytest's tmp_path: a concurrent pytest session
+prunes old /tmp/pytest-of-<user>/pytest-N directories, and with them a running cluster's files.
 """
 
 from __future__ import annotations
 
 import io
 import tarfile
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,34 +58,36 @@ def free_base_port(first: int) -> int:
 
 
 @pytest.fixture(scope="module")
-def tls_cluster(tmp_path_factory: pytest.TempPathFactory,
-                ais_home: Path) -> Iterator[SecureCluster]:
+def tls_cluster(ais_home: Path) -> Iterator[SecureCluster]:
     """An HTTPS cluster whose certificate is signed by a CA made for it."""
-    root = tmp_path_factory.mktemp("sec-tls")
-    tls = make_self_signed(root / "tls")
-    cluster = LocalCluster(root / "state", find_aisnode=lambda: find_binary("aisnode", ais_home),
-                           base_port=free_base_port(TLS_PORTS), tls=tls)
-    try:
-        yield SecureCluster(cluster, cluster.up(QUICK).endpoint, tls=tls)
-    finally:
-        cluster.down(keep_data=False)
+    with tempfile.TemporaryDirectory(prefix="aisbench-sec-tls-") as tmp:
+        root = Path(tmp)
+        tls = make_self_signed(root / "tls")
+        cluster = LocalCluster(root / "state",
+                               find_aisnode=lambda: find_binary("aisnode", ais_home),
+                               base_port=free_base_port(TLS_PORTS), tls=tls)
+        try:
+            yield SecureCluster(cluster, cluster.up(QUICK).endpoint, tls=tls)
+        finally:
+            cluster.down(keep_data=False)
 
 
 @pytest.fixture(scope="module")
-def auth_cluster(tmp_path_factory: pytest.TempPathFactory,
-                 ais_home: Path) -> Iterator[SecureCluster]:
+def auth_cluster(ais_home: Path) -> Iterator[SecureCluster]:
     """A cluster that requires tokens, and a read-write user's token issued by AuthN."""
-    root = tmp_path_factory.mktemp("sec-auth")
-    auth = ClusterAuth.generate()
-    cluster = LocalCluster(root / "state", find_aisnode=lambda: find_binary("aisnode", ais_home),
-                           base_port=free_base_port(AUTH_PORTS), auth=auth)
-    try:
-        endpoint = cluster.up(QUICK).endpoint
-        token = issue_token(find_binary("authn", ais_home), root / "authn", auth,
-                            TokenRequest(user="bench"))
-        yield SecureCluster(cluster, endpoint, token=token)
-    finally:
-        cluster.down(keep_data=False)
+    with tempfile.TemporaryDirectory(prefix="aisbench-sec-auth-") as tmp:
+        root = Path(tmp)
+        auth = ClusterAuth.generate()
+        cluster = LocalCluster(root / "state",
+                               find_aisnode=lambda: find_binary("aisnode", ais_home),
+                               base_port=free_base_port(AUTH_PORTS), auth=auth)
+        try:
+            endpoint = cluster.up(QUICK).endpoint
+            token = issue_token(find_binary("authn", ais_home), root / "authn", auth,
+                                TokenRequest(user="bench"))
+            yield SecureCluster(cluster, endpoint, token=token)
+        finally:
+            cluster.down(keep_data=False)
 
 
 def make_tar(members: dict[str, bytes]) -> bytes:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from aisbench.cluster.binaries import find_binary
-from aisbench.cluster.ports import port_is_free
+from aisbench.cluster.ports import endpoint_is_free
 from aisbench.cluster.processes import is_running
 
 pytestmark = pytest.mark.integration
@@ -108,7 +108,7 @@ def test_up_use_reuse_recover_down(home: Path) -> None:
     down = _cli(home, "cluster", "down")
     assert down.returncode == 0, down.stderr
     assert _aisnode_processes_under(home) == []
-    assert all(port_is_free(port) for port in ports)
+    assert all(endpoint_is_free(('127.0.0.1', port)) for port in ports)
     assert not (home / "state" / "local").exists()
 
 

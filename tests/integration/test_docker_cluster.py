@@ -24,7 +24,13 @@ from aisbench.cluster import docker_spec as spec
 from aisbench.cluster.base import ClusterError, ClusterStatus, Topology
 from aisbench.cluster.binaries import find_binary
 from aisbench.cluster.docker_backend import DockerCluster
-from aisbench.cluster.ports import all_ports, find_free_plan, plan_ports, port_is_free
+from aisbench.cluster.ports import (
+    endpoint_is_free,
+    endpoints,
+    find_free_plan,
+    loopback_aliases_present,
+    plan_ports,
+)
 
 pytestmark = [pytest.mark.docker, pytest.mark.integration]
 
@@ -60,7 +66,7 @@ def docker_client() -> DockerClient:
 def _free_base_port() -> int:
     for base in range(FIRST_BASE_PORT, FIRST_BASE_PORT + 400, 20):
         try:
-            find_free_plan(TOPOLOGY, base)
+            find_free_plan(TOPOLOGY, base, aliases=loopback_aliases_present())
         except ClusterError:
             continue
         return base
@@ -171,5 +177,6 @@ def test_down_removes_its_containers_and_volumes_and_frees_the_ports(
     assert _our_containers(docker_client, cluster.backend) == []
     assert docker_client.volumes.list(filters=spec.cluster_filter(cluster.backend.cluster)) == []
     assert cluster.backend.status() is None
-    busy = [p for p in all_ports(plan_ports(cluster.base_port, TOPOLOGY)) if not port_is_free(p)]
+    plan = plan_ports(cluster.base_port, TOPOLOGY, loopback_aliases_present())
+    busy = [e for e in endpoints(plan) if not endpoint_is_free(e)]
     assert busy == []

@@ -1,6 +1,6 @@
 """Soak: persistent DataLoader workers keep flat RSS and open file descriptors across epochs.
 
-Bounded in time (AISBENCH_SOAK_S seconds per dataset, default 20), so it runs in CI. The
+Bounded in time (AISBENCH_SOAK_S seconds per dataset, default 15), so it runs in CI. The
 series (RSS and fds per worker per epoch) goes to reports/soak/<dataset>.json for plotting.
 """
 
@@ -31,7 +31,7 @@ pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
 SOAK_DIR = Path(os.environ.get("AISBENCH_SOAK_DIR", REPO / "reports" / "soak"))
-SOAK_S = float(os.environ.get("AISBENCH_SOAK_S", "20"))
+SOAK_S = float(os.environ.get("AISBENCH_SOAK_S", "15"))
 MAX_EPOCHS = 400
 WORKERS = 2
 # Growth allowed from the first third of the epochs to the last (medians): allocator noise and
