@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,7 @@ from aisbench.cluster.ports import (
     loopback_aliases_present,
     plan_ports,
 )
+from aisbench.results.store import read_run_json
 
 pytestmark = [pytest.mark.docker, pytest.mark.integration]
 
@@ -157,6 +159,28 @@ def test_listing_the_bucket_names_every_object(cluster: RunningCluster, bucket: 
     assert listed.status_code == 200, listed.text
     names = {entry["name"] for entry in listed.json()["entries"] or []}
     assert names == set(OBJECTS)
+
+
+def test_a_scenario_runs_against_the_dockerized_cluster(cluster: RunningCluster,
+                                                       tmp_path: Path) -> None:
+    scenario = tmp_path / "docker-smoke.yaml"
+    scenario.write_text(
+        "name: docker-smoke\n"
+        "description: a tiny run on the containers\n"
+        "cluster: {backend: external}\n"
+        "dataset: {kind: objects, count: 60, object_size: 4KiB, seed: 3}\n"
+        "loader: {num_workers: 1, batch_size: 8}\n"
+        "run: {duration_s: 1, warmup_s: 0, repeats: 2}\n"
+        "matrix:\n  strategy: [aisref-iter, aisloader]\n"
+    )
+    env = dict(os.environ, AIS_ENDPOINT=cluster.status.endpoint)
+    run = subprocess.run([sys.executable, "-m", "aisbench.cli", "run", str(scenario),
+                          "--reports", str(tmp_path / "reports"), "--no-report", "--quiet"],
+                         env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    record = read_run_json(next((tmp_path / "reports" / "runs").glob("*.json")))
+    assert [c.status for c in record.cases] == ["ok", "ok"]
+    assert all(m.samples > 0 for c in record.cases for m in c.repeats)
 
 
 def test_logs_have_a_section_per_node(cluster: RunningCluster) -> None:
