@@ -2,58 +2,46 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Any
 
 from aisbench.scenario.model import Case
-from aisbench.strategies.base import CountedBatch, StrategyContext, etl_skip_reason
-from aisbench.strategies.samples import make_dataloader
-from aisref.client import Client, DataShard
+from aisbench.strategies.base import StrategyContext
+from aisbench.strategies.dataset_strategy import OBJECTS, SHARDS, DatasetStrategy, etl_name
+from aisref.client import Bucket, Client, DataShard
 
 
-def _bucket(ctx: StrategyContext) -> Any:
+def _bucket(ctx: StrategyContext) -> Bucket:
     return Client(ctx.endpoint).bucket(ctx.bucket)
 
 
-def _etl_name(case: Case) -> str | None:
-    return case.etl.name if case.etl else None
+def _map_dataset(case: Case, ctx: StrategyContext) -> Any:
+    from aisref.pytorch import AISMapDataset
+
+    bucket = _bucket(ctx)
+    return AISMapDataset(bucket, prefix_map={bucket: ctx.prefix}, etl_name=etl_name(case))
 
 
-@dataclass(frozen=True)
-class AisrefMap:
-    name: str = "aisref-map"
-    description: str = "aisref AISMapDataset: one GET per object, a batch fetched concurrently"
-    dataset_kinds: frozenset[str] = frozenset({"objects"})
+def _iter_dataset(case: Case, ctx: StrategyContext) -> Any:
+    from aisref.pytorch import AISIterDataset
 
-    def skip_reason(self, case: Case, ctx: StrategyContext) -> str | None:
-        return etl_skip_reason(case, ctx)
-
-    def make_loader(self, case: Case, ctx: StrategyContext) -> Iterable[CountedBatch]:
-        from aisref.pytorch import AISMapDataset
-
-        bucket = _bucket(ctx)
-        dataset = AISMapDataset(bucket, prefix_map={bucket: ctx.prefix},
-                                etl_name=_etl_name(case))
-        return make_dataloader(dataset, case, iterable=False)
+    bucket = _bucket(ctx)
+    return AISIterDataset(bucket, prefix_map={bucket: ctx.prefix}, etl_name=etl_name(case))
 
 
-@dataclass(frozen=True)
-class AisrefIter:
-    name: str = "aisref-iter"
-    description: str = "aisref AISIterDataset: one streaming GET per object, split over workers"
-    dataset_kinds: frozenset[str] = frozenset({"objects"})
+def _shard_reader(case: Case, ctx: StrategyContext) -> Any:
+    from aisref.pytorch import AISShardReader
 
-    def skip_reason(self, case: Case, ctx: StrategyContext) -> str | None:
-        return etl_skip_reason(case, ctx)
+    bucket = _bucket(ctx)
+    return AISShardReader(bucket, prefix_map={bucket: ctx.prefix}, etl_name=etl_name(case))
 
-    def make_loader(self, case: Case, ctx: StrategyContext) -> Iterable[CountedBatch]:
-        from aisref.pytorch import AISIterDataset
 
-        bucket = _bucket(ctx)
-        dataset = AISIterDataset(bucket, prefix_map={bucket: ctx.prefix},
-                                 etl_name=_etl_name(case))
-        return make_dataloader(dataset, case, iterable=True)
+def _multishard(case: Case, ctx: StrategyContext) -> Any:
+    from aisref.pytorch import AISMultiShardStream
+
+    source = DataShard(client_url=ctx.endpoint, bucket_name=ctx.bucket, prefix=ctx.prefix,
+                       etl_name=etl_name(case))
+    return AISMultiShardStream([source])
 
 
 class _ReadStreams:
@@ -70,56 +58,29 @@ class _ReadStreams:
                 stream.close()
 
 
-@dataclass(frozen=True)
-class AisrefDatapipe:
-    name: str = "aisref-datapipe"
-    description: str = "aisref AISFileLister -> AISFileLoader datapipes"
-    dataset_kinds: frozenset[str] = frozenset({"objects"})
+def _datapipes(case: Case, ctx: StrategyContext) -> Any:
+    from torch.utils.data.datapipes.iter import IterableWrapper
 
-    def skip_reason(self, case: Case, ctx: StrategyContext) -> str | None:
-        return etl_skip_reason(case, ctx)
+    from aisref.pytorch import AISFileLister, AISFileLoader
 
-    def make_loader(self, case: Case, ctx: StrategyContext) -> Iterable[CountedBatch]:
-        from torch.utils.data.datapipes.iter import IterableWrapper
-
-        from aisref.pytorch import AISFileLister, AISFileLoader
-
-        prefixes = IterableWrapper([f"ais://{ctx.bucket}/{ctx.prefix}"])
-        urls = AISFileLister(url=ctx.endpoint, source_datapipe=prefixes)
-        files = AISFileLoader(url=ctx.endpoint, source_datapipe=urls, etl_name=_etl_name(case))
-        return make_dataloader(_ReadStreams(files), case, iterable=True)
+    prefixes = IterableWrapper([f"ais://{ctx.bucket}/{ctx.prefix}"])
+    urls = AISFileLister(url=ctx.endpoint, source_datapipe=prefixes)
+    return _ReadStreams(AISFileLoader(url=ctx.endpoint, source_datapipe=urls,
+                                      etl_name=etl_name(case)))
 
 
-@dataclass(frozen=True)
-class AisrefShards:
-    name: str = "aisref-shards"
-    description: str = "aisref AISShardReader: tar shards parsed while they stream"
-    dataset_kinds: frozenset[str] = frozenset({"shards"})
-
-    def skip_reason(self, case: Case, ctx: StrategyContext) -> str | None:
-        return etl_skip_reason(case, ctx)
-
-    def make_loader(self, case: Case, ctx: StrategyContext) -> Iterable[CountedBatch]:
-        from aisref.pytorch import AISShardReader
-
-        bucket = _bucket(ctx)
-        dataset = AISShardReader(bucket, prefix_map={bucket: ctx.prefix},
-                                 etl_name=_etl_name(case))
-        return make_dataloader(dataset, case, iterable=True)
-
-
-@dataclass(frozen=True)
-class AisrefMultiShard:
-    name: str = "aisref-multishard"
-    description: str = "aisref AISMultiShardStream: one streaming GET per shard"
-    dataset_kinds: frozenset[str] = frozenset({"shards"})
-
-    def skip_reason(self, case: Case, ctx: StrategyContext) -> str | None:
-        return etl_skip_reason(case, ctx)
-
-    def make_loader(self, case: Case, ctx: StrategyContext) -> Iterable[CountedBatch]:
-        from aisref.pytorch import AISMultiShardStream
-
-        source = DataShard(client_url=ctx.endpoint, bucket_name=ctx.bucket, prefix=ctx.prefix,
-                           etl_name=_etl_name(case))
-        return make_dataloader(AISMultiShardStream([source]), case, iterable=True)
+AISREF_MAP = DatasetStrategy(
+    "aisref-map", "aisref AISMapDataset: one GET per object, a batch fetched concurrently",
+    OBJECTS, _map_dataset, iterable=False)
+AISREF_ITER = DatasetStrategy(
+    "aisref-iter", "aisref AISIterDataset: one streaming GET per object, split over workers",
+    OBJECTS, _iter_dataset, iterable=True)
+AISREF_DATAPIPE = DatasetStrategy(
+    "aisref-datapipe", "aisref AISFileLister -> AISFileLoader datapipes",
+    OBJECTS, _datapipes, iterable=True)
+AISREF_SHARDS = DatasetStrategy(
+    "aisref-shards", "aisref AISShardReader: tar shards parsed while they stream",
+    SHARDS, _shard_reader, iterable=True)
+AISREF_MULTISHARD = DatasetStrategy(
+    "aisref-multishard", "aisref AISMultiShardStream: one streaming GET per shard",
+    SHARDS, _multishard, iterable=True)

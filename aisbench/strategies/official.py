@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from aisbench.scenario.model import Case
-from aisbench.strategies.base import CountedBatch, StrategyContext, etl_skip_reason
-from aisbench.strategies.samples import make_dataloader
+from aisbench.strategies.base import StrategyContext
+from aisbench.strategies.dataset_strategy import OBJECTS, SHARDS, DatasetStrategy, etl_name
 
 
 def _sdk_missing() -> str | None:
@@ -18,62 +16,33 @@ def _sdk_missing() -> str | None:
     return None
 
 
-def _official_bucket(ctx: StrategyContext) -> Any:
+def _official(class_name: str, case: Case, ctx: StrategyContext) -> Any:
+    import aistore.pytorch
     from aistore.sdk import Client
 
-    return Client(ctx.endpoint).bucket(ctx.bucket)
+    bucket = Client(ctx.endpoint).bucket(ctx.bucket)
+    dataset_class = getattr(aistore.pytorch, class_name)
+    return dataset_class(bucket, prefix_map={bucket: ctx.prefix}, etl_name=etl_name(case))
 
 
-def _etl(case: Case) -> str | None:
-    return case.etl.name if case.etl else None
+def _map_dataset(case: Case, ctx: StrategyContext) -> Any:
+    return _official("AISMapDataset", case, ctx)
 
 
-@dataclass(frozen=True)
-class OfficialMap:
-    name: str = "official-map"
-    description: str = "aistore.pytorch AISMapDataset (SDK 2.0.0)"
-    dataset_kinds: frozenset[str] = frozenset({"objects"})
-
-    def skip_reason(self, case: Case, ctx: StrategyContext) -> str | None:
-        return _sdk_missing() or etl_skip_reason(case, ctx)
-
-    def make_loader(self, case: Case, ctx: StrategyContext) -> Iterable[CountedBatch]:
-        from aistore.pytorch import AISMapDataset
-
-        bucket = _official_bucket(ctx)
-        dataset = AISMapDataset(bucket, prefix_map={bucket: ctx.prefix}, etl_name=_etl(case))
-        return make_dataloader(dataset, case, iterable=False)
+def _iter_dataset(case: Case, ctx: StrategyContext) -> Any:
+    return _official("AISIterDataset", case, ctx)
 
 
-@dataclass(frozen=True)
-class OfficialIter:
-    name: str = "official-iter"
-    description: str = "aistore.pytorch AISIterDataset (SDK 2.0.0)"
-    dataset_kinds: frozenset[str] = frozenset({"objects"})
-
-    def skip_reason(self, case: Case, ctx: StrategyContext) -> str | None:
-        return _sdk_missing() or etl_skip_reason(case, ctx)
-
-    def make_loader(self, case: Case, ctx: StrategyContext) -> Iterable[CountedBatch]:
-        from aistore.pytorch import AISIterDataset
-
-        bucket = _official_bucket(ctx)
-        dataset = AISIterDataset(bucket, prefix_map={bucket: ctx.prefix}, etl_name=_etl(case))
-        return make_dataloader(dataset, case, iterable=True)
+def _shard_reader(case: Case, ctx: StrategyContext) -> Any:
+    return _official("AISShardReader", case, ctx)
 
 
-@dataclass(frozen=True)
-class OfficialShards:
-    name: str = "official-shards"
-    description: str = "aistore.pytorch AISShardReader (SDK 2.0.0): whole shard read, then parsed"
-    dataset_kinds: frozenset[str] = frozenset({"shards"})
-
-    def skip_reason(self, case: Case, ctx: StrategyContext) -> str | None:
-        return _sdk_missing() or etl_skip_reason(case, ctx)
-
-    def make_loader(self, case: Case, ctx: StrategyContext) -> Iterable[CountedBatch]:
-        from aistore.pytorch import AISShardReader
-
-        bucket = _official_bucket(ctx)
-        dataset = AISShardReader(bucket, prefix_map={bucket: ctx.prefix}, etl_name=_etl(case))
-        return make_dataloader(dataset, case, iterable=True)
+OFFICIAL_MAP = DatasetStrategy(
+    "official-map", "aistore.pytorch AISMapDataset (SDK 2.0.0)",
+    OBJECTS, _map_dataset, iterable=False, unavailable=_sdk_missing)
+OFFICIAL_ITER = DatasetStrategy(
+    "official-iter", "aistore.pytorch AISIterDataset (SDK 2.0.0)",
+    OBJECTS, _iter_dataset, iterable=True, unavailable=_sdk_missing)
+OFFICIAL_SHARDS = DatasetStrategy(
+    "official-shards", "aistore.pytorch AISShardReader (SDK 2.0.0): whole shard read, then parsed",
+    SHARDS, _shard_reader, iterable=True, unavailable=_sdk_missing)

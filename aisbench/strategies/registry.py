@@ -4,23 +4,23 @@ from __future__ import annotations
 
 from aisbench.strategies.aisloader import Aisloader
 from aisbench.strategies.aisref_loaders import (
-    AisrefDatapipe,
-    AisrefIter,
-    AisrefMap,
-    AisrefMultiShard,
-    AisrefShards,
+    AISREF_DATAPIPE,
+    AISREF_ITER,
+    AISREF_MAP,
+    AISREF_MULTISHARD,
+    AISREF_SHARDS,
 )
 from aisbench.strategies.base import Strategy
-from aisbench.strategies.official import OfficialIter, OfficialMap, OfficialShards
-from aisbench.strategies.requests_get import RequestsGet
-from aisbench.strategies.webdataset_http import WebdatasetHttp
+from aisbench.strategies.official import OFFICIAL_ITER, OFFICIAL_MAP, OFFICIAL_SHARDS
+from aisbench.strategies.requests_get import REQUESTS_GET
+from aisbench.strategies.webdataset_http import WEBDATASET_HTTP
 
 STRATEGIES: dict[str, Strategy] = {
     strategy.name: strategy
     for strategy in (
-        AisrefMap(), AisrefIter(), AisrefDatapipe(), AisrefShards(), AisrefMultiShard(),
-        OfficialMap(), OfficialIter(), OfficialShards(),
-        WebdatasetHttp(), RequestsGet(), Aisloader(),
+        AISREF_MAP, AISREF_ITER, AISREF_DATAPIPE, AISREF_SHARDS, AISREF_MULTISHARD,
+        OFFICIAL_MAP, OFFICIAL_ITER, OFFICIAL_SHARDS,
+        WEBDATASET_HTTP, REQUESTS_GET, Aisloader(),
     )
 }
 

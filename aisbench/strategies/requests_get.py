@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-
 import requests
 
 from aisbench.scenario.model import Case
-from aisbench.strategies.base import CountedBatch, StrategyContext
-from aisbench.strategies.samples import make_dataloader
+from aisbench.strategies.base import StrategyContext
+from aisbench.strategies.dataset_strategy import OBJECTS, DatasetStrategy
 from aisref.client import Client
 
 
@@ -34,19 +31,12 @@ class PlainGetDataset:
         return self.urls[index], response.content
 
 
-@dataclass(frozen=True)
-class RequestsGet:
-    name: str = "requests-get"
-    description: str = "plain requests.get per object in a map dataset (the baseline)"
-    dataset_kinds: frozenset[str] = frozenset({"objects"})
+def _plain_get(case: Case, ctx: StrategyContext) -> PlainGetDataset:
+    bucket = Client(ctx.endpoint).bucket(ctx.bucket)
+    return PlainGetDataset([ctx.object_url(entry.name)
+                            for entry in bucket.list_objects_iter(prefix=ctx.prefix, props="name")])
 
-    def skip_reason(self, case: Case, ctx: StrategyContext) -> str | None:
-        if case.etl is not None:
-            return "the plain-GET baseline does not apply ETL"
-        return None
 
-    def make_loader(self, case: Case, ctx: StrategyContext) -> Iterable[CountedBatch]:
-        bucket = Client(ctx.endpoint).bucket(ctx.bucket)
-        urls = [ctx.object_url(entry.name)
-                for entry in bucket.list_objects_iter(prefix=ctx.prefix, props="name")]
-        return make_dataloader(PlainGetDataset(urls), case, iterable=False)
+REQUESTS_GET = DatasetStrategy(
+    "requests-get", "plain requests.get per object in a map dataset (the baseline)",
+    OBJECTS, _plain_get, iterable=False, applies_etl=False)

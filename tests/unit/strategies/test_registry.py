@@ -12,6 +12,7 @@ import pytest
 import aisbench.strategies
 from aisbench.scenario.model import EtlSpec
 from aisbench.strategies.base import LoaderStrategy, StrategyContext, ToolStrategy, etl_skip_reason
+from aisbench.strategies.dataset_strategy import DatasetStrategy
 from aisbench.strategies.registry import STRATEGIES, get_strategy
 from tests.case_values import TINY_OBJECTS, make_case
 
@@ -24,20 +25,24 @@ def context(etl_unavailable_reason: str | None = NO_ETL) -> StrategyContext:
                            aisloader=Path("/nonexistent/aisloader"))
 
 
-def strategy_classes() -> list[type]:
-    """Every class in aisbench.strategies.* that defines a strategy name."""
-    found = []
+def defined_strategies() -> list[object]:
+    """Every strategy defined in aisbench.strategies.*: DatasetStrategy values and strategy
+    classes (instantiated)."""
+    found: dict[int, object] = {}  # by identity: registry.py imports the same values again
     for module_info in pkgutil.iter_modules(aisbench.strategies.__path__):
         module = importlib.import_module(f"aisbench.strategies.{module_info.name}")
-        for _, cls in inspect.getmembers(module, inspect.isclass):
-            if cls.__module__ == module.__name__ and isinstance(
-                    getattr(cls, "name", None), str) and hasattr(cls, "dataset_kinds"):
-                found.append(cls)
-    return found
+        for _, value in inspect.getmembers(module):
+            if isinstance(value, DatasetStrategy):
+                found[id(value)] = value
+            elif (inspect.isclass(value) and value.__module__ == module.__name__
+                  and value is not DatasetStrategy and isinstance(getattr(value, "name", None), str)
+                  and hasattr(value, "dataset_kinds")):
+                found[id(value)] = value()
+    return list(found.values())
 
 
-def test_every_strategy_class_is_registered_under_its_own_unique_name() -> None:
-    names = [cls().name for cls in strategy_classes()]
+def test_every_defined_strategy_is_registered_under_its_own_unique_name() -> None:
+    names = [strategy.name for strategy in defined_strategies()]  # type: ignore[attr-defined]
     assert len(names) == len(set(names))
     assert sorted(names) == sorted(STRATEGIES)
 

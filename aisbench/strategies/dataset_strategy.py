@@ -1,0 +1,53 @@
+"""A strategy that is "this torch dataset in a DataLoader": most strategies are exactly that."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from aisbench.scenario.model import Case
+from aisbench.strategies.base import CountedBatch, StrategyContext, etl_skip_reason
+from aisbench.strategies.samples import make_dataloader
+
+DatasetFactory = Callable[[Case, StrategyContext], Any]
+
+
+def always_available() -> str | None:
+    return None
+
+
+@dataclass(frozen=True)
+class DatasetStrategy:
+    """Builds `dataset(case, ctx)` and wraps it in the case's DataLoader.
+
+    `unavailable` says why the strategy cannot run on this machine (a missing package), or None.
+    `applies_etl` is False for readers that cannot ask AIStore for an ETL: their ETL cases skip.
+    """
+
+    name: str
+    description: str
+    dataset_kinds: frozenset[str]
+    dataset: DatasetFactory
+    iterable: bool
+    unavailable: Callable[[], str | None] = always_available
+    applies_etl: bool = True
+
+    def skip_reason(self, case: Case, ctx: StrategyContext) -> str | None:
+        missing = self.unavailable()
+        if missing:
+            return missing
+        if case.etl is not None and not self.applies_etl:
+            return f"{self.name} reads plain objects; server-side ETL is not part of it"
+        return etl_skip_reason(case, ctx)
+
+    def make_loader(self, case: Case, ctx: StrategyContext) -> Iterable[CountedBatch]:
+        return make_dataloader(self.dataset(case, ctx), case, iterable=self.iterable)
+
+
+OBJECTS = frozenset({"objects"})
+SHARDS = frozenset({"shards"})
+
+
+def etl_name(case: Case) -> str | None:
+    return case.etl.name if case.etl else None
