@@ -223,7 +223,8 @@ def _add_harness_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
                      help="stop the cluster the run started, at the end")
     run.add_argument("--quiet", action="store_true", help="no progress bars")
     run.add_argument("--inject-delay-ms", type=float, default=0.0,
-                     help="testing the regression gate only: add this delay to every batch")
+                     help="testing the regression gate only: add this delay to every sample, "
+                          "inside the loader workers")
     common(run)
     run.set_defaults(handler=cmd_run)
 

@@ -21,17 +21,22 @@ from aisbench.analysis.compare import compare_runs, has_regression
 from aisbench.cluster.select import settings_from_env
 from aisbench.commands import REPO, Paths, run
 from aisbench.results.schema import RunRecord
+from aisbench.runner.run import load
+from aisbench.scenario.expand import expand
 from aisbench.scenario.load import find_scenario
 
 
-def calibrated_delay_s(baseline: RunRecord, slowdown: float) -> float:
-    """Per-batch delay that cuts throughput by `slowdown`: with a mean batch interval t,
-    adding d gives t / (t + d) = 1 - slowdown, so d = t * slowdown / (1 - slowdown)."""
-    intervals = [m.duration_s / m.batches for case in baseline.cases for m in case.repeats
-                 if m.batches]
-    if not intervals:
-        raise SystemExit("the baseline run measured no batches; nothing to calibrate from")
-    return statistics.mean(intervals) * slowdown / (1 - slowdown)
+def calibrated_delay_s(baseline: RunRecord, workers: dict[str, int], slowdown: float) -> float:
+    """Per-sample delay (spent in each loader worker) that cuts throughput by `slowdown`.
+
+    A worker spends t = duration * workers / samples on a sample; adding d gives
+    t / (t + d) = 1 - slowdown, so d = t * slowdown / (1 - slowdown).
+    """
+    per_sample = [m.duration_s * max(1, workers[case.case_id]) / m.samples
+                  for case in baseline.cases for m in case.repeats if m.samples]
+    if not per_sample:
+        raise SystemExit("the baseline run measured no samples; nothing to calibrate from")
+    return statistics.mean(per_sample) * slowdown / (1 - slowdown)
 
 
 def _num(value: float | None) -> str:
@@ -56,7 +61,8 @@ def main(argv: list[str]) -> int:
                    injected_delay_s=delay_s, log=lambda _: None).record
 
     baseline = one_run(0.0)
-    delay = calibrated_delay_s(baseline, args.slowdown)
+    workers = {case.case_id: case.loader.num_workers for case in expand(load(scenario))}
+    delay = calibrated_delay_s(baseline, workers, args.slowdown)
     detected = false_alarms = 0
     rows = []
     for pair in range(1, args.pairs + 1):
@@ -71,7 +77,7 @@ def main(argv: list[str]) -> int:
     summary = "\n".join([
         f"# Regression gate on real runs: `{args.scenario}`",
         "",
-        f"Injected delay {delay * 1000:.2f} ms per batch (calibrated for a "
+        f"Injected delay {delay * 1000:.3f} ms per sample in the loader workers (calibrated for a "
         f"{args.slowdown:.0%} slowdown); threshold {args.threshold:.0%}.",
         "",
         f"- detection rate (A/B runs flagged as a regression): {detected}/{args.pairs}",

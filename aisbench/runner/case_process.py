@@ -23,12 +23,12 @@ from aisbench.strategies.registry import get_strategy
 TOOL_DEFAULT_DURATION_S = 10.0  # aisloader runs by time; an epochs case gets this long
 
 
-def context_to_dict(ctx: StrategyContext, injected_delay_s: float = 0.0) -> dict[str, Any]:
+def context_to_dict(ctx: StrategyContext) -> dict[str, Any]:
     """The context minus the dataset, which the case carries itself."""
     return {"endpoint": ctx.endpoint, "bucket": ctx.bucket, "prefix": ctx.prefix,
             "etl_unavailable_reason": ctx.etl_unavailable_reason,
             "aisloader": str(ctx.aisloader) if ctx.aisloader else None,
-            "injected_delay_s": injected_delay_s}
+            "injected_delay_s": ctx.injected_delay_s}
 
 
 def context_from_dict(raw: dict[str, Any], case: Case) -> StrategyContext:
@@ -36,6 +36,7 @@ def context_from_dict(raw: dict[str, Any], case: Case) -> StrategyContext:
         endpoint=raw["endpoint"], bucket=raw["bucket"], prefix=raw["prefix"],
         dataset=case.dataset, etl_unavailable_reason=raw["etl_unavailable_reason"],
         aisloader=Path(raw["aisloader"]) if raw["aisloader"] else None,
+        injected_delay_s=float(raw.get("injected_delay_s", 0.0)),
     )
 
 
@@ -45,7 +46,7 @@ def _result(case: Case, run_id: str, **fields: Any) -> CaseResult:
 
 
 def run_loader_case(case: Case, ctx: StrategyContext, strategy: LoaderStrategy,
-                    run_id: str, injected_delay_s: float = 0.0) -> CaseResult:
+                    run_id: str) -> CaseResult:
     sampler = ProcessTreeSampler()
     accel = case.accelerator.compute_s_per_batch
     repeats: list[Measurement] = []
@@ -60,7 +61,7 @@ def run_loader_case(case: Case, ctx: StrategyContext, strategy: LoaderStrategy,
             warm = run_window(loader, WindowPlan(case.run.warmup_s, None, accel),
                               sampler.start, sampler.stop, lambda: served_gets(targets))
             warmup = replace(warm.measurement, retries=retries.total() - before)
-        plan = WindowPlan(case.run.duration_s, case.run.epochs, accel, injected_delay_s)
+        plan = WindowPlan(case.run.duration_s, case.run.epochs, accel)
         for _ in range(case.run.repeats):
             before = retries.total()
             window = run_window(loader, plan, sampler.start, sampler.stop,
@@ -95,11 +96,10 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
 
 
-def run_case(case: Case, ctx: StrategyContext, run_id: str,
-             injected_delay_s: float = 0.0) -> CaseResult:
+def run_case(case: Case, ctx: StrategyContext, run_id: str) -> CaseResult:
     strategy = get_strategy(case.strategy)
     if isinstance(strategy, LoaderStrategy):
-        return run_loader_case(case, ctx, strategy, run_id, injected_delay_s)
+        return run_loader_case(case, ctx, strategy, run_id)
     return run_tool_case(case, ctx, strategy, run_id)
 
 
@@ -108,7 +108,7 @@ def main(argv: list[str]) -> int:
     case = Case.from_dict(json.loads(Path(case_file).read_text()))
     raw_context = json.loads(Path(context_file).read_text())
     ctx = context_from_dict(raw_context, case)
-    result = run_case(case, ctx, run_id, float(raw_context.get("injected_delay_s", 0.0)))
+    result = run_case(case, ctx, run_id)
     Path(out_file).write_text(json.dumps(case_to_dict(result)))
     return 0
 

@@ -67,14 +67,13 @@ def case_timeout_s(case: Case) -> float:
     return run.warmup_s + run.repeats * run.duration_s + CASE_SLACK_S
 
 
-def run_in_fresh_process(case: Case, ctx: StrategyContext, run_id: str,
-                         injected_delay_s: float = 0.0) -> CaseResult:
+def run_in_fresh_process(case: Case, ctx: StrategyContext, run_id: str) -> CaseResult:
     """The case in its own Python process; a crash or timeout becomes a failed result."""
     with tempfile.TemporaryDirectory(prefix="aisbench-case-") as tmp:
         case_file, ctx_file, out_file = (Path(tmp) / n for n in ("case.json", "ctx.json",
                                                                   "out.json"))
         case_file.write_text(json.dumps(case.to_dict()))
-        ctx_file.write_text(json.dumps(context_to_dict(ctx, injected_delay_s)))
+        ctx_file.write_text(json.dumps(context_to_dict(ctx)))
         argv = [sys.executable, "-m", "aisbench.runner.case_process", str(case_file),
                 str(ctx_file), run_id, str(out_file)]
         timeout = case_timeout_s(case)
@@ -184,13 +183,13 @@ def run_scenario(options: RunOptions, settings: ClusterSettings,
                     key = (case.cluster, case.dataset)
                     try:
                         if key not in contexts:
-                            contexts[key] = _prepare(session, case, settings.home,
-                                                     options.progress, log)
+                            contexts[key] = replace(
+                                _prepare(session, case, settings.home, options.progress, log),
+                                injected_delay_s=options.injected_delay_s)
                         ctx = contexts[key]
                         reason = get_strategy(case.strategy).skip_reason(case, ctx)
                         result = (_skipped(case, run_id, reason) if reason
-                                  else run_in_fresh_process(case, ctx, run_id,
-                                                            options.injected_delay_s))
+                                  else run_in_fresh_process(case, ctx, run_id))
                     except CaseCannotRun as exc:
                         result = _skipped(case, run_id, str(exc))
                     except (ClusterError, AISError) as exc:

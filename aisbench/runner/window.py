@@ -21,8 +21,6 @@ class WindowPlan:
     duration_s: float | None
     epochs: int | None
     accel_s_per_batch: float = 0.0
-    # Only for proving the regression gate: a deliberate slowdown added to every batch's wait.
-    injected_delay_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -50,8 +48,6 @@ def run_window(loader: Iterable[CountedBatch], plan: WindowPlan,
     while True:
         try:
             batch_samples, batch_bytes, _ = next(iterator)
-            if plan.injected_delay_s > 0:
-                time.sleep(plan.injected_delay_s)
         except StopIteration:
             epochs_done += 1
             done = (plan.epochs is not None and epochs_done >= plan.epochs) or (

@@ -1,0 +1,42 @@
+"""The main job, as `make run` does it: the shipped smoke scenario on a local cluster that the
+run starts itself, ending in a report."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from aisbench.cluster.binaries import find_binary
+from aisbench.results.store import read_run_json
+
+pytestmark = pytest.mark.integration
+
+
+def test_smoke_starts_its_cluster_measures_every_case_and_writes_a_report(
+    tmp_path: Path, ais_home: Path
+) -> None:
+    home = tmp_path / "home"
+    (home / "bin").mkdir(parents=True)
+    for name in ("aisnode", "aisloader"):
+        (home / "bin" / name).symlink_to(find_binary(name, ais_home))
+    env = {k: v for k, v in os.environ.items() if k != "AIS_ENDPOINT"}
+    env["AISBENCH_HOME"] = str(home)
+    reports = tmp_path / "reports"
+    result = subprocess.run(
+        [sys.executable, "-m", "aisbench.cli", "run", "smoke", "--reports", str(reports),
+         "--stop-cluster", "--quiet"],
+        env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    record = read_run_json(next((reports / "runs").glob("*.json")))
+    assert len(record.cases) == 4
+    assert all(case.status == "ok" and len(case.repeats) == 2 for case in record.cases)
+    assert all(m.samples > 0 for case in record.cases for m in case.repeats)
+    page = next(reports.glob("smoke-*/index.html"))
+    assert f"report: {page}" in result.stdout
+    assert "<img" in page.read_text()
+    assert not (home / "state" / "local").exists()  # --stop-cluster left nothing running
