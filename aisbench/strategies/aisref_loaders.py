@@ -36,12 +36,36 @@ def _shard_reader(case: Case, ctx: StrategyContext) -> Any:
     return AISShardReader(bucket, prefix_map={bucket: ctx.prefix}, etl_name=etl_name(case))
 
 
+class MembersToSamples:
+    """Regroup a stream of single members into samples of `members` consecutive members.
+
+    AISMultiShardStream over one source yields one tuple per tar member; the datasets write a
+    sample's members next to each other, so `members` in a row are one sample. Counting samples,
+    not members, keeps samples/s comparable with the other shard readers.
+    """
+
+    def __init__(self, stream: Any, members: int) -> None:
+        self.stream = stream
+        self.members = members
+
+    def __iter__(self) -> Iterator[tuple[bytes, ...]]:
+        sample: list[bytes] = []
+        for (member,) in self.stream:
+            sample.append(member)
+            if len(sample) == self.members:
+                yield tuple(sample)
+                sample = []
+        if sample:
+            raise ValueError(f"the stream ended inside a sample: {len(sample)} of "
+                             f"{self.members} members")
+
+
 def _multishard(case: Case, ctx: StrategyContext) -> Any:
     from aisref.pytorch import AISMultiShardStream
 
     source = DataShard(client_url=ctx.endpoint, bucket_name=ctx.bucket, prefix=ctx.prefix,
                        etl_name=etl_name(case))
-    return AISMultiShardStream([source])
+    return MembersToSamples(AISMultiShardStream([source]), len(ctx.dataset.members))
 
 
 class _ReadStreams:

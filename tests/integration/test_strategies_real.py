@@ -38,10 +38,7 @@ def loader_cases(kind: str) -> list[tuple[str, int]]:
 
 
 def expected_samples(strategy: str, spec: DatasetSpec) -> int:
-    """Samples a strategy yields for the whole dataset."""
-    if strategy == "aisref-multishard":
-        # One stream zipped alone: a 1-tuple per tar member, not per sample.
-        return spec.samples * len(spec.members)
+    """Samples a strategy yields for the whole dataset (multishard regroups its members)."""
     return spec.samples
 
 

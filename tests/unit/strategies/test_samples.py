@@ -206,3 +206,17 @@ def test_no_delay_means_no_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(samples_module.time, "sleep", slept.append)
     assert samples_module.CountedMapDataset([b"a"], None)[0] == (1, b"a")
     assert slept == []
+
+
+def test_multishard_members_are_regrouped_into_samples() -> None:
+    from aisbench.strategies.aisref_loaders import MembersToSamples
+
+    stream = [(b"a.jpg",), (b"a.cls",), (b"b.jpg",), (b"b.cls",)]
+    assert list(MembersToSamples(stream, 2)) == [(b"a.jpg", b"a.cls"), (b"b.jpg", b"b.cls")]
+
+
+def test_a_stream_ending_inside_a_sample_is_an_error() -> None:
+    from aisbench.strategies.aisref_loaders import MembersToSamples
+
+    with pytest.raises(ValueError, match="ended inside a sample: 1 of 2"):
+        list(MembersToSamples([(b"a.jpg",), (b"a.cls",), (b"b.jpg",)], 2))
