@@ -32,6 +32,7 @@ from aisref.client import AISError
 
 CASE_SLACK_S = 180.0  # start-up, listing and shutdown on top of the measured windows
 EPOCHS_CASE_TIMEOUT_S = 1800.0
+HARNESS_OVERHEAD_LIMIT = 0.02  # measuring may cost at most this share of a window
 
 
 @dataclass(frozen=True)
@@ -199,6 +200,11 @@ def run_scenario(options: RunOptions, settings: ClusterSettings,
                     write_run_json(store.load_run(run_id), json_path)
                     if result.status != "ok":
                         log(f"{case.case_id}: {result.status}: {result.reason}")
+                    overhead = float(result.extra.get("harness_overhead", 0.0))
+                    if overhead > HARNESS_OVERHEAD_LIMIT:
+                        log(f"{case.case_id}: warning: the harness itself took "
+                            f"{overhead:.1%} of the window (limit "
+                            f"{HARNESS_OVERHEAD_LIMIT:.0%}); its numbers are less exact")
                     bar.update(1)
         except KeyboardInterrupt:
             log(f"interrupted: finished cases are stored; continue with --resume {run_id}")
