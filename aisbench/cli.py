@@ -121,7 +121,7 @@ def _add_cluster_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
     up.add_argument("--targets", type=_positive_int, default=2)
     up.add_argument("--mountpaths", type=_positive_int, default=1)
     up.add_argument("--base-port", type=_positive_int, default=None,
-                    help="first public port (default: the first free block from 51080)")
+                    help="first public port (default: the first free block from 21080)")
     up.add_argument("--image", default=None, help="docker backend: the aisnode image to use")
     up.add_argument("--https", action="store_true",
                     help="local backend: serve HTTPS (CA and certificate in <home>/tls)")

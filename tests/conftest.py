@@ -30,7 +30,7 @@ def ais_home() -> Path:
 
 @pytest.fixture(scope="session")
 def ais_endpoint(ais_home: Path) -> Iterator[str]:
-    """The endpoint of a ready cluster (1 proxy, 2 targets), e.g. "http://127.0.0.1:51080"."""
+    """The endpoint of a ready cluster (1 proxy, 2 targets), e.g. "http://127.0.0.1:21080"."""
     external = os.environ.get("AIS_ENDPOINT")
     if external:
         yield external.rstrip("/")

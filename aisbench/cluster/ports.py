@@ -16,9 +16,11 @@ import psutil
 from aisbench.cluster.base import ClusterError, Topology
 from aisbench.cluster.config import CONTROL_HOST, DATA_HOST, PUBLIC_HOST, NodePorts
 
-DEFAULT_BASE_PORT = 51080
+# Below Linux's ephemeral range (32768-60999): a listener there can collide with the local port
+# of some outgoing connection, and aisnode then dies at start.
+DEFAULT_BASE_PORT = 21080
 _SCAN_STEP = 20
-_SCAN_TRIES = 200
+_SCAN_TRIES = 100
 # Without aliases the intra-cluster networks sit at fixed offsets from the public port.
 _CONTROL_OFFSET = 1000
 _DATA_OFFSET = 2000

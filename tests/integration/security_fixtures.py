@@ -1,7 +1,7 @@
 """Real clusters with HTTPS or with token checks, one per test module (1 proxy + 1 target).
 
 Each starts in its own state directory on free ports and is stopped at the end of the module.
-The ports come from blocks of their own (57000+ for TLS, 57500+ for auth), clear of the 51080+
+The ports come from blocks of their own (28000+ for TLS, 28500+ for auth), clear of the 21080+
 block other test clusters scan, since a port found free can be taken by a concurrent session
 before aisnode binds it. Tokens come from AIStore's AuthN (built by scripts/setup.sh).
 
@@ -28,8 +28,8 @@ from aisbench.cluster.ports import find_free_plan, loopback_aliases_present
 from aisbench.cluster.tls import TlsFiles, make_self_signed
 
 QUICK = Topology(proxies=1, targets=1, mountpaths=1)
-TLS_PORTS = 57000
-AUTH_PORTS = 57500
+TLS_PORTS = 28000  # below the ephemeral port range (32768+), see cluster/ports.py
+AUTH_PORTS = 28500
 _PORT_STEP = 20
 _PORT_TRIES = 20
 

@@ -2,7 +2,7 @@
 
 The engine comes from scripts/docker-engine.sh (it starts dockerd as root, else says why not);
 without an engine every test here is skipped with that reason. The cluster runs on its own
-free ports (from 44080 up, clear of the local cluster's 51080 block) and its own state dir.
+free ports (from 26080 up, clear of the local cluster's 21080 block) and its own state dir.
 The last test takes the cluster down; the fixture's teardown does it again, harmlessly.
 """
 
@@ -38,7 +38,7 @@ pytestmark = [pytest.mark.docker, pytest.mark.integration]
 
 ENGINE_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "docker-engine.sh"
 TOPOLOGY = Topology(proxies=1, targets=2, mountpaths=1)
-FIRST_BASE_PORT = 44080
+FIRST_BASE_PORT = 26080  # below the ephemeral port range (32768+)
 HTTP_TIMEOUT_S = 30
 OBJECTS = {f"docker-test/obj-{i}.bin": os.urandom(1024 * (i + 1)) for i in range(3)}
 
