@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -32,6 +33,11 @@ from aisbench.cluster.state import ClusterState, NodeRecord, load_state, save_st
 from aisbench.cluster.tls import TlsFiles
 
 LOG_TAIL_LINES = 30
+SILENT_START_ATTEMPTS = 3
+
+
+class NodeExitedSilently(ClusterError):
+    """A node process ended during start and left nothing in its logs."""
 
 
 def node_layouts(state_dir: Path, plan: list[NodePorts], topology: Topology) -> list[NodeLayout]:
@@ -152,6 +158,17 @@ class LocalCluster:
     # -- lifecycle ------------------------------------------------------------------------
 
     def up(self, topology: Topology) -> ClusterStatus:
+        """Start (or reuse) the cluster. A node that dies at start without a word in its logs
+        is retried: seen here, rarely, while another cluster runs on the machine; a node that
+        logs why it failed is not."""
+        for _ in range(SILENT_START_ATTEMPTS - 1):
+            try:
+                return self._up_once(topology)
+            except NodeExitedSilently as exc:
+                print(f"aisbench: {exc}; starting the cluster again", file=sys.stderr)
+        return self._up_once(topology)
+
+    def _up_once(self, topology: Topology) -> ClusterStatus:
         state = load_state(self.state_dir)
         if state is not None:
             reused = self._reuse_or_clean(state, topology)
@@ -228,7 +245,8 @@ class LocalCluster:
         for record in state.nodes:
             if not self._alive(record):
                 tail = self._node_log(record, LOG_TAIL_LINES)
-                raise ClusterError(
+                error = ClusterError if tail.strip() else NodeExitedSilently
+                raise error(
                     f"aisnode {record.layout.node_id} (pid {record.pid}) exited during start; "
                     f"last lines of {record.layout.log_path}:\n{tail}"
                 )
