@@ -23,7 +23,7 @@ from aisbench.results.store import StoreError
 from aisbench.runner.run import ClusterSession, load
 from aisbench.scenario.errors import ScenarioError
 from aisbench.scenario.expand import expand
-from aisbench.scenario.load import find_scenario
+from aisbench.scenario.load import find_scenario, is_faults_scenario
 from aisref.client import AISError
 
 Handler = Callable[[argparse.Namespace], int]
@@ -159,7 +159,14 @@ def _scenario_path(name: str) -> Path:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    outcome = commands.run(_scenario_path(args.scenario), _cluster_settings(args), _paths(args),
+    path = _scenario_path(args.scenario)
+    if is_faults_scenario(path):
+        if args.resume:
+            raise ScenarioError(str(path), "--resume", "a faults run cannot be resumed: run it "
+                                "again", args.resume, "aisbench run <faults scenario>")
+        return commands.run_faults(path, _cluster_settings(args), _paths(args),
+                                   report=not args.no_report)
+    outcome = commands.run(path, _cluster_settings(args), _paths(args),
                            resume=args.resume, report=not args.no_report,
                            stop_cluster=args.stop_cluster, progress=not args.quiet,
                            injected_delay_s=args.inject_delay_ms / 1000.0)

@@ -33,6 +33,7 @@ from aisbench.runner.run import (
     strategy_context,
 )
 from aisbench.scenario.expand import expand
+from aisbench.scenario.load import read_yaml
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -106,6 +107,31 @@ def run(scenario_path: Path, settings: ClusterSettings, paths: Paths, *,
                                 history=history_series(paths, record))
         log(f"report: {html}")
     return outcome
+
+
+def run_faults(scenario_path: Path, settings: ClusterSettings, paths: Paths, *,
+               report: bool = True, log: Callable[[str], None] = print) -> int:
+    """Run a ``kind: faults`` scenario on a cluster of its own; 0 when every fault run kept the
+    rule, 1 on a violation or when the harness itself failed (the report says which)."""
+    from aisbench.faults.report_html import write_faults_report
+    from aisbench.faults.scenario import fault_scenario_from_document
+    from aisbench.faults.suite import run_fault_suite
+
+    scenario = fault_scenario_from_document(scenario_path, read_yaml(scenario_path))
+    if settings.endpoint or settings.backend != "local":
+        log("note: a faults scenario starts a local cluster of its own (it kills and freezes "
+            "nodes); the cluster you chose is not touched")
+    result = run_fault_suite(scenario, settings.home, paths.reports, log=log)
+    outcomes = result.outcomes
+    log(f"{len(outcomes)} fault runs, {len(result.violations)} violations; results: "
+        f"{result.run_dir.root}")
+    if report:
+        files = write_faults_report(result.run_dir)
+        log(f"report: {files.html}")
+    for violation in result.violations:
+        log(f"VIOLATION: {violation.fault} | {violation.dataset} w{violation.num_workers}: "
+            f"{violation.outcome}")
+    return 1 if result.violations or result.harness_failed else 0
 
 
 def summary_table(record: RunRecord) -> str:

@@ -1,11 +1,14 @@
-"""Fault injection and its verdicts, for the fault tests and the faults report.
+"""Fault injection and its verdicts, for the fault tests and the ``faults`` scenario.
 
-- node_control: kill (SIGKILL), freeze (SIGSTOP), resume and restart one node of a LocalCluster.
-- tcp_proxy: a slow, lossy link in userspace, in front of the primary proxy (first hop only).
-- netem / netem_run: kernel netem on the loopback of a network namespace of our own (every hop).
-- datasets: self-checking data and every aisref dataset reduced to checked sample ids.
+- scenario: the ``kind: faults`` scenario file, validated into a FaultScenario.
+- suite: runs a FaultScenario step by step, writing each outcome as it ends (run_dir).
+- bench: a local cluster of our own that faults may hurt, with self-checking data (datasets).
+- node_faults: a target killed (restarted or not), frozen, or killed while an object streams.
+- network_faults: the userspace slow, lossy link (tcp_proxy) and kernel netem (netem,
+  netem_run: a cluster inside a network namespace of our own).
+- data_faults: truncated and garbage shards. runner_fault: ``aisbench run`` SIGKILLed, resumed.
 - epoch_run / outcome: run an epoch with a fault part-way; tally it; judge it against the rule
   "exactly once, or a typed error naming the object and the node".
-- soak: per-worker RSS and open fds across epochs, and their growth.
-- report: the Markdown faults report (``python -m aisbench.faults.report``).
+- soak: per-worker RSS and open fds across epochs of persistent workers, and their growth.
+- report*: the faults report (HTML, Markdown, plots) from a run directory.
 """

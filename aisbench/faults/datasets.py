@@ -16,6 +16,7 @@ from typing import Any
 
 from torch.utils.data import DataLoader, Dataset, IterableDataset
 
+from aisbench.runner.retries import RetryCounter
 from aisref.client import Bucket, DataShard, RequestClient
 
 DATASET_KINDS = (
@@ -200,11 +201,14 @@ class IdLoader:
             yield from batch
 
     def retries_made(self) -> int | None:
-        """Retries of this process's clients; None when the reads happen elsewhere (DataLoader
-        workers count in their own copies) or the dataset's client is not reachable."""
-        if self.loader.num_workers or not self.buckets:
+        """Retries made by the dataset's clients, here and in forked DataLoader workers (their
+        counts live in shared memory), listings included. None when that is not observable:
+        workers started by spawn/forkserver count in pickled copies, or no aisref client is
+        reachable from the loader (see aisbench.runner.retries)."""
+        counter = RetryCounter(self.loader)
+        if not counter.sees_workers or not counter.clients_found:
             return None
-        return sum(bucket.client.retries_made for bucket in self.buckets)
+        return counter.total()
 
 
 def _as_list(batch: list[str]) -> list[str]:
@@ -251,3 +255,21 @@ def id_loader(kind: str, data: FaultData, client: RequestClient, num_workers: in
         prefetch_factor=2 if num_workers else None,
     )
     return IdLoader(loader, buckets)
+
+
+def persistent_loader(kind: str, data: FaultData, workers: int,
+                      batch_size: int = 8) -> DataLoader[Any]:
+    """A DataLoader over AISMapDataset or AISShardReader whose workers live across epochs
+    (``persistent_workers=True``): what a soak watches for leaks."""
+    from aisref.pytorch import AISMapDataset, AISShardReader
+
+    client = RequestClient(data.endpoint)
+    dataset: Dataset[Any]
+    if kind == "AISMapDataset":
+        dataset = AISMapDataset(Bucket(client, data.objects_bucket))
+    elif kind == "AISShardReader":
+        dataset = AISShardReader(Bucket(client, data.shards_bucket))
+    else:
+        raise ValueError(f"soak reads AISMapDataset or AISShardReader, not {kind!r}")
+    return DataLoader(dataset, batch_size=batch_size, num_workers=workers,
+                      persistent_workers=True, collate_fn=list, prefetch_factor=2)

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from aisbench.faults.datasets import URL_CONFIGURED_KINDS, FaultData, id_loader
 from aisbench.faults.outcome import (
+    COMPLETED,
     FaultOutcome,
     first_line,
     names_object_and_node,
     tally,
     verdict,
 )
-from aisref.client import AISError
+from aisref.client import AISError, RequestClient
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,9 @@ def observe_epoch(loader: Iterable[str], inject_after: int,
             except StopIteration:
                 break
             except Exception as exc:  # the dataset's failure is the observation
-                error = exc
+                # Drop the traceback: its frames hold the DataLoader iterator, which a later
+                # fork (persistent workers) would inherit and try to shut down from a child.
+                error = exc.with_traceback(None)
                 break
     finally:
         del iterator  # shuts DataLoader workers down before the caller heals the cluster
@@ -64,8 +69,10 @@ def observe_epoch(loader: Iterable[str], inject_after: int,
 
 def judge(observation: EpochObservation, *, fault: str, dataset: str, num_workers: int,
           expected: Sequence[str], object_labels: Sequence[str], node_urls: Sequence[str],
-          retries: int | None = None, notes: str = "") -> FaultOutcome:
-    """The report row for one observed epoch (see outcome.verdict for the rule)."""
+          retries: int | None = None, notes: str = "", require_node: bool = True,
+          ) -> FaultOutcome:
+    """The report row for one observed epoch (see outcome.verdict for the rule; bad data
+    needs no node named: ``require_node=False``)."""
     counts = tally(expected, observation.seen)
     error = observation.error
     message = first_line(error) if error is not None else None
@@ -74,7 +81,8 @@ def judge(observation: EpochObservation, *, fault: str, dataset: str, num_worker
         # Judge the whole text: a DataLoader worker's error carries the original below its
         # traceback, and the object may be named on another line than the node.
         named_object, named_node = names_object_and_node(str(error), object_labels, node_urls)
-    outcome = verdict(counts, error, isinstance(error, AISError), named_object, named_node)
+    outcome = verdict(counts, error, isinstance(error, AISError), named_object, named_node,
+                      require_node=require_node)
     if not observation.injected:
         notes = (notes + "; " if notes else "") + "epoch ended before the fault was injected"
     return FaultOutcome(
@@ -84,3 +92,54 @@ def judge(observation: EpochObservation, *, fault: str, dataset: str, num_worker
         error_type=type(error).__name__ if error is not None else None, error=message,
         retries=retries, notes=notes,
     )
+
+
+# -- one epoch of a dataset on a FaultBench ----------------------------------------------------
+
+BASELINE = "none (baseline)"
+INJECT_AFTER = 8  # samples delivered before the fault: mid-epoch, with data still to come
+
+ClientFactory = Callable[[str], RequestClient]
+
+
+def patient(endpoint: str) -> RequestClient:
+    """Rides out a restart (~1-2 s): up to 8 retries within 20 s of backoff."""
+    return RequestClient(endpoint, timeout=(2.0, 10.0), retries=8, retry_budget=20.0)
+
+
+def impatient(endpoint: str) -> RequestClient:
+    """Gives up fast: 1 retry."""
+    return RequestClient(endpoint, timeout=(2.0, 5.0), retries=1, retry_budget=2.0)
+
+
+def run_epoch(data: FaultData, node_urls: Sequence[str], fault: str, kind: str, workers: int,
+              make_client: ClientFactory, inject: Callable[[], None], *, notes: str = "",
+              inject_after: int = INJECT_AFTER, require_node: bool = True) -> FaultOutcome:
+    """One epoch of dataset ``kind`` over ``data``, ``inject()`` called after ``inject_after``
+    samples, judged: an error must name an object and one of ``node_urls``."""
+    loader = id_loader(kind, data, make_client(data.endpoint), workers)
+    observation = observe_epoch(loader, inject_after, inject)
+    if kind in URL_CONFIGURED_KINDS:
+        notes = join_notes(notes, "takes a URL: Client defaults (3 retries)")
+    return judge(observation, fault=fault, dataset=kind, num_workers=workers,
+                 expected=data.expected_ids(kind), object_labels=data.object_labels(kind),
+                 node_urls=node_urls, retries=loader.retries_made(), notes=notes,
+                 require_node=require_node)
+
+
+def baseline(data: FaultData, node_urls: Sequence[str], kind: str,
+             workers: int) -> FaultOutcome:
+    """The same epoch with no fault: the time the faults are compared with."""
+    return run_epoch(data, node_urls, BASELINE, kind, workers, patient, lambda: None,
+                     inject_after=0)
+
+
+def with_baseline(outcome: FaultOutcome, reference: FaultOutcome | None) -> FaultOutcome:
+    """``outcome`` with ``baseline_s`` taken from a clean baseline epoch of the same loader."""
+    if reference is None or reference.outcome != COMPLETED:
+        return outcome
+    return dataclasses.replace(outcome, baseline_s=reference.duration_s)
+
+
+def join_notes(*parts: str) -> str:
+    return "; ".join(p for p in parts if p)

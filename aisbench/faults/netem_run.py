@@ -20,6 +20,7 @@ from aisbench.cluster.base import Topology
 from aisbench.cluster.local import LocalCluster
 from aisbench.faults.datasets import delete_fault_data, id_loader, put_fault_data
 from aisbench.faults.epoch_run import judge, observe_epoch
+from aisbench.faults.network_faults import netem_label
 from aisbench.faults.outcome import outcome_to_dict
 from aisref.client import RequestClient
 
@@ -32,7 +33,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("aisnode", type=Path)
     parser.add_argument("--netem", nargs=2, metavar=("DELAY_MS", "LOSS_PCT"))
     args = parser.parse_args(argv)
-    fault = (f"netem delay {args.netem[0]} ms, loss {args.netem[1]} %" if args.netem
+    fault = (netem_label(int(args.netem[0]), float(args.netem[1])) if args.netem
              else "clean loopback in a namespace")
     if args.netem:
         subprocess.run(["tc", "qdisc", "add", "dev", "lo", "root", "netem", "delay",

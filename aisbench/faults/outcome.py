@@ -18,7 +18,11 @@ from typing import Any
 
 COMPLETED = "completed exactly once"
 TYPED_ERROR = "typed error naming object and node"
+TYPED_ERROR_OBJECT = "typed error naming the object"  # bad data: no node is at fault
+TYPED_ERROR_NODE = "typed error naming the node"  # a request about no object (a listing)
+KEPT_RULE = frozenset({COMPLETED, TYPED_ERROR, TYPED_ERROR_OBJECT, TYPED_ERROR_NODE})
 VIOLATION = "VIOLATION"
+SKIPPED = "skipped"  # the machine cannot inject this fault; ``notes`` says why
 
 
 @dataclass(frozen=True)
@@ -80,9 +84,10 @@ def _mentions(message: str, name: str) -> bool:
 
 
 def verdict(counts: EpochTally, error: BaseException | None, error_is_typed: bool,
-            named_object: str | None, named_node: str | None) -> str:
-    """The outcome of one epoch under a fault; anything but the two allowed outcomes is a
-    VIOLATION with the reason attached."""
+            named_object: str | None, named_node: str | None, require_node: bool = True) -> str:
+    """The outcome of one epoch under a fault; anything but the allowed outcomes is a
+    VIOLATION with the reason attached. Bad data (``require_node=False``) must name the
+    object only."""
     if error is None:
         if counts.exactly_once:
             return COMPLETED
@@ -93,12 +98,14 @@ def verdict(counts: EpochTally, error: BaseException | None, error_is_typed: boo
         problems.append(f"untyped error {type(error).__name__}")
     if named_object is None:
         problems.append("error does not name the object")
-    if named_node is None:
+    if named_node is None and require_node:
         problems.append("error does not name the node")
     if not counts.clean_prefix:
         problems.append(f"{counts.duplicates} duplicates, {counts.unexpected} unexpected "
                         "before the error")
-    return TYPED_ERROR if not problems else f"{VIOLATION}: " + "; ".join(problems)
+    if problems:
+        return f"{VIOLATION}: " + "; ".join(problems)
+    return TYPED_ERROR if require_node else TYPED_ERROR_OBJECT
 
 
 @dataclass(frozen=True)
@@ -107,8 +114,12 @@ class FaultOutcome:
 
     Attributes:
         duration_s: seconds from the start of the epoch to its end or its error.
-        retries: retries the main process's client made (None when not observable, e.g. the
-            reads happened in DataLoader worker processes).
+        retries: retries the dataset's aisref clients made, in this process and in forked
+            DataLoader workers (a shared count); None where that is not observable (spawned
+            workers, or no aisref client reachable from the loader).
+        baseline_s: seconds the same epoch (dataset, workers, data) took without the fault in
+            the same run; None when no baseline was measured. ``duration_s / baseline_s`` is
+            the fault's time cost.
     """
 
     fault: str
@@ -124,6 +135,21 @@ class FaultOutcome:
     error: str | None = None
     retries: int | None = None
     notes: str = ""
+    baseline_s: float | None = None
+    step: int = 0  # the order a suite ran it in (reports follow it); 0 outside a suite
+
+    @property
+    def violated(self) -> bool:
+        """Anything but an allowed outcome or a skip: a VIOLATION, or a harness error that left
+        the fault unjudged (never counted as a pass)."""
+        return self.outcome not in KEPT_RULE and self.outcome != SKIPPED
+
+    @property
+    def slowdown(self) -> float | None:
+        """``duration_s / baseline_s``, or None without a (positive) baseline."""
+        if self.baseline_s is None or self.baseline_s <= 0:
+            return None
+        return self.duration_s / self.baseline_s
 
     @property
     def file_name(self) -> str:
@@ -144,15 +170,18 @@ def write_outcome(directory: Path, outcome: FaultOutcome) -> Path:
     """Write one outcome as ``<directory>/<fault>-<dataset>-w<N>.json``; return the path."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / outcome.file_name
-    path.write_text(json.dumps(outcome_to_dict(outcome), indent=2) + "\n")
+    partial = path.with_suffix(".partial")  # a kill mid-write never leaves half a JSON
+    partial.write_text(json.dumps(outcome_to_dict(outcome), indent=2) + "\n")
+    partial.replace(path)
     return path
 
 
 def read_outcomes(directory: Path) -> list[FaultOutcome]:
-    """Every outcome JSON in ``directory``, sorted by fault, dataset and workers."""
+    """Every outcome JSON in ``directory``, in the order they ran (then by fault, dataset and
+    workers)."""
     outcomes = [outcome_from_dict(json.loads(p.read_text()))
                 for p in sorted(directory.glob("*.json"))]
-    return sorted(outcomes, key=lambda o: (o.fault, o.dataset, o.num_workers))
+    return sorted(outcomes, key=lambda o: (o.step, o.fault, o.dataset, o.num_workers))
 
 
 def first_line(error: BaseException, limit: int = 400) -> str:

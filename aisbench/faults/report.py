@@ -1,92 +1,101 @@
-"""The faults report: what each fault test did to each dataset, as a Markdown table.
+"""The faults report as Markdown, sized for a CI job summary: the verdict, what was skipped and
+why, a table per fault, the soak table, and the plots by file name (not embedded).
 
-Only what ran: rows come from the JSON the fault tests wrote (reports/faults/*.json) and the
-soak series (reports/soak/*.json); nothing is inferred. Run
-``python -m aisbench.faults.report [--faults DIR] [--soak DIR] [--out FILE]``.
+Only what ran: rows come from the outcome JSON the fault tests wrote and the soak series;
+nothing is inferred. Run ``python -m aisbench.faults.report [--faults DIR] [--soak DIR]
+[--out FILE]`` to render reports/faults/*.json and reports/soak/*.json.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from aisbench.faults.outcome import VIOLATION, FaultOutcome, read_outcomes
+from aisbench.faults.outcome import read_outcomes
+from aisbench.faults.report_content import (
+    GROWTH_NOTE,
+    NO_SOAK,
+    NUMERIC_COLUMNS,
+    RETRIES_NOTE,
+    FaultReportContent,
+    FaultSection,
+    OutcomeRow,
+    SoakRow,
+    report_content,
+    run_name,
+)
+from aisbench.faults.report_plots import FaultPlots
+from aisbench.faults.soak import read_series
+from aisbench.report.content import PlotSection
+from aisbench.report.write import PLOTS_DIR
 
 REPO = Path(__file__).resolve().parents[2]
-_MIB = 2**20
 
 
-def _cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+def faults_markdown(content: FaultReportContent, plots: FaultPlots | None = None) -> str:
+    """The whole report: title, verdict, skipped runs, a section per fault, the soak."""
+    plots = plots or FaultPlots()
+    lines = [f"# {_cell(content.title)}", ""]
+    if content.description:
+        lines += [_cell(content.description), ""]
+    lines += [f"- {label}: {_cell(value)}" for label, value in content.facts]
+    lines += [""] if content.facts else []
+    v = content.verdict
+    lines += [f"**{_cell(v.headline)}**", ""]
+    lines += [f"- VIOLATION: {_cell(run_name(o))}: {_cell(o.outcome)}" for o in v.violations]
+    if v.skipped:
+        lines += ["", f"**{v.skipped_line}**", ""]
+        lines += [f"- **{_cell(reason)}**: {_cell(', '.join(runs))}" for reason, runs in v.skipped]
+    lines += ["", RETRIES_NOTE, ""]
+    for section in content.sections:
+        lines += _fault_lines(section)
+    if content.sections:
+        lines += ["## Fault cost", "", *_plot_lines(plots.cost)]
+    lines += ["## Soak: persistent workers across epochs", ""]
+    lines += _soak_lines(content.soak_rows, plots.soak) if content.soaked else [NO_SOAK, ""]
+    if content.settings:
+        lines += ["## Settings", "", *(f"- {k}: `{_cell(v)}`" for k, v in content.settings), ""]
+    return "\n".join(lines).rstrip() + "\n"
 
 
-def outcomes_table(outcomes: Sequence[FaultOutcome]) -> str:
-    """One row per (fault, dataset, num_workers)."""
-    lines = [
-        "| fault | dataset | workers | outcome | samples seen/expected | duplicates | missing "
-        "| retries | time s | error | notes |",
-        "|---|---|---:|---|---:|---:|---:|---:|---:|---|---|",
-    ]
-    for o in outcomes:
-        retries = "n/a" if o.retries is None else o.retries
-        error = f"{o.error_type}: {o.error}" if o.error_type else ""
-        lines.append(
-            f"| {_cell(o.fault)} | {_cell(o.dataset)} | {o.num_workers} | {_cell(o.outcome)} "
-            f"| {o.seen}/{o.expected} | {o.duplicates} | {o.missing} | {retries} "
-            f"| {o.duration_s:.2f} | {_cell(error[:220])} | {_cell(o.notes)} |"
-        )
-    return "\n".join(lines)
+def outcomes_table(section: FaultSection) -> str:
+    """One row per (dataset, num_workers) run of one fault."""
+    return _table(OutcomeRow.HEADINGS, [row.cells for row in section.rows])
 
 
-def soak_table(soaks: Sequence[dict[str, Any]]) -> str:
+def soak_table(rows: Sequence[SoakRow]) -> str:
     """One row per soaked worker: epochs, RSS first/last, growth of RSS and fds."""
-    lines = [
-        "| loader | seconds | worker pid | epochs | RSS first MiB | RSS last MiB "
-        "| RSS growth MiB | fd growth |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for soak in soaks:
-        for t in soak.get("trends", []):
-            lines.append(
-                f"| {_cell(soak['label'])} | {soak['seconds']} | {t['pid']} | {t['epochs']} "
-                f"| {t['rss_first_bytes'] / _MIB:.1f} | {t['rss_last_bytes'] / _MIB:.1f} "
-                f"| {t['rss_growth_bytes'] / _MIB:.2f} | {t['fd_growth']:g} |"
-            )
+    return _table(SoakRow.HEADINGS, [row.cells for row in rows])
+
+
+def _fault_lines(section: FaultSection) -> list[str]:
+    loss = section.loss_line if section.nothing_lost else f"**{section.loss_line}**"
+    return [f"## {_cell(section.fault)}", "", _cell(loss), "", outcomes_table(section), ""]
+
+
+def _soak_lines(rows: Sequence[SoakRow], plots: PlotSection) -> list[str]:
+    table = [soak_table(rows), ""] if rows else ["The soak series hold no worker trends.", ""]
+    return [GROWTH_NOTE, "", *table, *_plot_lines(plots)]
+
+
+def _table(headings: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    align = "|".join("---:" if h in NUMERIC_COLUMNS else "---" for h in headings)
+    lines = ["| " + " | ".join(headings) + " |", f"|{align}|"]
+    lines += ["| " + " | ".join(_cell(c) for c in cells) + " |" for cells in rows]
     return "\n".join(lines)
 
 
-def faults_markdown(outcomes: Sequence[FaultOutcome], soaks: Sequence[dict[str, Any]]) -> str:
-    """The whole report: a verdict line, the outcomes table, the soak table."""
-    violations = [o for o in outcomes if o.outcome.startswith(VIOLATION)]
-    parts = ["# Faults report", ""]
-    if outcomes:
-        verdict = (f"**{len(violations)} of {len(outcomes)} runs broke the rule**" if violations
-                   else f"All {len(outcomes)} runs kept the rule")
-        parts += [
-            f"{verdict}: an epoch under a fault either completes with every sample exactly "
-            "once, or stops with a typed error naming the object and the node.",
-            "",
-            "`retries` is what the main process's client counted; `n/a` where the reads ran in "
-            "DataLoader workers or in a client the dataset builds itself from a URL.",
-            "",
-            outcomes_table(outcomes),
-            "",
-        ]
-    else:
-        parts += ["No fault outcomes found: run the fault tests first.", ""]
-    if soaks:
-        parts += ["## Soak: persistent workers across epochs", "",
-                  "Growth = median of the last third of epochs minus median of the first third "
-                  "(first epoch left out as warm-up).", "", soak_table(soaks), ""]
-    return "\n".join(parts)
+def _plot_lines(section: PlotSection) -> list[str]:
+    lines = [f"- plot: `{PLOTS_DIR}/{d.png.name}` ({_cell(d.plot.title)})" for d in section.drawn]
+    lines += [f"- not drawn: {_cell(s.title)}: {_cell(s.reason)}" for s in section.skipped]
+    return [*lines, ""] if lines else []
 
 
-def read_soaks(directory: Path) -> list[dict[str, Any]]:
-    return [json.loads(p.read_text()) for p in sorted(directory.glob("*.json"))]
+def _cell(text: str) -> str:
+    """One table-safe line: pipes escaped, and no raw HTML tag for a summary page to run."""
+    return " ".join(text.replace("|", "\\|").replace("<", "&lt;").split())
 
 
 def main(argv: list[str]) -> int:
@@ -97,9 +106,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--out", type=Path, default=REPO / "reports" / "faults.md")
     args = parser.parse_args(argv)
     outcomes = read_outcomes(args.faults) if args.faults.is_dir() else []
-    soaks = read_soaks(args.soak) if args.soak.is_dir() else []
+    soaks = read_series(args.soak)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(faults_markdown(outcomes, soaks))
+    args.out.write_text(faults_markdown(report_content(None, outcomes, soaks)))
     print(f"faults report: {args.out} ({len(outcomes)} fault runs, {len(soaks)} soaks)")
     return 0
 

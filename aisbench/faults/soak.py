@@ -8,11 +8,14 @@ thirds, so a single noisy epoch (a GC pause, a page-cache blip) does not decide 
 
 from __future__ import annotations
 
+import gc
 import json
 import statistics
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -110,3 +113,106 @@ def write_series(path: Path, label: str, samples: Sequence[WorkerSample],
         "samples": [asdict(s) for s in samples],
         "trends": [asdict(t) for t in worker_trends],
     }, indent=1) + "\n")
+
+
+@dataclass(frozen=True)
+class SoakSeries:
+    """One soak as `write_series` wrote it: a loader's label, its wall time (seconds), every
+    sample and the per-worker trends."""
+
+    label: str
+    seconds: float
+    samples: tuple[WorkerSample, ...]
+    trends: tuple[WorkerTrend, ...]
+
+
+def series_from_dict(raw: dict[str, Any], source: str = "soak series") -> SoakSeries:
+    """A `SoakSeries` from its JSON form; a missing key is a ValueError naming ``source``."""
+    try:
+        return SoakSeries(
+            label=str(raw["label"]),
+            seconds=float(raw["seconds"]),
+            samples=tuple(WorkerSample(**_known(WorkerSample, s)) for s in raw.get("samples", [])),
+            trends=tuple(WorkerTrend(**_known(WorkerTrend, t)) for t in raw.get("trends", [])),
+        )
+    except (KeyError, TypeError) as err:
+        raise ValueError(f"{source}: not a soak series ({type(err).__name__}: {err}); expected "
+                         "keys label, seconds, samples, trends") from err
+
+
+def read_series(directory: Path) -> list[SoakSeries]:
+    """Every soak series (``*.json``) in ``directory``, by file name; none if it is missing."""
+    if not directory.is_dir():
+        return []
+    return [series_from_dict(json.loads(p.read_text()), str(p))
+            for p in sorted(directory.glob("*.json"))]
+
+
+def _known(cls: type, raw: dict[str, Any]) -> dict[str, Any]:
+    names = {f.name for f in fields(cls)}
+    return {k: v for k, v in raw.items() if k in names}
+
+
+@dataclass(frozen=True)
+class SoakResult:
+    """A soak: every worker sample, the epochs run, and any epoch that came up short.
+
+    Attributes:
+        short_epochs: ``(epoch, delivered)`` for each epoch that did not deliver every sample.
+    """
+
+    samples: tuple[WorkerSample, ...]
+    epochs: int
+    seconds: float
+    worker_pids: frozenset[int]
+    short_epochs: tuple[tuple[int, int], ...]
+
+
+def soak_epochs(make_loader: Callable[[], Iterable[Sequence[Any]]], expected: int,
+                seconds: float, max_epochs: int) -> SoakResult:
+    """Run epochs of a loader with persistent workers for ``seconds`` (at most ``max_epochs``),
+    sampling its workers after each; the loader (and so its workers) is gone on return.
+    Workers already running (of other loaders, winding down) are never counted as its own."""
+    others = frozenset(w.pid for w in worker_processes())
+    gc.collect()  # garbage from earlier loaders must not be inherited by the forked workers
+    loader = make_loader()
+    samples: list[WorkerSample] = []
+    short: list[tuple[int, int]] = []
+    started = time.monotonic()
+    epoch = 0
+    while epoch < max_epochs and time.monotonic() - started < seconds:
+        delivered = sum(len(batch) for batch in loader)
+        if delivered != expected:
+            short.append((epoch, delivered))
+        samples.extend(sample_workers(epoch, exclude=others))
+        epoch += 1
+    elapsed = time.monotonic() - started
+    del loader  # persistent workers end with their loader
+    gc.collect()
+    return SoakResult(tuple(samples), epoch, elapsed, frozenset(s.pid for s in samples),
+                      tuple(short))
+
+
+# Growth allowed from the first third of the epochs to the last (medians): allocator noise and
+# late-filled caches, far below what a per-epoch leak adds up to over tens of epochs.
+RSS_TOLERANCE_BYTES = 16 * 2**20
+FD_TOLERANCE = 2
+MIN_EPOCHS = 6  # fewer cannot show a trend
+
+
+def soak_problems(result: SoakResult, worker_trends: Sequence[WorkerTrend],
+                  workers: int) -> list[str]:
+    """What is wrong with a soak, in words; empty when it kept every rule."""
+    problems = [f"epoch {epoch} delivered {delivered} samples"
+                for epoch, delivered in result.short_epochs[:3]]
+    if result.epochs < MIN_EPOCHS:
+        problems.append(f"only {result.epochs} epochs: too few to see a trend")
+    if len(result.worker_pids) != workers:
+        problems.append(f"{len(result.worker_pids)} worker pids for {workers} persistent "
+                        "workers: they were replaced")
+    for t in worker_trends:
+        if t.rss_growth_bytes > RSS_TOLERANCE_BYTES:
+            problems.append(f"worker {t.pid} RSS grew {t.rss_growth_bytes / 2**20:.1f} MiB")
+        if t.fd_growth > FD_TOLERANCE:
+            problems.append(f"worker {t.pid} open fds grew by {t.fd_growth:g}")
+    return problems

@@ -24,7 +24,7 @@ from aisbench.report.plots import DrawnPlot
 from aisbench.report.tables import CaseRow
 from aisbench.results.schema import METRICS, Provenance
 
-_CSS = """
+PAGE_CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", "DejaVu Sans", sans-serif;
        margin: 0 auto; max-width: 1480px; padding: 0 24px 48px; color: #1f2328;
        line-height: 1.45; }
@@ -66,7 +66,7 @@ def render_html(content: ReportContent, page_dir: Path) -> str:
         h = content.history
         body.append(f'<h2 id="history">History: {escape(h.metric)} of '
                     f"<code>{escape(h.case_id)}</code> ({escape(h.scenario)})</h2>")
-        body.append(_plots(content.history_plots, page_dir))
+        body.append(plots_html(content.history_plots, page_dir))
     if content.data_files:
         links = " · ".join(
             f'<a href="{escape(path)}">{escape(label)}</a>' for label, path in content.data_files
@@ -75,7 +75,7 @@ def render_html(content: ReportContent, page_dir: Path) -> str:
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(content.title)}</title><style>{_CSS}</style></head>\n<body>\n"
+        f"<title>{escape(content.title)}</title><style>{PAGE_CSS}</style></head>\n<body>\n"
         + "\n".join(body)
         + "\n</body></html>\n"
     )
@@ -111,7 +111,7 @@ def _run(section: RunSection, index: int, page_dir: Path) -> str:
     parts = [
         f'<h2 id="run-{index}">{escape(run.scenario)} — run <code>{escape(run.run_id)}</code></h2>',
         f"<p>{len(section.rows)} cases: {summary or 'none'}.</p>",
-        _plots(section.plots, page_dir),
+        plots_html(section.plots, page_dir),
         "<h3>Every case, every metric</h3>",
         _case_table(section.rows),
         _not_measured(section.rows),
@@ -121,7 +121,8 @@ def _run(section: RunSection, index: int, page_dir: Path) -> str:
     return "\n".join(part for part in parts if part)
 
 
-def _plots(section: PlotSection, page_dir: Path) -> str:
+def plots_html(section: PlotSection, page_dir: Path) -> str:
+    """Each drawn plot as an embedded figure, then the plots not drawn with their reasons."""
     parts = [_figure(plot, page_dir) for plot in section.drawn]
     if section.skipped:
         items = "".join(
@@ -235,7 +236,7 @@ def _comparison(comparison: Comparison, plots: PlotSection, page_dir: Path) -> s
         f"<code>{escape(c.base_run_id)}</code> ({escape(c.scenario)}, {escape(c.metric)})</h2>"
         f"<p>{chips}</p>{verdict}"
         + (f"<p>Caveats:</p><ul>{notes}</ul>" if notes else "")
-        + _plots(plots, page_dir)
+        + plots_html(plots, page_dir)
         + "<table><tr><th>case</th><th>base</th><th>current</th><th>change</th>"
         f"<th>{(1 - c.alpha) * 100:g}% CI of change</th><th>p</th><th>verdict</th></tr>"
         f"{rows}</table>"

@@ -60,7 +60,9 @@ class Panel:
     """One set of axes. kind "lines": y against numeric x with CI error bars; "bars":
     horizontal bars, one row per category (x), y the bar length; "cdf": steps of cumulative
     fraction (y) against value (x). value_min: where the value axis starts (None: automatic);
-    value_suffix: appended to value labels drawn on the figure (e.g. "%")."""
+    value_suffix: appended to value labels drawn on the figure (e.g. "%"); value_span_min: lines
+    panels with an automatic axis show at least this range around the data, so noise far below
+    what matters (e.g. a leak threshold) does not fill the plot like a cliff."""
 
     kind: PanelKind
     title: str
@@ -72,6 +74,7 @@ class Panel:
     x_ticks: tuple[tuple[float, str], ...] = ()
     value_min: float | None = 0.0
     value_suffix: str = ""
+    value_span_min: float = 0.0
 
     @property
     def categories(self) -> tuple[str, ...]:

@@ -125,6 +125,8 @@ def _draw_lines(ax: Axes, panel: Panel) -> None:
     _x_axis(ax, panel)
     if panel.value_min is not None:
         ax.set_ylim(bottom=panel.value_min, top=_top_with_headroom(ax))
+    else:
+        ax.set_ylim(*_at_least(ax.get_ylim(), panel.value_span_min))
     ax.set_xlabel(panel.x_label)
     ax.set_ylabel(panel.y_label)
     ax.yaxis.set_major_formatter(FuncFormatter(_tick_number))
@@ -309,10 +311,17 @@ def _panel_height(panel: Panel) -> float:
     return LINE_PANEL_HEIGHT_IN
 
 
+def _at_least(limits: tuple[float, float], span: float) -> tuple[float, float]:
+    """``limits`` widened symmetrically to ``span`` when narrower."""
+    low, high = limits
+    missing = span - (high - low)
+    return (low, high) if missing <= 0 else (low - missing / 2, high + missing / 2)
+
+
 def _tick_number(value: float, _position: Any) -> str:
     if abs(value) >= 1000:
         return f"{value:,.0f}"
-    return f"{value:.3g}"
+    return f"{value:.4g}"  # .3g would print 383.5 and 384 alike on a narrow axis
 
 
 def _wrap(label: str, width: int = 28) -> str:

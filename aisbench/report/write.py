@@ -85,21 +85,21 @@ def write_report(
         raise ReportError("nothing to report: give at least one run, a comparison or a history")
     out_dir = Path(out_dir)
     plots_dir = out_dir / PLOTS_DIR
-    _clear_old_plots(plots_dir)
+    clear_old_plots(plots_dir)
 
     prefixes = _run_prefixes(runs)
     run_sections = tuple(
         RunSection(
             run=run,
             rows=tuple(case_row(run, case) for case in run.cases),
-            plots=_draw_all(run_plots(run, prefix), plots_dir),
+            plots=draw_all(run_plots(run, prefix), plots_dir),
         )
         for run, prefix in zip(runs, prefixes, strict=True)
     )
     comparison_plots = (
-        _draw_all([comparison_ratios(comparison)], plots_dir) if comparison else PlotSection()
+        draw_all([comparison_ratios(comparison)], plots_dir) if comparison else PlotSection()
     )
-    history_plots = _draw_all([history_trend(history)], plots_dir) if history else PlotSection()
+    history_plots = draw_all([history_trend(history)], plots_dir) if history else PlotSection()
 
     files = ReportFiles(
         html=out_dir / "index.html",
@@ -167,7 +167,9 @@ def write_report(
     return files
 
 
-def _draw_all(outcomes: Sequence[PlotOutcome], directory: Path) -> PlotSection:
+def draw_all(outcomes: Sequence[PlotOutcome], directory: Path) -> PlotSection:
+    """Draw each plot into ``directory``; a skipped plot, or one whose drawing fails, is listed
+    with its reason instead."""
     drawn: list[DrawnPlot] = []
     skipped: list[PlotSkipped] = []
     for outcome in outcomes:
@@ -201,7 +203,8 @@ def _default_title(runs: Sequence[RunRecord], comparison: Comparison | None) -> 
     return "aisbench report: " + (", ".join(scenarios) or "history")
 
 
-def _clear_old_plots(plots_dir: Path) -> None:
+def clear_old_plots(plots_dir: Path) -> None:
+    """Remove plot files of an earlier report, so a plot not drawn now leaves no stale file."""
     if plots_dir.is_dir():
         for path in plots_dir.iterdir():
             if path.is_file() and path.suffix in _PLOT_SUFFIXES:

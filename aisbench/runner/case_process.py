@@ -54,7 +54,7 @@ def run_loader_case(case: Case, ctx: StrategyContext, strategy: LoaderStrategy,
     overheads: list[float] = []
     try:
         loader = strategy.make_loader(case, ctx)  # datasets list their sources here
-        retries = RetryCounter(loader)  # main-process clients only (see runner/retries.py)
+        retries = RetryCounter(loader)  # and forked workers' (limits: runner/retries.py)
         targets = target_urls(ctx.endpoint)
         if case.run.warmup_s > 0:
             before = retries.total()

@@ -31,6 +31,7 @@ from aisbench.scenario.validation_errors import (
 )
 
 MAX_CASES = 500
+FAULTS_KIND = "faults"  # ``kind: faults`` marks a faults scenario (aisbench.faults.scenario)
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 DEFAULT_SCENARIOS_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 
@@ -49,7 +50,12 @@ def load_scenario(
     """
     path = Path(path)
     file = str(path)
-    document = _read_yaml(path)
+    document = read_yaml(path)
+    if "kind" in document:
+        raise ScenarioError(file, "kind", "a faults scenario: `aisbench run` runs it, nothing else "
+                            "does" if document["kind"] == FAULTS_KIND else "unknown key",
+                            show_value(document["kind"]),
+                            f"no kind for a measuring scenario; kind: {FAULTS_KIND} for faults")
     context = {"strategies": frozenset(strategies)}
     # "matrix:" or "exclude:" with nothing after them mean none; anything else is checked.
     raw_matrix = document.pop("matrix", None)
@@ -124,7 +130,8 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def read_yaml(path: Path) -> dict[str, Any]:
+    """The YAML mapping in ``path`` (duplicate keys refused), or a one-line ScenarioError."""
     file = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -362,3 +369,9 @@ def _set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
             target[part] = child
         target = child
     target[leaf] = value
+
+
+def is_faults_scenario(path: Path) -> bool:
+    """Whether the scenario at ``path`` says ``kind: faults`` (raises ScenarioError when the
+    file cannot be read as a YAML mapping)."""
+    return read_yaml(path).get("kind") == FAULTS_KIND

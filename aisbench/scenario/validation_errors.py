@@ -33,8 +33,10 @@ _PROBLEMS: dict[str, str] = {
 }
 
 
-def raise_from_validation(file: str, err: ValidationError, override_where: str | None) -> NoReturn:
-    """Turn pydantic's first error into a one-line ScenarioError."""
+def raise_from_validation(file: str, err: ValidationError, override_where: str | None,
+                          root: type[BaseModel] = ScenarioDoc) -> NoReturn:
+    """Turn pydantic's first error into a one-line ScenarioError; ``root`` is the schema the
+    document was validated with (its fields' ``allowed`` texts are quoted)."""
     error = first_error(err)
     ctx: dict[str, Any] = dict(error.get("ctx") or {})
     loc = [str(part) for part in error["loc"]]
@@ -46,7 +48,7 @@ def raise_from_validation(file: str, err: ValidationError, override_where: str |
             file,
             ".".join(loc[:-1]) + "." if len(loc) > 1 else "",
             loc[-1],
-            _fields_at(loc[:-1]),
+            _fields_at(loc[:-1], root),
             where=override_where,
         )
     problem = str(ctx.get("problem") or _PROBLEMS.get(error["type"]) or error["msg"])
@@ -60,7 +62,7 @@ def raise_from_validation(file: str, err: ValidationError, override_where: str |
         if "got" in ctx
         else ("nothing" if error["type"] == "missing" else show_value(error["input"]))
     )
-    allowed_text = ctx.get("allowed") or _allowed_at(loc)
+    allowed_text = ctx.get("allowed") or _allowed_at(loc, root)
     raise ScenarioError(file, where, problem, str(got), str(allowed_text)) from None
 
 
@@ -90,8 +92,8 @@ def _literal_options(ctx: Mapping[str, Any]) -> list[str]:
     return [part.strip(" '") for part in expected.replace(" or ", ",").split(",") if part.strip()]
 
 
-def _model_at(loc: list[str]) -> type[BaseModel] | None:
-    model: type[BaseModel] = ScenarioDoc
+def _model_at(loc: list[str], root: type[BaseModel]) -> type[BaseModel] | None:
+    model = root
     for part in loc:
         info = model.model_fields.get(part)
         if info is None:
@@ -104,15 +106,17 @@ def _model_at(loc: list[str]) -> type[BaseModel] | None:
     return model
 
 
-def _fields_at(loc: list[str]) -> list[str]:
+def _fields_at(loc: list[str], root: type[BaseModel]) -> list[str]:
     if not loc:
-        return list(TOP_LEVEL_KEYS)
-    model = _model_at(loc)
+        return list(TOP_LEVEL_KEYS) if root is ScenarioDoc else list(root.model_fields)
+    model = _model_at(loc, root)
     return list(model.model_fields) if model is not None else []
 
 
-def _allowed_at(loc: list[str]) -> str:
-    model = _model_at(loc[:-1]) if loc else None
+def _allowed_at(loc: list[str], root: type[BaseModel]) -> str:
+    while loc and loc[-1].isdigit():  # an item of a list: what the list allows
+        loc = loc[:-1]
+    model = _model_at(loc[:-1], root) if loc else None
     info = model.model_fields.get(loc[-1]) if model is not None and loc else None
     extra = info.json_schema_extra if info is not None else None
     if isinstance(extra, dict) and "allowed" in extra:

@@ -8,28 +8,22 @@ covers every hop; it needs the kernel's sch_netem module.
 
 from __future__ import annotations
 
-import json
-import subprocess
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 from aisbench.cluster.binaries import find_binary
-from aisbench.cluster.local import LocalCluster
 from aisbench.faults.datasets import (
     FaultData,
     delete_fault_data,
-    id_loader,
     put_fault_data,
 )
-from aisbench.faults.epoch_run import judge, observe_epoch
-from aisbench.faults.netem import in_namespace_argv, netem_unavailable_reason, network_namespace
-from aisbench.faults.outcome import COMPLETED, FaultOutcome, outcome_from_dict
+from aisbench.faults.network_faults import netem_epoch, slow_lossy_link
+from aisbench.faults.outcome import COMPLETED, SKIPPED, TYPED_ERROR_NODE, FaultOutcome
 from aisbench.faults.tcp_proxy import FaultyTcpProxy, LinkFaults
 from aisref.client import Bucket, ClusterUnreachable, RequestClient
 from tests.integration.fault_fixtures import record
@@ -70,18 +64,8 @@ def test_listing_over_a_slow_link_that_drops_every_third_request_is_complete(
 def test_epoch_through_a_lossy_first_hop_is_exactly_once_and_counts_its_retries(
     net_data: FaultData, kind: str,
 ) -> None:
-    with FaultyTcpProxy(_port(net_data.endpoint), LinkFaults(0.01, drop_every=3)) as link:
-        via_link = replace(net_data, endpoint=link.url)
-        client = RequestClient(link.url, timeout=(2.0, 5.0), retries=4)
-        loader = id_loader(kind, via_link, client, num_workers=0)
-        observation = observe_epoch(loader, 0, lambda: None)
-        outcome = record(judge(
-            observation, fault="10 ms per chunk, every 3rd request dropped (first hop)",
-            dataset=kind, num_workers=0, expected=net_data.expected_ids(kind),
-            object_labels=net_data.object_labels(kind), node_urls=[link.url],
-            retries=loader.retries_made(),
-            notes=f"{link.requests_dropped} of {link.requests_seen} requests dropped; "
-                  "object bytes come from targets directly"))
+    link = slow_lossy_link(net_data, [], kind, 0, LinkFaults(0.01, drop_every=3))
+    outcome = record(link.outcome)
     assert outcome.outcome == COMPLETED, outcome
     assert outcome.retries == link.requests_dropped >= 1
 
@@ -121,7 +105,7 @@ def test_link_slower_than_the_read_timeout_fails_as_timed_out_after_bounded_retr
         failed_after = time.monotonic() - started
     record(FaultOutcome(
         fault="1.5 s per chunk, read timeout 0.5 s (first hop)", dataset="Bucket.list_objects",
-        num_workers=0, outcome="typed error naming the node", expected=1, seen=0,
+        num_workers=0, outcome=TYPED_ERROR_NODE, expected=1, seen=0,
         duplicates=0, missing=1, duration_s=round(failed_after, 3),
         error_type="ClusterUnreachable", error=info.value.message[:400],
         retries=client.retries_made))
@@ -135,22 +119,11 @@ def test_link_slower_than_the_read_timeout_fails_as_timed_out_after_bounded_retr
 def test_epoch_over_netem_delay_and_loss_in_own_namespace_is_exactly_once(
     tmp_path: Path, ais_home: Path,
 ) -> None:
-    reason = netem_unavailable_reason()
-    if reason is not None:
-        pytest.skip(reason)
-    aisnode = find_binary("aisnode", ais_home)
-    state_dir = tmp_path / "netem-cluster"
-    try:
-        with network_namespace(f"aisbench-netem-{uuid.uuid4().hex[:6]}") as namespace:
-            argv = in_namespace_argv(namespace, "aisbench.faults.netem_run",
-                                     [str(state_dir), str(aisnode), "--netem", "20", "2"])
-            proc = subprocess.run(argv, capture_output=True, text=True, timeout=120,
-                                  check=False)
-    finally:
-        LocalCluster(state_dir, find_aisnode=lambda: aisnode).down()  # if the run was cut off
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    outcome = record(outcome_from_dict(json.loads(proc.stdout)))
-    assert outcome.outcome == COMPLETED, outcome
+    outcome = netem_epoch(tmp_path / "netem-cluster", find_binary("aisnode", ais_home),
+                          delay_ms=20, loss_pct=2)
+    if outcome.outcome == SKIPPED:
+        pytest.skip(outcome.notes)
+    assert record(outcome).outcome == COMPLETED, outcome
 
 
 @pytest.mark.timeout(60)

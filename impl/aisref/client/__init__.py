@@ -33,6 +33,7 @@ from aisref.client.object_group import ObjectGroup
 from aisref.client.reader import ObjectReader
 from aisref.client.request_client import RequestClient
 from aisref.client.retry import RetryPolicy
+from aisref.client.shared_count import SharedCount
 from aisref.client.source import AISSource
 from aisref.client.template import ObjectRange, expand_template
 
@@ -70,5 +71,6 @@ __all__ = [
     "RequestClient",
     "RetryPolicy",
     "ShardFormatError",
+    "SharedCount",
     "expand_template",
 ]

@@ -20,6 +20,7 @@ from aisref.client.errors import (
     error_from_reply,
 )
 from aisref.client.retry import RetryPolicy
+from aisref.client.shared_count import SharedCount
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,8 @@ class RequestClient:
       body goes straight to the target named in ``Location``.
     - Retries: only idempotent methods (GET, HEAD, PUT, DELETE) whose body can be replayed, on
       connection errors, timeouts, 429 and 5xx other than 501, with exponential backoff bounded
-      by :class:`RetryPolicy` in both count and total seconds. ``retries_made`` counts them.
+      by :class:`RetryPolicy` in both count and total seconds. ``retries_made`` counts them,
+      including those of forked copies of this client (see :attr:`retries_made`).
     - Errors: status >= 400 becomes a typed :class:`~aisref.client.errors.AISError`; no reply at
       all becomes :class:`~aisref.client.errors.ClusterUnreachable`.
     - Token: sent only in the ``Authorization: Bearer`` header; it never appears in URLs, logs,
@@ -55,6 +57,8 @@ class RequestClient:
         token: bearer token for an authenticated cluster.
         verify: TLS verification: bool, or a CA bundle path.
         retry_budget: most seconds spent sleeping between retries of one request.
+        retry_count: where to count retries; pass another client's ``retry_count`` to count
+            into it (as :class:`~aisref.pytorch.WorkerRequestClient` does). Default: a new one.
     """
 
     def __init__(
@@ -65,6 +69,7 @@ class RequestClient:
         token: str | None = None,
         verify: bool | str = True,
         retry_budget: float = 30.0,
+        retry_count: SharedCount | None = None,
     ) -> None:
         if not endpoint.startswith(("http://", "https://")):
             raise ValueError(f"endpoint {endpoint!r} must start with http:// or https://")
@@ -74,7 +79,7 @@ class RequestClient:
         self.token = token
         self.verify = verify
         self.retry_policy = RetryPolicy(max_retries=retries, budget=retry_budget)
-        self.retries_made = 0
+        self.retry_count = SharedCount() if retry_count is None else retry_count
         self._session: requests.Session | None = None
         self._session_pid = 0
 
@@ -84,6 +89,21 @@ class RequestClient:
     def base_url(self) -> str:
         """``<endpoint>/v1``, without a trailing slash."""
         return f"{self.endpoint}/v1"
+
+    @property
+    def retries_made(self) -> int:
+        """Retries made so far: by this client, by its copies in forked processes (DataLoader
+        workers under the default ``fork`` start method) and by clients sharing its
+        :attr:`retry_count`.
+
+        A pickled copy (``spawn``/``forkserver`` workers) counts on its own from the value at
+        pickling time; this client does not see those retries (see :class:`SharedCount`).
+        """
+        return self.retry_count.value
+
+    @retries_made.setter
+    def retries_made(self, value: int) -> None:
+        self.retry_count.value = value
 
     @property
     def session(self) -> requests.Session:
@@ -264,7 +284,7 @@ class RequestClient:
         delay = retry.delay(attempt)
         log.info("retrying %s %s in %.2f s after %s", method, _without_query(url), delay, why)
         time.sleep(delay)
-        self.retries_made += 1
+        self.retry_count.add()  # the only place retries touch the shared (locked) count
         return attempt + 1
 
     def _unreachable(

@@ -93,6 +93,7 @@ class AISFileListerIterDataPipe(_ListedDataPipe):
         self, source_datapipe: IterDataPipe[str] | Sequence[str], length: int = -1, *, url: str
     ) -> None:
         client = Client(endpoint_url(url))
+        self._client = client  # kept so a harness can find it and read its retries_made
         urls: list[str] = []
         for prefix_url in source_datapipe:
             provider, bucket_name, prefix = parse_ais_url(prefix_url)

@@ -26,8 +26,13 @@ class WorkerRequestClient(RequestClient):
     first use, and pickles without any session, so the dataset carrying it can be sent to
     spawned workers. Datasets install it on their sources themselves.
 
+    It counts retries into ``client``'s :attr:`~aisref.client.RequestClient.retry_count`, so
+    ``client.retries_made`` and this client's both include the retries made in forked
+    DataLoader workers (one shared count: sum one of them, not both).
+
     Args:
-        client: the client whose settings (endpoint, timeout, retries, token, TLS) to copy.
+        client: the client whose settings (endpoint, timeout, retries, token, TLS) to copy and
+            whose retry count to share.
     """
 
     def __init__(self, client: RequestClient) -> None:
@@ -38,6 +43,7 @@ class WorkerRequestClient(RequestClient):
             token=client.token,
             verify=client.verify,
             retry_budget=client.retry_policy.budget,
+            retry_count=client.retry_count,
         )
         self._local = threading.local()
 

@@ -31,3 +31,24 @@ def test_a_scenario_file_with_an_unknown_key_exits_2_naming_the_file(
     assert code == 2
     assert err.startswith(f"aisbench: error: {bad}: loader.num_worker")
     assert len(err.splitlines()) == 1
+
+
+def test_a_faults_scenario_cannot_be_resumed_and_says_so_in_one_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["run", "faults", "--resume", "20261123T000000-abcdef",
+                 "--reports", str(tmp_path)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert "--resume: a faults run cannot be resumed: run it again" in err
+    assert len(err.splitlines()) == 1
+
+
+def test_a_malformed_faults_scenario_exits_2_naming_file_and_key_before_any_cluster_starts(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad-faults.yaml"
+    bad.write_text("kind: faults\nfaults: {target_kill: {}}\nnum_workers: [0, 0]\n")
+    code = main(["run", str(bad), "--reports", str(tmp_path)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert err.startswith(f"aisbench: error: {bad}: num_workers: listed twice: 0")
+    assert list(tmp_path.iterdir()) == [bad]  # nothing started, nothing written

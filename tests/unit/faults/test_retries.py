@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from aisbench.runner.retries import RetryCounter, find_request_clients
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+from aisbench.runner.retries import RetryCounter, find_request_clients, sees_worker_retries
 from aisref.client import Bucket, RequestClient
 
 
@@ -36,3 +39,30 @@ def test_walk_ends_on_cycles() -> None:
     a = _Holder(client=client)
     a.__dict__["self_ref"] = a
     assert find_request_clients(a) == [client]
+
+
+def test_clients_sharing_one_count_are_summed_once() -> None:
+    from aisref.pytorch import WorkerRequestClient
+
+    client = RequestClient("http://127.0.0.1:1")
+    loader = _Holder(dataset=_Holder(original=client, per_worker=WorkerRequestClient(client)))
+    client.retries_made = 2
+    assert RetryCounter(loader).total() == 2
+
+
+def test_loader_without_workers_or_with_forked_workers_shows_worker_retries() -> None:
+    data = _two_items()
+    assert sees_worker_retries(DataLoader(data))
+    assert sees_worker_retries(DataLoader(data, num_workers=2, multiprocessing_context="fork"))
+
+
+def test_loader_with_spawned_workers_does_not_show_worker_retries() -> None:
+    data = _two_items()
+    assert not sees_worker_retries(
+        DataLoader(data, num_workers=2, multiprocessing_context="spawn"))
+    assert not RetryCounter(
+        DataLoader(data, num_workers=2, multiprocessing_context="forkserver")).sees_workers
+
+
+def _two_items() -> TensorDataset:
+    return TensorDataset(torch.arange(2))

@@ -71,3 +71,16 @@ def test_pickles_without_its_session_and_makes_a_new_one(client):
     restored = pickle.loads(pickle.dumps(client))
     assert restored.endpoint == ENDPOINT
     assert restored.session is not session
+
+
+def test_shares_the_retry_count_of_the_client_it_wraps():
+    wrapped = RequestClient(ENDPOINT)
+    wrapped.retry_count.add(2)
+    worker = WorkerRequestClient(wrapped)
+    worker.retry_count.add()
+    assert (worker.retries_made, wrapped.retries_made) == (3, 3)
+
+
+def test_pickled_worker_client_keeps_its_count(client):
+    client.retry_count.add(4)
+    assert pickle.loads(pickle.dumps(client)).retries_made == 4

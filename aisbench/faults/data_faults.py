@@ -1,0 +1,63 @@
+"""Bad data: a shard that is cut short or is not a tar at all, between two good ones.
+
+A shard reader must deliver the good samples it reached and then stop with a typed error naming
+the bad shard - never skip it silently or hand out a partial sample as if it were whole.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Literal
+
+from aisbench.faults.bench import FaultBench
+from aisbench.faults.datasets import FaultData, make_shard
+from aisbench.faults.epoch_run import patient, run_epoch
+from aisbench.faults.outcome import FaultOutcome
+from aisref.client import Bucket, RequestClient
+
+Corruption = Literal["truncated", "garbage"]
+CORRUPTIONS: tuple[Corruption, ...] = ("truncated", "garbage")
+SHARD_KINDS = ("AISShardReader", "AISMultiShardStream")
+_SAMPLES_PER_SHARD = 4
+
+
+def corrupt(data: bytes, how: Corruption, seed: int = 0) -> bytes:
+    """``data`` cut in the middle of a member's bytes, or as many random bytes instead."""
+    if how == "truncated":
+        return data[: len(data) // 2 + 100]  # past the first header, inside a member
+    return random.Random(seed).randbytes(len(data))
+
+
+@contextmanager
+def bad_shard_bucket(bench: FaultBench, how: Corruption) -> Iterator[FaultData]:
+    """A bucket of three shards, the middle one corrupt; deleted on exit."""
+    bucket = Bucket(RequestClient(bench.endpoint),
+                    f"{bench.data.objects_bucket.removesuffix('-obj')}-bad-{how}")
+    bucket.create(exist_ok=True)
+    names, keys, members = [], [], []
+    try:
+        for index in range(3):
+            data, shard_keys, shard_members = make_shard(90 + index, _SAMPLES_PER_SHARD)
+            name = f"{how}-{index}.tar" if index != 1 else f"{how}-{index}-corrupt.tar"
+            bucket.put_object(name, corrupt(data, how) if index == 1 else data)
+            names.append(name)
+            keys.extend(shard_keys)
+            members.extend(shard_members)
+        yield dataclasses.replace(bench.data, shards_bucket=bucket.name,
+                                  shard_names=tuple(names), sample_keys=tuple(keys),
+                                  member_names=tuple(members))
+    finally:
+        bucket.delete(missing_ok=True)
+
+
+def corrupt_shard(bench: FaultBench, kind: str, workers: int, how: Corruption) -> FaultOutcome:
+    """One epoch of shard reader ``kind`` over good, corrupt, good shards."""
+    if kind not in SHARD_KINDS:
+        raise ValueError(f"{kind} reads no shards; corrupt shards apply to {SHARD_KINDS}")
+    with bad_shard_bucket(bench, how) as data:
+        return run_epoch(data, bench.target_urls(), f"{how} shard between two good ones", kind,
+                         workers, patient, lambda: None, inject_after=0, require_node=False,
+                         notes="the samples of the corrupt shard cannot be delivered")

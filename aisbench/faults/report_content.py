@@ -1,0 +1,297 @@
+"""What the faults report says, decided once so the HTML page and the Markdown agree.
+
+Pure functions from a run's meta, its outcomes and its soak series to verdicts, one section per
+fault and a row per soaked worker; cells are plain text (each renderer escapes for itself).
+A SKIPPED outcome is neither a pass nor a violation: it is counted apart, with its reason.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from aisbench.faults.outcome import SKIPPED, FaultOutcome
+from aisbench.faults.run_dir import FaultRunMeta
+from aisbench.faults.soak import SoakSeries
+
+RULE = ("every epoch completed with every sample exactly once, or stopped with a typed error "
+        "naming the object and the node")
+RETRIES_NOTE = ("retries counts every retry of the dataset's aisref clients, in the main process "
+                "and in forked DataLoader workers (one shared count); n/a where that cannot be "
+                "seen (spawned workers) or does not apply.")
+GROWTH_NOTE = ("Growth = median of the last third of epochs minus median of the first third "
+               "(first epoch left out as warm-up).")
+NO_SOAK = "No soak was run in this faults run (no soak series were written)."
+ERROR_CHARS = 300  # enough for "object ais://b/o on node host:port: reason"
+_MIB = 2**20
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The run against the rule. ``judged``: runs not skipped; ``skipped``: reason → the runs
+    skipped for it, in first-seen order."""
+
+    judged: int
+    violations: tuple[FaultOutcome, ...]
+    skipped: tuple[tuple[str, tuple[str, ...]], ...]
+
+    @property
+    def skipped_count(self) -> int:
+        return sum(len(runs) for _, runs in self.skipped)
+
+    @property
+    def headline(self) -> str:
+        if self.violations:
+            return f"{len(self.violations)} of {runs(self.judged)} VIOLATED the rule: {RULE}."
+        if self.judged:
+            every = "The 1 fault run" if self.judged == 1 else f"All {self.judged} fault runs"
+            return f"{every} kept the rule: {RULE}."
+        if self.skipped:
+            return f"No fault run was judged: all {self.skipped_count} were skipped."
+        return "No fault outcomes found: run the fault tests first."
+
+    @property
+    def skipped_line(self) -> str:
+        """"" when nothing was skipped."""
+        if not self.skipped:
+            return ""
+        return f"{runs(self.skipped_count)} skipped, counted neither as passes nor as violations:"
+
+
+class TableRow:
+    """A row of text cells; ``HEADINGS`` names them in the order the fields are declared."""
+
+    HEADINGS: ClassVar[tuple[str, ...]] = ()
+
+    @property
+    def cells(self) -> tuple[str, ...]:
+        """The text fields, in declaration order (flags such as ``violated`` left out)."""
+        return tuple(v for v in vars(self).values() if isinstance(v, str))
+
+
+@dataclass(frozen=True)
+class OutcomeRow(TableRow):
+    """One fault run as table cells (plain text)."""
+
+    dataset: str
+    workers: str
+    outcome: str
+    samples: str
+    duplicates: str
+    missing: str
+    retries: str
+    time_s: str
+    baseline_s: str
+    slowdown: str
+    error: str
+    notes: str
+    violated: bool
+    skipped: bool
+
+    HEADINGS: ClassVar[tuple[str, ...]] = (
+        "dataset", "workers", "outcome", "samples seen/expected", "duplicates", "missing",
+        "retries", "time s", "baseline s", "slowdown", "error", "notes")
+
+
+NUMERIC_COLUMNS = frozenset({"workers", "samples seen/expected", "duplicates", "missing",
+                             "retries", "time s", "baseline s", "slowdown", "seconds",
+                             "worker pid", "epochs", "RSS first MiB", "RSS last MiB",
+                             "RSS growth MiB", "fd growth"})
+
+
+@dataclass(frozen=True)
+class FaultSection:
+    """Every run of one fault, and the line that says whether anything was lost."""
+
+    fault: str
+    loss_line: str
+    nothing_lost: bool
+    rows: tuple[OutcomeRow, ...]
+
+
+@dataclass(frozen=True)
+class SoakRow(TableRow):
+    """One soaked worker: RSS first/last and growth in MiB, fd growth in descriptors."""
+
+    label: str
+    seconds: str
+    pid: str
+    epochs: str
+    rss_first_mib: str
+    rss_last_mib: str
+    rss_growth_mib: str
+    fd_growth: str
+
+    HEADINGS: ClassVar[tuple[str, ...]] = (
+        "loader", "seconds", "worker pid", "epochs", "RSS first MiB", "RSS last MiB",
+        "RSS growth MiB", "fd growth")
+
+
+@dataclass(frozen=True)
+class FaultReportContent:
+    """Everything the report says. ``facts``: (label, value) lines under the title;
+    ``finished``: False for a run still going or killed."""
+
+    title: str
+    description: str
+    facts: tuple[tuple[str, str], ...]
+    finished: bool
+    verdict: Verdict
+    sections: tuple[FaultSection, ...]
+    soaked: bool
+    soak_rows: tuple[SoakRow, ...]
+    settings: tuple[tuple[str, str], ...]
+
+
+def report_content(meta: FaultRunMeta | None, outcomes: Sequence[FaultOutcome],
+                   soaks: Sequence[SoakSeries]) -> FaultReportContent:
+    """The report of one faults run (``meta`` None: outcomes gathered without a run.json)."""
+    return FaultReportContent(
+        title=_title(meta),
+        description=meta.description if meta else "",
+        facts=_facts(meta, outcomes),
+        finished=meta is None or meta.finished is not None,
+        verdict=verdict_of(outcomes),
+        sections=fault_sections(outcomes),
+        soaked=bool(soaks),
+        soak_rows=soak_rows(soaks),
+        settings=tuple((k, json.dumps(v)) for k, v in (meta.settings if meta else {}).items()),
+    )
+
+
+def verdict_of(outcomes: Sequence[FaultOutcome]) -> Verdict:
+    """Count passes and violations among the runs not skipped; group skipped runs by reason."""
+    judged = [o for o in outcomes if not is_skipped(o)]
+    reasons: dict[str, list[str]] = {}
+    for o in outcomes:
+        if is_skipped(o):
+            reasons.setdefault(o.notes.strip() or "no reason recorded", []).append(run_name(o))
+    return Verdict(
+        judged=len(judged),
+        violations=tuple(o for o in judged if o.violated),
+        skipped=tuple((reason, tuple(runs)) for reason, runs in reasons.items()),
+    )
+
+
+def fault_sections(outcomes: Sequence[FaultOutcome]) -> tuple[FaultSection, ...]:
+    """One section per fault, in first-seen order."""
+    by_fault: dict[str, list[FaultOutcome]] = {}
+    for o in outcomes:
+        by_fault.setdefault(o.fault, []).append(o)
+    return tuple(
+        FaultSection(fault, loss_line(runs), nothing_lost(runs),
+                     tuple(outcome_row(o) for o in runs))
+        for fault, runs in by_fault.items()
+    )
+
+
+def nothing_lost(outcomes: Sequence[FaultOutcome]) -> bool:
+    judged = [o for o in outcomes if not is_skipped(o)]
+    return sum(o.duplicates for o in judged) == 0 and silent_gaps(judged) == 0
+
+
+def silent_gaps(outcomes: Sequence[FaultOutcome]) -> int:
+    """Missing samples of runs that ended without an error: samples lost without a word.
+    After an error the rest of the epoch is not delivered, and the error says so."""
+    return sum(o.missing for o in outcomes if o.error_type is None and o.error is None)
+
+
+def loss_line(outcomes: Sequence[FaultOutcome]) -> str:
+    """E.g. "0 duplicates and 0 silent gaps in 10 runs; 4 stopped with a typed error (...)"."""
+    judged = [o for o in outcomes if not is_skipped(o)]
+    skipped = len(outcomes) - len(judged)
+    if not judged:
+        return f"{runs(skipped)} skipped; nothing to judge."
+    line = (f"{sum(o.duplicates for o in judged)} duplicates and {silent_gaps(judged)} silent "
+            f"gaps in {runs(len(judged))}")
+    stopped = sum(o.error_type is not None and not o.violated for o in judged)
+    if stopped:
+        line += (f"; {stopped} stopped with a typed error (samples after the stop counted as "
+                 "not delivered, not lost silently)")
+    violated = sum(o.violated for o in judged)
+    if violated:
+        line += f"; {violated} VIOLATED the rule"
+    if skipped:
+        line += f"; {skipped} skipped"
+    return line + "."
+
+
+def outcome_row(o: FaultOutcome) -> OutcomeRow:
+    slowdown = o.slowdown
+    return OutcomeRow(
+        dataset=o.dataset,
+        workers=str(o.num_workers),
+        outcome=o.outcome,
+        samples=f"{o.seen}/{o.expected}",
+        duplicates=str(o.duplicates),
+        missing=str(o.missing),
+        retries="n/a" if o.retries is None else str(o.retries),
+        time_s=f"{o.duration_s:.2f}",
+        baseline_s="-" if o.baseline_s is None else f"{o.baseline_s:.2f}",
+        slowdown="-" if slowdown is None else f"{slowdown:.2f}x",
+        error=error_text(o),
+        notes=o.notes,
+        violated=o.violated,
+        skipped=is_skipped(o),
+    )
+
+
+def error_text(o: FaultOutcome, limit: int = ERROR_CHARS) -> str:
+    """"Type: message" on one line, cut to ``limit`` characters with an ellipsis."""
+    if not o.error_type and not o.error:
+        return ""
+    text = " ".join(f"{o.error_type or 'error'}: {o.error or ''}".split())
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+def soak_rows(soaks: Sequence[SoakSeries]) -> tuple[SoakRow, ...]:
+    return tuple(
+        SoakRow(
+            label=soak.label,
+            seconds=f"{soak.seconds:g}",
+            pid=str(t.pid),
+            epochs=str(t.epochs),
+            rss_first_mib=f"{t.rss_first_bytes / _MIB:.1f}",
+            rss_last_mib=f"{t.rss_last_bytes / _MIB:.1f}",
+            rss_growth_mib=f"{t.rss_growth_bytes / _MIB:.2f}",
+            fd_growth=f"{t.fd_growth:g}",
+        )
+        for soak in soaks
+        for t in soak.trends
+    )
+
+
+def runs(count: int, noun: str = "run") -> str:
+    """ "1 run", "3 runs"."""
+    return f"{count} {noun if count == 1 else noun + 's'}"
+
+
+def is_skipped(o: FaultOutcome) -> bool:
+    return o.outcome == SKIPPED
+
+
+def run_name(o: FaultOutcome) -> str:
+    return f"{o.fault} / {o.dataset} / {o.num_workers} workers"
+
+
+def _title(meta: FaultRunMeta | None) -> str:
+    if meta is None:
+        return "Faults report"
+    return f"Faults report: {meta.scenario} — run {meta.run_id}"
+
+
+def _facts(meta: FaultRunMeta | None, outcomes: Sequence[FaultOutcome]
+           ) -> tuple[tuple[str, str], ...]:
+    if meta is None:
+        return ()
+    finished = meta.finished or (
+        "did not finish (still running, or killed): this report shows the "
+        f"{runs(len(outcomes), 'fault run')} recorded so far")
+    return (
+        ("cluster", meta.cluster),
+        ("aisnode version", meta.aisnode_version or "unknown"),
+        ("started", meta.started),
+        ("finished", finished),
+    )

@@ -1,0 +1,172 @@
+"""The faults report on disk: `write_faults_report` turns a faults run directory into
+
+    <root>/index.html     one self-contained page (plots embedded, no script, opens offline)
+    <root>/faults.md      the same in Markdown, for a CI job summary
+    <root>/plots/<name>.png|.svg|.json   each plot, and the exact series behind it
+
+It renders whatever the directory holds, so a run still going (or killed) gets a report of the
+fault runs recorded so far.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+
+from aisbench.faults.report import faults_markdown
+from aisbench.faults.report_content import (
+    GROWTH_NOTE,
+    NO_SOAK,
+    NUMERIC_COLUMNS,
+    RETRIES_NOTE,
+    FaultReportContent,
+    FaultSection,
+    OutcomeRow,
+    SoakRow,
+    Verdict,
+    report_content,
+    run_name,
+)
+from aisbench.faults.report_plots import FaultPlots, fault_cost_plot, soak_plots
+from aisbench.faults.run_dir import FaultRunDir
+from aisbench.faults.soak import read_series
+from aisbench.report.html import PAGE_CSS, plots_html
+from aisbench.report.plot_model import PlotSkipped
+from aisbench.report.plots import DrawnPlot
+from aisbench.report.write import PLOTS_DIR, clear_old_plots, draw_all
+
+_CSS = PAGE_CSS + """
+.verdict { font-size: 1.1em; } .skip { border-left-color: #9a6700; background: #fff8e5; }
+tr.violation td { background: #fdf0f0; } tr.skipped td { color: #6e7781; }
+.lost { font-weight: bold; color: #C62828; } .kept { color: #2E7D32; }
+"""
+
+
+@dataclass(frozen=True)
+class FaultReportFiles:
+    """What `write_faults_report` wrote: the page, the Markdown and the plots (PNG, SVG and
+    JSON sidecar each); ``skipped_plots`` are the plots the run had no data for, with why."""
+
+    html: Path
+    markdown: Path
+    plots: tuple[DrawnPlot, ...]
+    skipped_plots: tuple[PlotSkipped, ...]
+
+    @property
+    def paths(self) -> tuple[Path, ...]:
+        """Every file written."""
+        return (self.html, self.markdown,
+                *(path for p in self.plots for path in (p.png, p.svg, p.data)))
+
+
+def write_faults_report(run_dir: FaultRunDir) -> FaultReportFiles:
+    """Write index.html, faults.md and plots/ into ``run_dir.root`` from its run.json (if any),
+    outcomes/ and soak/. Needs no network and no display."""
+    meta = run_dir.read_meta() if run_dir.meta_path.is_file() else None
+    outcomes = run_dir.outcomes()
+    soaks = read_series(run_dir.soak_dir)
+    content = report_content(meta, outcomes, soaks)
+    plots_dir = run_dir.root / PLOTS_DIR
+    clear_old_plots(plots_dir)
+    plots = FaultPlots(cost=draw_all([fault_cost_plot(outcomes)], plots_dir),
+                       soak=draw_all(soak_plots(soaks), plots_dir))
+    files = FaultReportFiles(
+        html=run_dir.root / "index.html",
+        markdown=run_dir.root / "faults.md",
+        plots=(*plots.cost.drawn, *plots.soak.drawn),
+        skipped_plots=(*plots.cost.skipped, *plots.soak.skipped),
+    )
+    files.markdown.write_text(faults_markdown(content, plots))
+    files.html.write_text(faults_html(content, plots, run_dir.root))
+    return files
+
+
+def faults_html(content: FaultReportContent, plots: FaultPlots, page_dir: Path) -> str:
+    """The page; plot PNGs are read from disk and embedded, linked relative to ``page_dir``."""
+    body = [f"<h1>{escape(content.title)}</h1>"]
+    if content.description:
+        body.append(f'<p class="meta">{escape(content.description)}</p>')
+    body.append(_facts(content))
+    body.append(_verdict(content.verdict))
+    body.append(f'<p class="ci">{escape(RETRIES_NOTE)}</p>')
+    body += [_fault(section, index) for index, section in enumerate(content.sections)]
+    if content.sections:
+        body += ['<h2 id="fault-cost">Fault cost</h2>', plots_html(plots.cost, page_dir)]
+    body.append(_soak(content, plots, page_dir))
+    if content.settings:
+        rows = "".join(f"<tr><th>{escape(k)}</th><td><code>{escape(v)}</code></td></tr>"
+                       for k, v in content.settings)
+        body.append(f'<h2 id="settings">Settings</h2><table>{rows}</table>')
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(content.title)}</title><style>{_CSS}</style></head>\n<body>\n"
+        + "\n".join(part for part in body if part)
+        + "\n</body></html>\n"
+    )
+
+
+def _facts(content: FaultReportContent) -> str:
+    rows = "".join(
+        f"<tr><th>{escape(label)}</th>"
+        + (f'<td class="lost">{escape(value)}</td>' if label == "finished" and
+           not content.finished else f"<td>{escape(value)}</td>")
+        + "</tr>"
+        for label, value in content.facts
+    )
+    return f'<table class="provenance">{rows}</table>' if rows else ""
+
+
+def _verdict(v: Verdict) -> str:
+    warn = " warn" if v.violations or not v.judged else ""
+    parts = [f'<div class="callout verdict{warn}" id="verdict"><strong>{escape(v.headline)}'
+             "</strong>"]
+    if v.violations:
+        items = "".join(f"<li>{escape(run_name(o))}: <strong>{escape(o.outcome)}</strong></li>"
+                        for o in v.violations)
+        parts.append(f"<ul>{items}</ul>")
+    parts.append("</div>")
+    if v.skipped:
+        items = "".join(f"<li><strong>{escape(reason)}</strong>: {escape(', '.join(runs))}</li>"
+                        for reason, runs in v.skipped)
+        parts.append(f'<div class="callout skip" id="skipped">{escape(v.skipped_line)}'
+                     f"<ul>{items}</ul></div>")
+    return "".join(parts)
+
+
+def _fault(section: FaultSection, index: int) -> str:
+    judged = any(not row.skipped for row in section.rows)
+    loss_class = "ci" if not judged else "kept" if section.nothing_lost else "lost"
+    rows = []
+    for row in section.rows:
+        css = "violation" if row.violated else "skipped" if row.skipped else ""
+        rows.append(_row(row.cells, OutcomeRow.HEADINGS, css))
+    return (f'<h2 id="fault-{index}">{escape(section.fault)}</h2>'
+            f'<p class="{loss_class}">{escape(section.loss_line)}</p>'
+            + _table(OutcomeRow.HEADINGS, rows))
+
+
+def _soak(content: FaultReportContent, plots: FaultPlots, page_dir: Path) -> str:
+    head = '<h2 id="soak">Soak: persistent workers across epochs</h2>'
+    if not content.soaked:
+        return f"{head}<p>{escape(NO_SOAK)}</p>"
+    rows = [_row(row.cells, SoakRow.HEADINGS) for row in content.soak_rows]
+    table = (_table(SoakRow.HEADINGS, rows) if rows
+             else "<p>The soak series hold no worker trends.</p>")
+    return (f"{head}{plots_html(plots.soak, page_dir)}<p>{escape(GROWTH_NOTE)}</p>{table}")
+
+
+def _table(headings: Sequence[str], rows: Sequence[str]) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in headings)
+    return f'<div class="scroll"><table><tr>{head}</tr>{"".join(rows)}</table></div>'
+
+
+def _row(cells: Sequence[str], headings: Sequence[str], css: str = "") -> str:
+    tds = "".join(
+        f'<td class="num">{escape(cell)}</td>' if heading in NUMERIC_COLUMNS
+        else f"<td>{escape(cell)}</td>"
+        for cell, heading in zip(cells, headings, strict=True)
+    )
+    return f'<tr class="{css}">{tds}</tr>' if css else f"<tr>{tds}</tr>"

@@ -1,0 +1,127 @@
+"""The faults report's plots as data: pure functions from soak series and outcomes to
+`PlotData` (drawn by aisbench.report.plots), or to a `PlotSkipped` saying why there is none.
+
+- soak-rss / soak-fds: each worker's RSS (MiB) and open descriptors per epoch, one line per
+  worker pid, one panel per soaked loader.
+- fault-cost: epoch time under each fault over the same epoch without it, per dataset and
+  worker count, one panel per fault.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from aisbench.faults.outcome import SKIPPED, VIOLATION, FaultOutcome
+from aisbench.faults.soak import FD_TOLERANCE, RSS_TOLERANCE_BYTES, SoakSeries, WorkerSample
+from aisbench.report.content import PlotSection
+from aisbench.report.plot_model import Panel, PlotData, PlotOutcome, PlotSkipped, Reference, Series
+
+MIB = 2**20
+# Colour by what the run did, so a slow violation does not pass for a slow success.
+OUTCOME_COLORS = {"completed": "#2E7D32", "typed error": "#E69F00", VIOLATION: "#C62828"}
+
+
+@dataclass(frozen=True)
+class FaultPlots:
+    """The drawn (or skipped) plots of the report, by the section they belong to."""
+
+    cost: PlotSection = field(default_factory=PlotSection)
+    soak: PlotSection = field(default_factory=PlotSection)
+
+
+def soak_plots(soaks: Sequence[SoakSeries]) -> list[PlotOutcome]:
+    return [soak_rss_plot(soaks), soak_fds_plot(soaks)]
+
+
+def soak_rss_plot(soaks: Sequence[SoakSeries]) -> PlotOutcome:
+    """RSS of each worker (MiB) at the end of each epoch."""
+    return _soak_plot(soaks, "soak-rss", "Soak: worker resident memory per epoch",
+                      "RSS (MiB)", lambda s: s.rss_bytes / MIB, 2 * RSS_TOLERANCE_BYTES / MIB)
+
+
+def soak_fds_plot(soaks: Sequence[SoakSeries]) -> PlotOutcome:
+    """Open file descriptors of each worker at the end of each epoch."""
+    return _soak_plot(soaks, "soak-fds", "Soak: worker open file descriptors per epoch",
+                      "open file descriptors", lambda s: float(s.open_fds), 4.0 * FD_TOLERANCE)
+
+
+def _soak_plot(soaks: Sequence[SoakSeries], name: str, title: str, y_label: str,
+               value: Callable[[WorkerSample], float], span: float) -> PlotOutcome:
+    """``span``: the least range of the value axis - a multiple of the growth the soak allows,
+    so allocator noise of a few hundred KiB does not look like a cliff."""
+    if not soaks:
+        return PlotSkipped(name, title, "no soak was run")
+    sampled = [soak for soak in soaks if soak.samples]
+    if not sampled:
+        return PlotSkipped(name, title, "the soak series hold no samples")
+    panels = tuple(
+        Panel(kind="lines", title=soak.label, x_label="epoch", y_label=y_label,
+              series=tuple(worker_series(soak.samples, value)),
+              x_ticks=epoch_ticks(sorted({s.epoch for s in soak.samples})),
+              value_min=None, value_span_min=span)  # growth, not the distance from 0
+        for soak in sampled
+    )
+    caption = ("One line per DataLoader worker (persistent_workers=True); a line that keeps "
+               "climbing after the first epoch is a leak.")
+    return PlotData(name, title, panels, caption=caption)
+
+
+def worker_series(samples: Sequence[WorkerSample],
+                  value: Callable[[WorkerSample], float]) -> list[Series]:
+    """One series per worker pid (ascending), x the epochs in order, y ``value`` of each."""
+    by_pid: dict[int, list[WorkerSample]] = {}
+    for sample in samples:
+        by_pid.setdefault(sample.pid, []).append(sample)
+    series = []
+    for pid, worker in sorted(by_pid.items()):
+        worker = sorted(worker, key=lambda s: s.epoch)
+        series.append(Series(label=f"worker pid {pid}", x=tuple(float(s.epoch) for s in worker),
+                             y=tuple(value(s) for s in worker)))
+    return series
+
+
+def epoch_ticks(epochs: Sequence[int], most: int = 12) -> tuple[tuple[float, str], ...]:
+    """Whole-epoch ticks (no "0.25 epoch"), thinned to at most about ``most`` of them."""
+    step = max(1, math.ceil(len(epochs) / most))
+    return tuple((float(e), str(e)) for e in epochs[::step])
+
+
+def fault_cost_plot(outcomes: Sequence[FaultOutcome]) -> PlotOutcome:
+    """Bars of duration / baseline per dataset and worker count, one panel per fault."""
+    name, title = "fault-cost", "Fault cost: epoch time under the fault over the baseline"
+    costed = [o for o in outcomes if o.slowdown is not None and o.outcome != SKIPPED]
+    if not costed:
+        return PlotSkipped(name, title, "no fault run measured a baseline epoch to compare with")
+    by_fault: dict[str, list[FaultOutcome]] = {}
+    for o in costed:
+        by_fault.setdefault(o.fault, []).append(o)
+    panels = tuple(
+        Panel(kind="bars", title=fault, x_label="dataset, workers",
+              y_label="epoch time / baseline epoch time", series=tuple(cost_series(runs)),
+              references=(Reference("no fault", 1.0, color="#555555"),), value_suffix="x")
+        for fault, runs in by_fault.items()
+    )
+    caption = ("1x is the same epoch without the fault in the same run. A run that stopped with "
+               "a typed error is timed to its error.")
+    return PlotData(name, title, panels, caption=caption)
+
+
+def cost_series(outcomes: Sequence[FaultOutcome]) -> list[Series]:
+    """One series per kind of outcome (completed, typed error, VIOLATION), each bar a
+    "dataset, N workers" category with its slowdown."""
+    groups: dict[str, list[FaultOutcome]] = {}
+    for o in outcomes:
+        groups.setdefault(outcome_kind(o), []).append(o)
+    return [
+        Series(label=kind, x=tuple(f"{o.dataset}, {o.num_workers} workers" for o in runs),
+               y=tuple(o.slowdown or 0.0 for o in runs), color=OUTCOME_COLORS[kind])
+        for kind, runs in groups.items()
+    ]
+
+
+def outcome_kind(o: FaultOutcome) -> str:
+    if o.violated:
+        return VIOLATION
+    return "typed error" if o.error_type is not None else "completed"

@@ -1,0 +1,86 @@
+"""Where one run of a faults scenario keeps what it measured, written as it goes.
+
+    <reports>/faults-<run_id>/
+        run.json                  FaultRunMeta: scenario, cluster, times, what was skipped
+        outcomes/<fault>-<dataset>-w<N>.json   one FaultOutcome per fault run, as it ends
+        soak/<dataset>.json       per-worker RSS / fd series (soak.write_series)
+        index.html, faults.md, plots/   the report (faults.report_html)
+
+Each outcome is its own file, written the moment its run ends, so a crash (or SIGKILL) of the
+suite loses at most the fault run in progress; the report can be rendered from whatever is there.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from aisbench.faults.outcome import FaultOutcome, read_outcomes, write_outcome
+
+
+@dataclass(frozen=True)
+class FaultRunMeta:
+    """What a faults run was: enough to title the report and to reproduce the run.
+
+    Attributes:
+        finished: ISO time the suite ended; None while it runs (or when it was killed).
+        settings: the scenario's fault settings as plain values (for the report's footer).
+    """
+
+    run_id: str
+    scenario: str
+    description: str
+    started: str
+    cluster: str
+    aisnode_version: str | None = None
+    finished: str | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FaultRunDir:
+    """The directory of one faults run; see the module docs for its layout."""
+
+    root: Path
+
+    @property
+    def meta_path(self) -> Path:
+        return self.root / "run.json"
+
+    @property
+    def outcomes_dir(self) -> Path:
+        return self.root / "outcomes"
+
+    @property
+    def soak_dir(self) -> Path:
+        return self.root / "soak"
+
+    def write_meta(self, meta: FaultRunMeta) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        _write_atomically(self.meta_path, json.dumps(asdict(meta), indent=2) + "\n")
+
+    def read_meta(self) -> FaultRunMeta:
+        raw = json.loads(self.meta_path.read_text())
+        known = {f.name for f in fields(FaultRunMeta)}
+        return FaultRunMeta(**{k: v for k, v in raw.items() if k in known})
+
+    def record(self, outcome: FaultOutcome) -> FaultOutcome:
+        """Write one outcome now; hand it back."""
+        write_outcome(self.outcomes_dir, outcome)
+        return outcome
+
+    def outcomes(self) -> list[FaultOutcome]:
+        return read_outcomes(self.outcomes_dir) if self.outcomes_dir.is_dir() else []
+
+    def soaks(self) -> list[dict[str, Any]]:
+        if not self.soak_dir.is_dir():
+            return []
+        return [json.loads(p.read_text()) for p in sorted(self.soak_dir.glob("*.json"))]
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    partial = path.with_suffix(path.suffix + ".partial")
+    partial.write_text(text)
+    partial.replace(path)

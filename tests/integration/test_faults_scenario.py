@@ -1,0 +1,94 @@
+"""The ``faults`` scenario end to end, through the CLI: its own cluster, every fault, and a
+report that shows each fault, its effect and that nothing was lost.
+
+A smaller copy of scenarios/faults.yaml (two datasets, 2 workers, a short soak) keeps it near
+two minutes; the per-dataset, per-worker-count coverage is in test_faults_nodes.py.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from aisbench.faults.outcome import COMPLETED, SKIPPED, TYPED_ERROR, TYPED_ERROR_OBJECT
+from aisbench.faults.run_dir import FaultRunDir
+
+pytestmark = pytest.mark.integration
+
+SCENARIO = """\
+kind: faults
+name: faults-ci
+description: every fault, on two datasets
+datasets: [AISMapDataset, AISMultiShardStream]
+num_workers: [2]
+faults:
+  target_kill_restart: {restart_after_s: 1.0}
+  target_kill:
+  target_freeze:
+  kill_while_streaming:
+  slow_link: {delay_ms: 10, drop_every: 3}
+  netem:
+  corrupt_shard: {corruptions: [truncated]}
+  runner_kill:
+soak: {seconds: 4, datasets: [AISShardReader], num_workers: 2}
+"""
+FAULTS = (
+    "none (baseline)",
+    "target SIGKILL, restarted after 1 s",
+    "target SIGKILL, down until the epoch ends",
+    "slow link: 10 ms per chunk, every 3rd request dropped (first hop)",
+    "target SIGSTOP, then SIGCONT",
+    "target SIGKILL while an object streams",
+    "truncated shard between two good ones",
+    "runner SIGKILL after its first case, then --resume",
+    "soak: persistent workers across epochs",
+    "netem: 20 ms delay, 2 % loss (every hop)",
+)
+ALLOWED = (COMPLETED, TYPED_ERROR, TYPED_ERROR_OBJECT, SKIPPED)
+
+
+@pytest.mark.timeout(420)
+def test_faults_scenario_reports_every_fault_its_effect_and_that_nothing_was_lost(
+    tmp_path: Path,
+) -> None:
+    scenario = tmp_path / "faults-ci.yaml"
+    scenario.write_text(SCENARIO)
+    reports = tmp_path / "reports"
+    proc = subprocess.run([sys.executable, "-m", "aisbench.cli", "run", str(scenario),
+                           "--reports", str(reports)], capture_output=True, text=True,
+                          timeout=400, check=False)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output[-3000:]
+    (root,) = reports.glob("faults-ci-*")
+    run_dir = FaultRunDir(root)
+    outcomes = run_dir.outcomes()
+
+    assert {o.fault for o in outcomes} == set(FAULTS), output[-3000:]
+    for o in outcomes:
+        assert o.outcome in ALLOWED, o
+        assert o.duplicates == 0, o
+        if o.outcome == COMPLETED:
+            assert o.missing == 0 and o.seen == o.expected, o
+    epoch_faults = [o for o in outcomes if o.fault in FAULTS[1:4]]
+    assert len(epoch_faults) == 6  # 3 faults x 2 datasets x 1 worker count
+    assert all(o.baseline_s is not None and o.baseline_s > 0 for o in epoch_faults)
+    assert run_dir.read_meta().finished is not None
+
+    (soak,) = run_dir.soaks()
+    assert {s["pid"] for s in soak["samples"]} and len(soak["trends"]) == 2
+
+    html = (root / "index.html").read_text()
+    markdown = (root / "faults.md").read_text()
+    assert f"All {sum(o.outcome != SKIPPED for o in outcomes)} fault runs kept the rule" in html
+    for fault in FAULTS:
+        assert fault in markdown
+    assert "Specified qdisc kind is unknown" in markdown or "netem" in markdown
+    for plot in ("fault-cost", "soak-rss", "soak-fds"):
+        sidecar = json.loads((root / "plots" / f"{plot}.json").read_text())
+        assert sidecar, plot
+        assert (root / "plots" / f"{plot}.png").stat().st_size > 0
+    assert f"report: {root / 'index.html'}" in proc.stdout

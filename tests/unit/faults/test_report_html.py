@@ -1,0 +1,112 @@
+"""The faults report on disk: one self-contained page, its Markdown twin and the plot files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from aisbench.faults.outcome import SKIPPED
+from aisbench.faults.report_html import write_faults_report
+from aisbench.faults.run_dir import FaultRunDir
+from tests.unit.faults.sample_fault_runs import (
+    NETEM_MISSING,
+    meta,
+    outcome,
+    run_dir,
+    skipped,
+    two_worker_soak,
+    typed_error,
+)
+
+
+def test_writes_page_markdown_and_every_plot_file(tmp_path: Path) -> None:
+    directory = run_dir(tmp_path, [outcome(baseline_s=0.25), typed_error(num_workers=2)],
+                        [two_worker_soak()])
+    files = write_faults_report(directory)
+    assert files.html == tmp_path / "index.html"
+    assert files.markdown == tmp_path / "faults.md"
+    assert sorted(p.plot.name for p in files.plots) == ["fault-cost", "soak-fds", "soak-rss"]
+    assert files.skipped_plots == ()
+    assert all(path.is_file() for path in files.paths)
+    assert len(files.paths) == 2 + 3 * 3
+
+
+def test_page_is_self_contained(tmp_path: Path) -> None:
+    files = write_faults_report(run_dir(tmp_path, [outcome(baseline_s=0.25)],
+                                        [two_worker_soak()]))
+    page = files.html.read_text()
+    assert page.count('<img src="data:image/png;base64,') == 3
+    assert "<script" not in page
+    assert 'src="http' not in page and "<link" not in page
+
+
+def test_soak_rss_sidecar_holds_the_plotted_mib(tmp_path: Path) -> None:
+    write_faults_report(run_dir(tmp_path, [outcome()], [two_worker_soak()]))
+    sidecar = json.loads((tmp_path / "plots" / "soak-rss.json").read_text())
+    assert [(s["label"], s["x"], s["y"]) for s in sidecar["panels"][0]["series"]] == [
+        ("worker pid 11", [0, 1, 2], [100.0, 101.0, 102.5]),
+        ("worker pid 12", [0, 1, 2], [200.0, 200.0, 200.0]),
+    ]
+
+
+def test_verdict_banner_comes_first_and_states_the_rule(tmp_path: Path) -> None:
+    page = write_faults_report(run_dir(tmp_path, [outcome()])).html.read_text()
+    banner = page.index('id="verdict"')
+    assert banner < page.index("<h2")
+    assert "The 1 fault run kept the rule: every epoch completed with every sample exactly " \
+        "once, or stopped with a typed error naming the object and the node." in page
+
+
+def test_violations_are_named_in_the_banner(tmp_path: Path) -> None:
+    bad = outcome("VIOLATION: error does not name the node", dataset="AISMapDataset")
+    page = write_faults_report(run_dir(tmp_path, [outcome(), bad])).html.read_text()
+    assert "1 of 2 runs VIOLATED the rule" in page
+    assert "target SIGKILL / AISMapDataset / 0 workers: <strong>VIOLATION: error does not " \
+        "name the node</strong>" in page
+    assert 'class="callout verdict warn"' in page
+
+
+def test_skipped_runs_show_their_reason_and_are_not_counted(tmp_path: Path) -> None:
+    page = write_faults_report(run_dir(tmp_path, [outcome(), skipped()])).html.read_text()
+    assert "The 1 fault run kept the rule" in page
+    assert f"<strong>{NETEM_MISSING}</strong>: netem loss / AISIterDataset / 0 workers" in page
+    assert f"<td>{SKIPPED}</td>" in page
+
+
+def test_partial_run_renders_and_says_it_did_not_finish(tmp_path: Path) -> None:
+    directory = run_dir(tmp_path, [outcome()], run_meta=meta(finished=None))
+    page = write_faults_report(directory).html.read_text()
+    assert "faults-smoke" in page and "r1" in page and "local: 1 proxy, 2 targets" in page
+    assert "did not finish" in page
+
+
+def test_a_directory_with_only_outcomes_still_renders(tmp_path: Path) -> None:
+    directory = FaultRunDir(tmp_path)
+    directory.record(outcome())
+    page = write_faults_report(directory).html.read_text()
+    assert "The 1 fault run kept the rule" in page
+
+
+def test_errors_are_escaped_in_page_and_markdown(tmp_path: Path) -> None:
+    files = write_faults_report(run_dir(tmp_path, [
+        typed_error(error="<script>alert(1)</script> a|b")]))
+    page = files.html.read_text()
+    assert "<script>" not in page
+    assert "ObjectNotFound: &lt;script&gt;alert(1)&lt;/script&gt; a|b" in page
+    assert "a\\|b" in files.markdown.read_text()
+
+
+def test_without_a_soak_the_page_says_none_was_run_and_plots_say_why(tmp_path: Path) -> None:
+    files = write_faults_report(run_dir(tmp_path, [outcome()]))
+    page = files.html.read_text()
+    assert "No soak was run in this faults run" in page
+    assert {(p.name, p.reason) for p in files.skipped_plots} >= {
+        ("soak-rss", "no soak was run"), ("soak-fds", "no soak was run")}
+    assert "Plots not drawn" in page
+    assert "no fault run measured a baseline epoch" in page
+
+
+def test_nothing_lost_line_is_on_the_page(tmp_path: Path) -> None:
+    page = write_faults_report(run_dir(tmp_path, [outcome(), typed_error(num_workers=2)])
+                               ).html.read_text()
+    assert "0 duplicates and 0 silent gaps in 2 runs; 1 stopped with a typed error" in page
