@@ -31,24 +31,27 @@ def corrupt(data: bytes, how: Corruption, seed: int = 0) -> bytes:
     return random.Random(seed).randbytes(len(data))
 
 
+def corrupt_name(how: Corruption) -> str:
+    """The corrupt shard's name: the one object its error may blame."""
+    return f"{how}-1-corrupt.tar"
+
+
 @contextmanager
 def bad_shard_bucket(bench: FaultBench, how: Corruption) -> Iterator[FaultData]:
     """A bucket of three shards, the middle one corrupt; deleted on exit."""
     bucket = Bucket(RequestClient(bench.endpoint),
                     f"{bench.data.objects_bucket.removesuffix('-obj')}-bad-{how}")
     bucket.create(exist_ok=True)
-    names, keys, members = [], [], []
+    names, shard_keys = [], []
     try:
         for index in range(3):
-            data, shard_keys, shard_members = make_shard(90 + index, _SAMPLES_PER_SHARD)
-            name = f"{how}-{index}.tar" if index != 1 else f"{how}-{index}-corrupt.tar"
+            data, keys, _ = make_shard(90 + index, _SAMPLES_PER_SHARD)
+            name = f"{how}-{index}.tar" if index != 1 else corrupt_name(how)
             bucket.put_object(name, corrupt(data, how) if index == 1 else data)
             names.append(name)
-            keys.extend(shard_keys)
-            members.extend(shard_members)
+            shard_keys.append(tuple(keys))
         yield dataclasses.replace(bench.data, shards_bucket=bucket.name,
-                                  shard_names=tuple(names), sample_keys=tuple(keys),
-                                  member_names=tuple(members))
+                                  shard_names=tuple(names), shard_keys=tuple(shard_keys))
     finally:
         bucket.delete(missing_ok=True)
 
@@ -60,4 +63,6 @@ def corrupt_shard(bench: FaultBench, kind: str, workers: int, how: Corruption) -
     with bad_shard_bucket(bench, how) as data:
         return run_epoch(data, bench.target_urls(), f"{how} shard between two good ones", kind,
                          workers, patient, lambda: None, inject_after=0, require_node=False,
+                         suspects=[f"ais://{data.shards_bucket}/{corrupt_name(how)}"],
+                         must_feel=False,
                          notes="the samples of the corrupt shard cannot be delivered")

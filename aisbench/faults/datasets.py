@@ -66,24 +66,37 @@ class FaultData:
     object_names: tuple[str, ...]
     shards_bucket: str
     shard_names: tuple[str, ...]
-    sample_keys: tuple[str, ...]
-    member_names: tuple[str, ...]
+    shard_keys: tuple[tuple[str, ...], ...]  # the sample keys of each shard, in order
+
+    @property
+    def sample_keys(self) -> tuple[str, ...]:
+        return tuple(key for keys in self.shard_keys for key in keys)
+
+    @property
+    def member_names(self) -> tuple[str, ...]:
+        return tuple(f"{key}.{ext}" for key in self.sample_keys for ext in _MEMBER_EXTENSIONS)
 
     def expected_ids(self, kind: str) -> list[str]:
-        """The ids one epoch of ``kind`` must deliver, each exactly once."""
-        if kind in ("AISMapDataset", "AISIterDataset"):
-            return list(self.object_names)
-        if kind == "datapipes":
-            return [f"ais://{self.objects_bucket}/{n}" for n in self.object_names]
-        if kind == "AISShardReader":
-            return list(self.sample_keys)
-        return list(self.member_names)
+        """The ids one epoch of ``kind`` must deliver, each exactly once, in listing order."""
+        return [i for ids in self.ids_by_label(kind).values() for i in ids]
 
     def object_labels(self, kind: str) -> list[str]:
         """Names an error about ``kind`` may use for what failed (objects or shards)."""
+        return list(self.ids_by_label(kind))
+
+    def ids_by_label(self, kind: str) -> dict[str, tuple[str, ...]]:
+        """``ais://bucket/name`` of each object or shard -> the sample ids it delivers."""
         if kind in ("AISShardReader", "AISMultiShardStream"):
-            return [f"ais://{self.shards_bucket}/{n}" for n in self.shard_names]
-        return [f"ais://{self.objects_bucket}/{n}" for n in self.object_names]
+            members = kind == "AISMultiShardStream"
+            return {f"ais://{self.shards_bucket}/{name}":
+                    tuple(f"{k}.{ext}" for k in keys for ext in _MEMBER_EXTENSIONS)
+                    if members else keys
+                    for name, keys in zip(self.shard_names, self.shard_keys, strict=True)}
+        if kind not in DATASET_KINDS:
+            raise ValueError(f"unknown dataset kind {kind!r}; known: {', '.join(DATASET_KINDS)}")
+        return {f"ais://{self.objects_bucket}/{name}":
+                (f"ais://{self.objects_bucket}/{name}" if kind == "datapipes" else name,)
+                for name in self.object_names}
 
 
 _MEMBER_EXTENSIONS = ("txt", "cls")
@@ -116,17 +129,16 @@ def put_fault_data(endpoint: str, prefix: str, objects: int, shards: int,
     for name in names:
         objects_bucket.put_object(name, content_for(name))
     shards_bucket = Bucket(client, f"{prefix}-shd").create(exist_ok=True)
-    shard_names, keys, members = [], [], []
+    shard_names, shard_keys = [], []
     for index in range(shards):
-        data, shard_keys, shard_members = make_shard(index, samples_per_shard)
+        data, keys, _ = make_shard(index, samples_per_shard)
         shard_name = f"shard-{index:02d}.tar"
         shards_bucket.put_object(shard_name, data)
         shard_names.append(shard_name)
-        keys.extend(shard_keys)
-        members.extend(shard_members)
+        shard_keys.append(tuple(keys))
     return FaultData(endpoint=endpoint, objects_bucket=objects_bucket.name, object_names=names,
                      shards_bucket=shards_bucket.name, shard_names=tuple(shard_names),
-                     sample_keys=tuple(keys), member_names=tuple(members))
+                     shard_keys=tuple(shard_keys))
 
 
 def delete_fault_data(data: FaultData) -> None:
@@ -215,8 +227,18 @@ def _as_list(batch: list[str]) -> list[str]:
     return list(batch)
 
 
+ID_BATCH_SIZE = 4
+PREFETCH_FACTOR = 2
+
+
+def samples_in_flight(num_workers: int, batch_size: int = ID_BATCH_SIZE) -> int:
+    """Samples a DataLoader may have fetched beyond what it delivered: a fault injected now
+    cannot reach those (workers x prefetch_factor batches; none without workers)."""
+    return num_workers * PREFETCH_FACTOR * batch_size
+
+
 def id_loader(kind: str, data: FaultData, client: RequestClient, num_workers: int,
-              batch_size: int = 4) -> IdLoader:
+              batch_size: int = ID_BATCH_SIZE) -> IdLoader:
     """Dataset ``kind`` in a DataLoader that yields checked sample ids.
 
     ``client`` carries the retry and timeout settings for the kinds built on a Bucket; the
@@ -252,24 +274,24 @@ def id_loader(kind: str, data: FaultData, client: RequestClient, num_workers: in
         raise ValueError(f"unknown dataset kind {kind!r}; known: {', '.join(DATASET_KINDS)}")
     loader: DataLoader[Any] = DataLoader(
         dataset, batch_size=batch_size, num_workers=num_workers, collate_fn=_as_list,
-        prefetch_factor=2 if num_workers else None,
+        prefetch_factor=PREFETCH_FACTOR if num_workers else None,
     )
     return IdLoader(loader, buckets)
 
 
 def persistent_loader(kind: str, data: FaultData, workers: int,
                       batch_size: int = 8) -> DataLoader[Any]:
-    """A DataLoader over AISMapDataset or AISShardReader whose workers live across epochs
-    (``persistent_workers=True``): what a soak watches for leaks."""
+    """Checked sample ids of AISMapDataset or AISShardReader, in batches, from workers that
+    live across epochs (``persistent_workers=True``): what a soak watches for leaks."""
     from aisref.pytorch import AISMapDataset, AISShardReader
 
     client = RequestClient(data.endpoint)
     dataset: Dataset[Any]
     if kind == "AISMapDataset":
-        dataset = AISMapDataset(Bucket(client, data.objects_bucket))
+        dataset = _MapIds(AISMapDataset(Bucket(client, data.objects_bucket)))
     elif kind == "AISShardReader":
-        dataset = AISShardReader(Bucket(client, data.shards_bucket))
+        dataset = _IterIds(AISShardReader(Bucket(client, data.shards_bucket)), kind)
     else:
         raise ValueError(f"soak reads AISMapDataset or AISShardReader, not {kind!r}")
     return DataLoader(dataset, batch_size=batch_size, num_workers=workers,
-                      persistent_workers=True, collate_fn=list, prefetch_factor=2)
+                      persistent_workers=True, collate_fn=_as_list, prefetch_factor=2)

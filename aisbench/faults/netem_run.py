@@ -41,15 +41,16 @@ def main(argv: list[str]) -> int:
                        check=True, timeout=10)
     cluster = LocalCluster(args.state_dir, find_aisnode=lambda: args.aisnode)
     try:
-        endpoint = cluster.up(Topology(proxies=1, targets=1, mountpaths=1)).endpoint
+        status = cluster.up(Topology(proxies=1, targets=1, mountpaths=1))
+        endpoint = status.endpoint
+        targets = [f"http://127.0.0.1:{n.port}" for n in status.nodes if n.role == "target"]
         data = put_fault_data(endpoint, f"faults-netem-{uuid.uuid4().hex[:8]}", N_OBJECTS, 1, 1)
         client = RequestClient(endpoint, timeout=(3.0, 10.0), retries=8, retry_budget=20.0)
         loader = id_loader("AISMapDataset", data, client, num_workers=0)
         observation = observe_epoch(loader, 0, lambda: None)
         outcome = judge(observation, fault=fault, dataset="AISMapDataset", num_workers=0,
-                        expected=data.expected_ids("AISMapDataset"),
-                        object_labels=data.object_labels("AISMapDataset"),
-                        node_urls=[endpoint], retries=loader.retries_made(),
+                        ids_by_label=data.ids_by_label("AISMapDataset"),
+                        node_urls=[endpoint, *targets], retries=loader.retries_made(),
                         notes="inside a network namespace: netem covers every hop")
         delete_fault_data(data)
     finally:

@@ -11,17 +11,25 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
+
+from aisbench.faults.atomic_file import write_text_atomically
 
 COMPLETED = "completed exactly once"
 TYPED_ERROR = "typed error naming object and node"
 TYPED_ERROR_OBJECT = "typed error naming the object"  # bad data: no node is at fault
 TYPED_ERROR_NODE = "typed error naming the node"  # a request about no object (a listing)
 KEPT_RULE = frozenset({COMPLETED, TYPED_ERROR, TYPED_ERROR_OBJECT, TYPED_ERROR_NODE})
-VIOLATION = "VIOLATION"
+VIOLATION = "VIOLATION"  # the rule broken: "VIOLATION: <why>"
+# The fault was injected but never felt (all data already prefetched, nothing dropped, too few
+# epochs): nothing was proven, so it fails like a violation. "NOT EXERCISED: <why>"
+NOT_EXERCISED = "NOT EXERCISED"
+# The harness could not inject or heal the fault (a node that would not restart): the fault is
+# unjudged and the suite stopped there. "HARNESS ERROR: <what failed>"
+HARNESS_ERROR = "HARNESS ERROR"
 SKIPPED = "skipped"  # the machine cannot inject this fault; ``notes`` says why
 
 
@@ -83,11 +91,20 @@ def _mentions(message: str, name: str) -> bool:
     return re.search(rf"(?<![\w.-]){re.escape(name)}(?![\w.-])", message) is not None
 
 
+def is_ordered_prefix(expected_order: Sequence[str], seen: Sequence[str]) -> bool:
+    """Whether ``seen`` is the start of ``expected_order``: nothing skipped, nothing moved.
+    Only loaders that deliver in a known order can be held to it (one process, or a map
+    dataset, whose DataLoader keeps the sampler's order across workers)."""
+    return list(seen) == list(expected_order[: len(seen)])
+
+
 def verdict(counts: EpochTally, error: BaseException | None, error_is_typed: bool,
-            named_object: str | None, named_node: str | None, require_node: bool = True) -> str:
+            named_object: str | None, named_node: str | None, require_node: bool = True,
+            in_order: bool | None = None) -> str:
     """The outcome of one epoch under a fault; anything but the allowed outcomes is a
     VIOLATION with the reason attached. Bad data (``require_node=False``) must name the
-    object only."""
+    object only. ``in_order``: whether the delivery was a prefix of the expected order (None
+    where the order cannot be known): a sample skipped before an error is a silent gap too."""
     if error is None:
         if counts.exactly_once:
             return COMPLETED
@@ -97,15 +114,27 @@ def verdict(counts: EpochTally, error: BaseException | None, error_is_typed: boo
     if not error_is_typed:
         problems.append(f"untyped error {type(error).__name__}")
     if named_object is None:
-        problems.append("error does not name the object")
+        problems.append("error does not name an object it failed to deliver")
     if named_node is None and require_node:
-        problems.append("error does not name the node")
+        problems.append("error does not name the faulty node")
     if not counts.clean_prefix:
         problems.append(f"{counts.duplicates} duplicates, {counts.unexpected} unexpected "
                         "before the error")
-    if problems:
-        return f"{VIOLATION}: " + "; ".join(problems)
-    return TYPED_ERROR if require_node else TYPED_ERROR_OBJECT
+    if in_order is False:
+        problems.append("a sample was skipped before the error (silent gap)")
+    return outcome_text(problems, TYPED_ERROR if require_node else TYPED_ERROR_OBJECT)
+
+
+def outcome_text(problems: Sequence[str], passed: str) -> str:
+    """``passed`` when nothing is wrong, else "VIOLATION: <problem>; <problem>"."""
+    return passed if not problems else f"{VIOLATION}: " + "; ".join(problems)
+
+
+def error_fields(error: BaseException | None, limit: int = 400) -> tuple[str | None, str | None]:
+    """``(error_type, error)`` of a FaultOutcome for ``error``; both None without one."""
+    if error is None:
+        return None, None
+    return type(error).__name__, first_line(error, limit)
 
 
 @dataclass(frozen=True)
@@ -139,10 +168,23 @@ class FaultOutcome:
     step: int = 0  # the order a suite ran it in (reports follow it); 0 outside a suite
 
     @property
-    def violated(self) -> bool:
-        """Anything but an allowed outcome or a skip: a VIOLATION, or a harness error that left
-        the fault unjudged (never counted as a pass)."""
+    def failed(self) -> bool:
+        """Neither an allowed outcome nor a skip: a violation, a fault never felt, or a harness
+        error - never counted as a pass."""
         return self.outcome not in KEPT_RULE and self.outcome != SKIPPED
+
+    @property
+    def violated(self) -> bool:
+        """The dataset broke the rule (a subset of `failed`)."""
+        return self.failed and not (self.not_exercised or self.harness_error)
+
+    @property
+    def not_exercised(self) -> bool:
+        return self.outcome.startswith(NOT_EXERCISED)
+
+    @property
+    def harness_error(self) -> bool:
+        return self.outcome.startswith(HARNESS_ERROR)
 
     @property
     def slowdown(self) -> float | None:
@@ -153,8 +195,10 @@ class FaultOutcome:
 
     @property
     def file_name(self) -> str:
+        """``[NNN-]<fault>-<dataset>-w<N>.json``; the step keeps two runs of one fault apart."""
         slug = re.sub(r"[^a-z0-9]+", "-", f"{self.fault}-{self.dataset}".lower()).strip("-")
-        return f"{slug}-w{self.num_workers}.json"
+        prefix = f"{self.step:03d}-" if self.step else ""
+        return f"{prefix}{slug}-w{self.num_workers}.json"
 
 
 def outcome_to_dict(outcome: FaultOutcome) -> dict[str, Any]:
@@ -170,9 +214,7 @@ def write_outcome(directory: Path, outcome: FaultOutcome) -> Path:
     """Write one outcome as ``<directory>/<fault>-<dataset>-w<N>.json``; return the path."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / outcome.file_name
-    partial = path.with_suffix(".partial")  # a kill mid-write never leaves half a JSON
-    partial.write_text(json.dumps(outcome_to_dict(outcome), indent=2) + "\n")
-    partial.replace(path)
+    write_text_atomically(path, json.dumps(outcome_to_dict(outcome), indent=2) + "\n")
     return path
 
 

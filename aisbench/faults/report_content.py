@@ -2,7 +2,10 @@
 
 Pure functions from a run's meta, its outcomes and its soak series to verdicts, one section per
 fault and a row per soaked worker; cells are plain text (each renderer escapes for itself).
-A SKIPPED outcome is neither a pass nor a violation: it is counted apart, with its reason.
+Three kinds of failure are told apart and none is ever a pass: a VIOLATION (the dataset broke
+the rule), NOT EXERCISED (the fault was never felt: nothing proven) and a HARNESS ERROR (the
+fault could not be injected or healed: unjudged, and the suite stopped there). A SKIPPED outcome
+is neither a pass nor a failure: it is counted apart, with its reason.
 """
 
 from __future__ import annotations
@@ -12,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from aisbench.faults.outcome import SKIPPED, FaultOutcome
-from aisbench.faults.run_dir import FaultRunMeta
+from aisbench.faults.outcome import HARNESS_ERROR, NOT_EXERCISED, SKIPPED, VIOLATION, FaultOutcome
+from aisbench.faults.run_dir import FaultRunMeta, UnreadableFile
 from aisbench.faults.soak import SoakSeries
 
 RULE = ("every epoch completed with every sample exactly once, or stopped with a typed error "
@@ -30,21 +33,37 @@ _MIB = 2**20
 
 @dataclass(frozen=True)
 class Verdict:
-    """The run against the rule. ``judged``: runs not skipped; ``skipped``: reason → the runs
-    skipped for it, in first-seen order."""
+    """The run against the rule. ``judged``: runs neither skipped nor stopped by a harness
+    error; ``violations``, ``not_exercised``, ``harness_errors``: the three kinds of failure;
+    ``skipped``: reason → the runs skipped for it, in first-seen order."""
 
     judged: int
     violations: tuple[FaultOutcome, ...]
     skipped: tuple[tuple[str, tuple[str, ...]], ...]
+    not_exercised: tuple[FaultOutcome, ...] = ()
+    harness_errors: tuple[FaultOutcome, ...] = ()
 
     @property
     def skipped_count(self) -> int:
         return sum(len(runs) for _, runs in self.skipped)
 
     @property
+    def failures(self) -> tuple[tuple[str, FaultOutcome], ...]:
+        """(kind, run) of every failure: violations, then faults never felt, then harness
+        errors; kind is VIOLATION, NOT_EXERCISED or HARNESS_ERROR."""
+        return (*((VIOLATION, o) for o in self.violations),
+                *((NOT_EXERCISED, o) for o in self.not_exercised),
+                *((HARNESS_ERROR, o) for o in self.harness_errors))
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.failures)
+
+    @property
     def headline(self) -> str:
-        if self.violations:
-            return f"{len(self.violations)} of {runs(self.judged)} VIOLATED the rule: {RULE}."
+        """One sentence per kind of failure; "kept the rule" only when there is none."""
+        if self.failed:
+            return " ".join(self._failure_sentences())
         if self.judged:
             every = "The 1 fault run" if self.judged == 1 else f"All {self.judged} fault runs"
             return f"{every} kept the rule: {RULE}."
@@ -52,12 +71,25 @@ class Verdict:
             return f"No fault run was judged: all {self.skipped_count} were skipped."
         return "No fault outcomes found: run the fault tests first."
 
+    def _failure_sentences(self) -> list[str]:
+        sentences = []
+        if self.violations:
+            sentences.append(f"{len(self.violations)} of {runs(self.judged, 'fault run')} "
+                             f"VIOLATED the rule: {RULE}.")
+        if self.not_exercised:
+            count = len(self.not_exercised)
+            was = "1 fault was" if count == 1 else f"{count} faults were"
+            sentences.append(f"{was} never felt ({NOT_EXERCISED}): nothing proven.")
+        sentences += [f"The suite STOPPED on a harness error: {o.outcome} — faults after it did "
+                      "not run." for o in self.harness_errors]
+        return sentences
+
     @property
     def skipped_line(self) -> str:
         """"" when nothing was skipped."""
         if not self.skipped:
             return ""
-        return f"{runs(self.skipped_count)} skipped, counted neither as passes nor as violations:"
+        return f"{runs(self.skipped_count)} skipped, counted neither as passes nor as failures:"
 
 
 class TableRow:
@@ -67,7 +99,7 @@ class TableRow:
 
     @property
     def cells(self) -> tuple[str, ...]:
-        """The text fields, in declaration order (flags such as ``violated`` left out)."""
+        """The text fields, in declaration order (flags such as ``kind`` left out)."""
         return tuple(v for v in vars(self).values() if isinstance(v, str))
 
 
@@ -89,6 +121,13 @@ class OutcomeRow(TableRow):
     notes: str
     violated: bool
     skipped: bool
+    not_exercised: bool = False
+    harness_error: bool = False
+
+    @property
+    def failed(self) -> bool:
+        """Any of the three failures: never a pass."""
+        return self.violated or self.not_exercised or self.harness_error
 
     HEADINGS: ClassVar[tuple[str, ...]] = (
         "dataset", "workers", "outcome", "samples seen/expected", "duplicates", "missing",
@@ -109,6 +148,15 @@ class FaultSection:
     loss_line: str
     nothing_lost: bool
     rows: tuple[OutcomeRow, ...]
+
+    @property
+    def judged(self) -> bool:
+        return any(not (row.skipped or row.harness_error) for row in self.rows)
+
+    @property
+    def failed(self) -> bool:
+        """Something lost or a run failed (of any kind): never to be shown as a pass."""
+        return not self.nothing_lost or any(row.failed for row in self.rows)
 
 
 @dataclass(frozen=True)
@@ -132,7 +180,9 @@ class SoakRow(TableRow):
 @dataclass(frozen=True)
 class FaultReportContent:
     """Everything the report says. ``facts``: (label, value) lines under the title;
-    ``finished``: False for a run still going or killed."""
+    ``finished``: False for a run still going, killed or stopped early; ``unfinished``: the
+    line that says so ("" when it finished); ``soak_problems``: a line per soak series file
+    that could not be read."""
 
     title: str
     description: str
@@ -143,36 +193,61 @@ class FaultReportContent:
     soaked: bool
     soak_rows: tuple[SoakRow, ...]
     settings: tuple[tuple[str, str], ...]
+    unfinished: str = ""
+    soak_problems: tuple[str, ...] = ()
 
 
 def report_content(meta: FaultRunMeta | None, outcomes: Sequence[FaultOutcome],
-                   soaks: Sequence[SoakSeries]) -> FaultReportContent:
-    """The report of one faults run (``meta`` None: outcomes gathered without a run.json)."""
+                   soaks: Sequence[SoakSeries],
+                   unreadable: Sequence[UnreadableFile] = ()) -> FaultReportContent:
+    """The report of one faults run (``meta`` None: outcomes gathered without a run.json);
+    ``unreadable``: soak series files that could not be read."""
+    unfinished = unfinished_line(meta, outcomes)
     return FaultReportContent(
         title=_title(meta),
         description=meta.description if meta else "",
-        facts=_facts(meta, outcomes),
-        finished=meta is None or meta.finished is not None,
+        facts=_facts(meta, unfinished),
+        finished=not unfinished,
         verdict=verdict_of(outcomes),
         sections=fault_sections(outcomes),
         soaked=bool(soaks),
         soak_rows=soak_rows(soaks),
         settings=tuple((k, json.dumps(v)) for k, v in (meta.settings if meta else {}).items()),
+        unfinished=unfinished,
+        soak_problems=tuple(f"soak series {f.name} unreadable: {f.why}" for f in unreadable),
     )
 
 
+def unfinished_line(meta: FaultRunMeta | None, outcomes: Sequence[FaultOutcome]) -> str:
+    """Why the report may be partial: "did not finish: <why it stopped>", or "did not finish
+    (still running, or killed)"; "" for a run that ended normally (or without a run.json)."""
+    if meta is None or (meta.finished is not None and meta.stopped is None):
+        return ""
+    so_far = f"this report shows the {runs(len(outcomes), 'fault run')} recorded so far"
+    if meta.stopped is not None:
+        return f"did not finish: {meta.stopped}; {so_far}"
+    return f"did not finish (still running, or killed): {so_far}"
+
+
 def verdict_of(outcomes: Sequence[FaultOutcome]) -> Verdict:
-    """Count passes and violations among the runs not skipped; group skipped runs by reason."""
-    judged = [o for o in outcomes if not is_skipped(o)]
+    """Count the runs judged and each kind of failure among them; group skipped runs by
+    reason."""
     reasons: dict[str, list[str]] = {}
     for o in outcomes:
         if is_skipped(o):
             reasons.setdefault(o.notes.strip() or "no reason recorded", []).append(run_name(o))
     return Verdict(
-        judged=len(judged),
-        violations=tuple(o for o in judged if o.violated),
+        judged=len(judged_runs(outcomes)),
+        violations=tuple(o for o in outcomes if o.violated),
         skipped=tuple((reason, tuple(runs)) for reason, runs in reasons.items()),
+        not_exercised=tuple(o for o in outcomes if o.not_exercised),
+        harness_errors=tuple(o for o in outcomes if o.harness_error),
     )
+
+
+def judged_runs(outcomes: Sequence[FaultOutcome]) -> list[FaultOutcome]:
+    """The runs the rule was applied to: not skipped, not stopped by the harness."""
+    return [o for o in outcomes if not (is_skipped(o) or o.harness_error)]
 
 
 def fault_sections(outcomes: Sequence[FaultOutcome]) -> tuple[FaultSection, ...]:
@@ -188,7 +263,7 @@ def fault_sections(outcomes: Sequence[FaultOutcome]) -> tuple[FaultSection, ...]
 
 
 def nothing_lost(outcomes: Sequence[FaultOutcome]) -> bool:
-    judged = [o for o in outcomes if not is_skipped(o)]
+    judged = judged_runs(outcomes)
     return sum(o.duplicates for o in judged) == 0 and silent_gaps(judged) == 0
 
 
@@ -199,23 +274,33 @@ def silent_gaps(outcomes: Sequence[FaultOutcome]) -> int:
 
 
 def loss_line(outcomes: Sequence[FaultOutcome]) -> str:
-    """E.g. "0 duplicates and 0 silent gaps in 10 runs; 4 stopped with a typed error (...)"."""
-    judged = [o for o in outcomes if not is_skipped(o)]
-    skipped = len(outcomes) - len(judged)
-    if not judged:
-        return f"{runs(skipped)} skipped; nothing to judge."
-    line = (f"{sum(o.duplicates for o in judged)} duplicates and {silent_gaps(judged)} silent "
-            f"gaps in {runs(len(judged))}")
-    stopped = sum(o.error_type is not None and not o.violated for o in judged)
+    """E.g. "0 duplicates and 0 silent gaps in 10 runs; 4 stopped with a typed error (...)",
+    then each kind of failure and the skipped runs, counted."""
+    judged = judged_runs(outcomes)
+    skipped = sum(is_skipped(o) for o in outcomes)
+    harness = sum(o.harness_error for o in outcomes)
+    if judged:
+        line = (f"{sum(o.duplicates for o in judged)} duplicates and {silent_gaps(judged)} "
+                f"silent gaps in {runs(len(judged))}")
+    else:
+        line = "nothing judged"
+    stopped = sum(o.error_type is not None and not o.failed for o in judged)
     if stopped:
         line += (f"; {stopped} stopped with a typed error (samples after the stop counted as "
                  "not delivered, not lost silently)")
     violated = sum(o.violated for o in judged)
     if violated:
         line += f"; {violated} VIOLATED the rule"
+    not_exercised = sum(o.not_exercised for o in judged)
+    if not_exercised:
+        line += f"; {not_exercised} {NOT_EXERCISED} (the fault was never felt: nothing proven)"
+    if harness:
+        line += f"; {harness} {HARNESS_ERROR} (unjudged: the suite stopped there)"
     if skipped:
         line += f"; {skipped} skipped"
-    return line + "."
+    if not judged and not harness:
+        return f"{runs(skipped)} skipped; nothing to judge."
+    return line[0].upper() + line[1:] + "."
 
 
 def outcome_row(o: FaultOutcome) -> OutcomeRow:
@@ -235,6 +320,8 @@ def outcome_row(o: FaultOutcome) -> OutcomeRow:
         notes=o.notes,
         violated=o.violated,
         skipped=is_skipped(o),
+        not_exercised=o.not_exercised,
+        harness_error=o.harness_error,
     )
 
 
@@ -282,13 +369,10 @@ def _title(meta: FaultRunMeta | None) -> str:
     return f"Faults report: {meta.scenario} — run {meta.run_id}"
 
 
-def _facts(meta: FaultRunMeta | None, outcomes: Sequence[FaultOutcome]
-           ) -> tuple[tuple[str, str], ...]:
+def _facts(meta: FaultRunMeta | None, unfinished: str) -> tuple[tuple[str, str], ...]:
     if meta is None:
         return ()
-    finished = meta.finished or (
-        "did not finish (still running, or killed): this report shows the "
-        f"{runs(len(outcomes), 'fault run')} recorded so far")
+    finished = unfinished or meta.finished or ""
     return (
         ("cluster", meta.cluster),
         ("aisnode version", meta.aisnode_version or "unknown"),

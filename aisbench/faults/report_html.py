@@ -4,8 +4,9 @@
     <root>/faults.md      the same in Markdown, for a CI job summary
     <root>/plots/<name>.png|.svg|.json   each plot, and the exact series behind it
 
-It renders whatever the directory holds, so a run still going (or killed) gets a report of the
-fault runs recorded so far.
+It renders whatever the directory holds, so a run still going, killed or stopped early gets a
+report of the fault runs recorded so far (and says so at the top); a soak series file that cannot
+be read is named on the page instead of breaking the report.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
+from aisbench.faults.outcome import HARNESS_ERROR, NOT_EXERCISED, VIOLATION
 from aisbench.faults.report import faults_markdown
 from aisbench.faults.report_content import (
     GROWTH_NOTE,
@@ -31,7 +33,6 @@ from aisbench.faults.report_content import (
 )
 from aisbench.faults.report_plots import FaultPlots, fault_cost_plot, soak_plots
 from aisbench.faults.run_dir import FaultRunDir
-from aisbench.faults.soak import read_series
 from aisbench.report.html import PAGE_CSS, plots_html
 from aisbench.report.plot_model import PlotSkipped
 from aisbench.report.plots import DrawnPlot
@@ -40,8 +41,15 @@ from aisbench.report.write import PLOTS_DIR, clear_old_plots, draw_all
 _CSS = PAGE_CSS + """
 .verdict { font-size: 1.1em; } .skip { border-left-color: #9a6700; background: #fff8e5; }
 tr.violation td { background: #fdf0f0; } tr.skipped td { color: #6e7781; }
+tr.not-exercised td { background: #fff8e5; }
+tr.harness-error td { background: #fff0dc; font-style: italic; }
 .lost { font-weight: bold; color: #C62828; } .kept { color: #2E7D32; }
+.unproven { font-weight: bold; color: #9a6700; }
+.stopped { font-size: 1.1em; }
 """
+# The row class of each kind of failure (violation red; not exercised and harness error amber).
+_FAILURE_CSS = {VIOLATION: "violation", NOT_EXERCISED: "not-exercised",
+                HARNESS_ERROR: "harness-error"}
 
 
 @dataclass(frozen=True)
@@ -66,8 +74,9 @@ def write_faults_report(run_dir: FaultRunDir) -> FaultReportFiles:
     outcomes/ and soak/. Needs no network and no display."""
     meta = run_dir.read_meta() if run_dir.meta_path.is_file() else None
     outcomes = run_dir.outcomes()
-    soaks = read_series(run_dir.soak_dir)
-    content = report_content(meta, outcomes, soaks)
+    readout = run_dir.read_soaks()
+    soaks = readout.series
+    content = report_content(meta, outcomes, soaks, readout.unreadable)
     plots_dir = run_dir.root / PLOTS_DIR
     clear_old_plots(plots_dir)
     plots = FaultPlots(cost=draw_all([fault_cost_plot(outcomes)], plots_dir),
@@ -89,6 +98,9 @@ def faults_html(content: FaultReportContent, plots: FaultPlots, page_dir: Path) 
     if content.description:
         body.append(f'<p class="meta">{escape(content.description)}</p>')
     body.append(_facts(content))
+    if content.unfinished:
+        body.append(f'<div class="callout warn stopped" id="stopped"><strong>'
+                    f"{escape(content.unfinished)}</strong></div>")
     body.append(_verdict(content.verdict))
     body.append(f'<p class="ci">{escape(RETRIES_NOTE)}</p>')
     body += [_fault(section, index) for index, section in enumerate(content.sections)]
@@ -120,12 +132,12 @@ def _facts(content: FaultReportContent) -> str:
 
 
 def _verdict(v: Verdict) -> str:
-    warn = " warn" if v.violations or not v.judged else ""
+    warn = " warn" if v.failed or not v.judged else ""
     parts = [f'<div class="callout verdict{warn}" id="verdict"><strong>{escape(v.headline)}'
              "</strong>"]
-    if v.violations:
-        items = "".join(f"<li>{escape(run_name(o))}: <strong>{escape(o.outcome)}</strong></li>"
-                        for o in v.violations)
+    if v.failures:
+        items = "".join(f'<li class="{_FAILURE_CSS[kind]}">{escape(run_name(o))}: '
+                        f"<strong>{escape(o.outcome)}</strong></li>" for kind, o in v.failures)
         parts.append(f"<ul>{items}</ul>")
     parts.append("</div>")
     if v.skipped:
@@ -137,21 +149,38 @@ def _verdict(v: Verdict) -> str:
 
 
 def _fault(section: FaultSection, index: int) -> str:
-    judged = any(not row.skipped for row in section.rows)
-    loss_class = "ci" if not judged else "kept" if section.nothing_lost else "lost"
-    rows = []
-    for row in section.rows:
-        css = "violation" if row.violated else "skipped" if row.skipped else ""
-        rows.append(_row(row.cells, OutcomeRow.HEADINGS, css))
+    rows = [_row(row.cells, OutcomeRow.HEADINGS, _row_class(row)) for row in section.rows]
     return (f'<h2 id="fault-{index}">{escape(section.fault)}</h2>'
-            f'<p class="{loss_class}">{escape(section.loss_line)}</p>'
+            f'<p class="{_loss_class(section)}">{escape(section.loss_line)}</p>'
             + _table(OutcomeRow.HEADINGS, rows))
+
+
+def _row_class(row: OutcomeRow) -> str:
+    if row.violated:
+        return _FAILURE_CSS[VIOLATION]
+    if row.not_exercised:
+        return _FAILURE_CSS[NOT_EXERCISED]
+    if row.harness_error:
+        return _FAILURE_CSS[HARNESS_ERROR]
+    return "skipped" if row.skipped else ""
+
+
+def _loss_class(section: FaultSection) -> str:
+    """Red when something was lost or violated, amber when unproven, green only for a pass."""
+    if not section.nothing_lost or any(row.violated for row in section.rows):
+        return "lost"
+    if section.failed:
+        return "unproven"
+    return "kept" if section.judged else "ci"
 
 
 def _soak(content: FaultReportContent, plots: FaultPlots, page_dir: Path) -> str:
     head = '<h2 id="soak">Soak: persistent workers across epochs</h2>'
+    if content.soak_problems:
+        items = "".join(f"<li>{escape(line)}</li>" for line in content.soak_problems)
+        head += f'<div class="callout warn" id="soak-unreadable"><ul>{items}</ul></div>'
     if not content.soaked:
-        return f"{head}<p>{escape(NO_SOAK)}</p>"
+        return head if content.soak_problems else f"{head}<p>{escape(NO_SOAK)}</p>"
     rows = [_row(row.cells, SoakRow.HEADINGS) for row in content.soak_rows]
     table = (_table(SoakRow.HEADINGS, rows) if rows
              else "<p>The soak series hold no worker trends.</p>")

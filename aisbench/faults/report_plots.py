@@ -13,14 +13,16 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from aisbench.faults.outcome import SKIPPED, VIOLATION, FaultOutcome
+from aisbench.faults.outcome import HARNESS_ERROR, NOT_EXERCISED, SKIPPED, VIOLATION, FaultOutcome
 from aisbench.faults.soak import FD_TOLERANCE, RSS_TOLERANCE_BYTES, SoakSeries, WorkerSample
 from aisbench.report.content import PlotSection
 from aisbench.report.plot_model import Panel, PlotData, PlotOutcome, PlotSkipped, Reference, Series
 
 MIB = 2**20
-# Colour by what the run did, so a slow violation does not pass for a slow success.
-OUTCOME_COLORS = {"completed": "#2E7D32", "typed error": "#E69F00", VIOLATION: "#C62828"}
+# Colour by what the run did, so a slow violation (or a fault never felt) does not pass for a
+# slow success.
+OUTCOME_COLORS = {"completed": "#2E7D32", "typed error": "#E69F00", VIOLATION: "#C62828",
+                  NOT_EXERCISED: "#7E57C2", HARNESS_ERROR: "#6D4C41"}
 
 
 @dataclass(frozen=True)
@@ -109,8 +111,8 @@ def fault_cost_plot(outcomes: Sequence[FaultOutcome]) -> PlotOutcome:
 
 
 def cost_series(outcomes: Sequence[FaultOutcome]) -> list[Series]:
-    """One series per kind of outcome (completed, typed error, VIOLATION), each bar a
-    "dataset, N workers" category with its slowdown."""
+    """One series per kind of outcome (`outcome_kind`), each bar a "dataset, N workers"
+    category with its slowdown."""
     groups: dict[str, list[FaultOutcome]] = {}
     for o in outcomes:
         groups.setdefault(outcome_kind(o), []).append(o)
@@ -122,6 +124,11 @@ def cost_series(outcomes: Sequence[FaultOutcome]) -> list[Series]:
 
 
 def outcome_kind(o: FaultOutcome) -> str:
+    """VIOLATION, NOT_EXERCISED, HARNESS_ERROR, "typed error" or "completed"."""
     if o.violated:
         return VIOLATION
+    if o.not_exercised:
+        return NOT_EXERCISED
+    if o.harness_error:
+        return HARNESS_ERROR
     return "typed error" if o.error_type is not None else "completed"

@@ -1,13 +1,14 @@
 """Where one run of a faults scenario keeps what it measured, written as it goes.
 
     <reports>/faults-<run_id>/
-        run.json                  FaultRunMeta: scenario, cluster, times, what was skipped
+        run.json                  FaultRunMeta: scenario, cluster, times, why it stopped early
         outcomes/<fault>-<dataset>-w<N>.json   one FaultOutcome per fault run, as it ends
         soak/<dataset>.json       per-worker RSS / fd series (soak.write_series)
         index.html, faults.md, plots/   the report (faults.report_html)
 
 Each outcome is its own file, written the moment its run ends, so a crash (or SIGKILL) of the
-suite loses at most the fault run in progress; the report can be rendered from whatever is there.
+suite loses at most the fault run in progress; the report can be rendered from whatever is there
+(`aisbench report <this directory>`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from aisbench.faults.outcome import FaultOutcome, read_outcomes, write_outcome
+from aisbench.faults.soak import SoakSeries, series_from_dict
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,9 @@ class FaultRunMeta:
     Attributes:
         finished: ISO time the suite ended; None while it runs (or when it was killed).
         settings: the scenario's fault settings as plain values (for the report's footer).
+        stopped: why the suite ended before its last fault ("interrupted (SIGTERM)",
+            "harness error", ...); None when it ran to the end (or is still running). A run.json
+            written before this field existed reads as None.
     """
 
     run_id: str
@@ -37,6 +42,7 @@ class FaultRunMeta:
     aisnode_version: str | None = None
     finished: str | None = None
     settings: dict[str, Any] = field(default_factory=dict)
+    stopped: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,45 @@ class FaultRunDir:
         if not self.soak_dir.is_dir():
             return []
         return [json.loads(p.read_text()) for p in sorted(self.soak_dir.glob("*.json"))]
+
+    def read_soaks(self) -> SoakReadout:
+        """Every soak series under soak/, by file name; a file that cannot be read (half
+        written by a killed suite, or not a soak series) is set aside with why, never fatal."""
+        series: list[SoakSeries] = []
+        unreadable: list[UnreadableFile] = []
+        paths = sorted(self.soak_dir.glob("*.json")) if self.soak_dir.is_dir() else []
+        for path in paths:
+            name = path.relative_to(self.root).as_posix()
+            try:
+                series.append(series_from_dict(json.loads(path.read_text()), name))
+            except json.JSONDecodeError as err:
+                unreadable.append(UnreadableFile(name, f"not valid JSON ({err})"))
+            except (OSError, ValueError) as err:
+                unreadable.append(UnreadableFile(name, str(err).removeprefix(f"{name}: ")))
+        return SoakReadout(tuple(series), tuple(unreadable))
+
+
+@dataclass(frozen=True)
+class UnreadableFile:
+    """A file of the run directory the report could not read: its path relative to the run
+    directory, and why."""
+
+    name: str
+    why: str
+
+
+@dataclass(frozen=True)
+class SoakReadout:
+    """The soak series that could be read, and the files that could not."""
+
+    series: tuple[SoakSeries, ...] = ()
+    unreadable: tuple[UnreadableFile, ...] = ()
+
+
+def is_fault_run_dir(path: Path) -> bool:
+    """A directory a faults run wrote: it holds run.json or outcomes/."""
+    run_dir = FaultRunDir(path)
+    return path.is_dir() and (run_dir.meta_path.is_file() or run_dir.outcomes_dir.is_dir())
 
 
 def _write_atomically(path: Path, text: str) -> None:

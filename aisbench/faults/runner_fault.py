@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from aisbench.faults.outcome import COMPLETED, VIOLATION, FaultOutcome
+from aisbench.faults.outcome import COMPLETED, FaultOutcome, outcome_text
 from aisbench.results.store import ResultStore
 
 FAULT = "runner SIGKILL after its first case, then --resume"
@@ -123,10 +123,11 @@ def judge_runner_kill(observation: RunnerKillObservation) -> FaultOutcome:
         problems.append(f"{len(observation.run_ids)} runs in the history, expected 1")
     if observation.resume_returncode != 0:
         problems.append(f"--resume exited {observation.resume_returncode}")
+    intact = "intact after the resume" if not rerun else f"{rerun} of them CHANGED by the resume"
     return FaultOutcome(
         fault=FAULT, dataset=f"aisbench run ({N_CASES} cases)", num_workers=0,
-        outcome=COMPLETED if not problems else f"{VIOLATION}: " + "; ".join(problems),
-        expected=N_CASES, seen=len(after), duplicates=rerun,
-        missing=N_CASES - len(after), duration_s=round(observation.duration_s, 3),
-        notes=f"{len(before)} of {N_CASES} cases stored at the kill, intact after the resume; "
-              "samples here are cases")
+        outcome=outcome_text(problems, COMPLETED), expected=N_CASES, seen=len(after),
+        duplicates=rerun, missing=N_CASES - len(after),
+        duration_s=round(observation.duration_s, 3),
+        notes=f"{len(before)} of {N_CASES} cases stored at the kill, {intact}; samples here "
+              "are cases")

@@ -17,13 +17,16 @@ from pydantic_core import PydanticCustomError
 from aisbench.cluster.base import Topology
 from aisbench.faults.bench import DataShape
 from aisbench.faults.data_faults import CORRUPTIONS, Corruption
-from aisbench.faults.datasets import DATASET_KINDS
+from aisbench.faults.datasets import DATASET_KINDS, samples_in_flight
+from aisbench.faults.epoch_run import INJECT_AFTER
 from aisbench.faults.tcp_proxy import LinkFaults
 from aisbench.scenario.document import NAME_SYNTAX, allowed
 from aisbench.scenario.errors import ScenarioError
 from aisbench.scenario.validation_errors import raise_from_validation
 
 FAULTS_KIND = "faults"
+_SHARD_KINDS = frozenset({"AISShardReader", "AISMultiShardStream"})
+_OBJECT_KINDS = frozenset(DATASET_KINDS) - _SHARD_KINDS
 SOAK_KINDS = ("AISMapDataset", "AISShardReader")
 DatasetKind = Literal["AISMapDataset", "AISIterDataset", "AISShardReader", "AISMultiShardStream",
                       "datapipes"]
@@ -43,7 +46,7 @@ class ClusterDoc(_Section):
 
 
 class DataDoc(_Section):
-    objects: int = allowed("16..10000 (faults strike after the 8th sample)", default=48, ge=16,
+    objects: int = allowed("16..10000, enough for the workers' prefetch", default=48, ge=16,
                            le=10_000)
     shards: int = allowed("2..1000", default=9, ge=2, le=1000)
     samples_per_shard: int = allowed("1..1000", default=4, ge=1, le=1000)
@@ -148,6 +151,25 @@ class FaultScenarioDoc(_Section):
             raise PydanticCustomError("range", "{problem}", {
                 "problem": f"out of range: {bad[0]}", "allowed": "0..16"})
         return values
+
+    @model_validator(mode="after")
+    def _enough_data_to_feel_a_fault(self) -> FaultScenarioDoc:
+        # A fault strikes after INJECT_AFTER samples; with workers, prefetched samples are
+        # beyond its reach. Less data than that leaves nothing for the fault to hit.
+        need = INJECT_AFTER + samples_in_flight(max(self.num_workers)) + INJECT_AFTER
+        samples = self.data.shards * self.data.samples_per_shard
+        for key, have, used in (
+            ("data.objects", self.data.objects, _OBJECT_KINDS & set(self.datasets)),
+            ("data.shards", samples, _SHARD_KINDS & set(self.datasets)),
+        ):
+            if used and have < need:
+                raise PydanticCustomError("too_little", "{problem}", {
+                    "problem": f"too little data for a fault to hit with "
+                               f"{max(self.num_workers)} workers prefetching",
+                    "key": key, "got": f"{have} samples",
+                    "allowed": f"at least {need} samples (objects, or shards x "
+                               "samples_per_shard)"})
+        return self
 
     @model_validator(mode="after")
     def _something_to_do(self) -> FaultScenarioDoc:

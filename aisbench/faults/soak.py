@@ -19,6 +19,16 @@ from typing import Any
 
 import psutil
 
+from aisbench.faults.atomic_file import write_text_atomically
+from aisbench.faults.outcome import (
+    COMPLETED,
+    NOT_EXERCISED,
+    EpochTally,
+    FaultOutcome,
+    outcome_text,
+    tally,
+)
+
 
 @dataclass(frozen=True)
 class WorkerSample:
@@ -107,7 +117,7 @@ def write_series(path: Path, label: str, samples: Sequence[WorkerSample],
                  worker_trends: Sequence[WorkerTrend], seconds: float) -> None:
     """The soak as JSON: every sample (for plotting RSS/fds per worker per epoch) and trends."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({
+    write_text_atomically(path, json.dumps({
         "label": label,
         "seconds": round(seconds, 1),
         "samples": [asdict(s) for s in samples],
@@ -155,42 +165,43 @@ def _known(cls: type, raw: dict[str, Any]) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class SoakResult:
-    """A soak: every worker sample, the epochs run, and any epoch that came up short.
+    """A soak: every worker sample, the epochs run, and each epoch that was not exactly once.
 
     Attributes:
-        short_epochs: ``(epoch, delivered)`` for each epoch that did not deliver every sample.
+        bad_epochs: ``(epoch, tally)`` for each epoch with a sample missing, repeated or foreign.
     """
 
     samples: tuple[WorkerSample, ...]
     epochs: int
     seconds: float
     worker_pids: frozenset[int]
-    short_epochs: tuple[tuple[int, int], ...]
+    bad_epochs: tuple[tuple[int, EpochTally], ...]
 
 
-def soak_epochs(make_loader: Callable[[], Iterable[Sequence[Any]]], expected: int,
+def soak_epochs(make_loader: Callable[[], Iterable[Sequence[str]]], expected: Sequence[str],
                 seconds: float, max_epochs: int) -> SoakResult:
-    """Run epochs of a loader with persistent workers for ``seconds`` (at most ``max_epochs``),
-    sampling its workers after each; the loader (and so its workers) is gone on return.
-    Workers already running (of other loaders, winding down) are never counted as its own."""
+    """Run epochs of a loader of sample ids (batches) with persistent workers for ``seconds``
+    (at most ``max_epochs``), tallying each epoch against ``expected`` and sampling the
+    workers after it; the loader (and so its workers) is gone on return. Workers already
+    running (of other loaders, winding down) are never counted as its own."""
     others = frozenset(w.pid for w in worker_processes())
     gc.collect()  # garbage from earlier loaders must not be inherited by the forked workers
     loader = make_loader()
     samples: list[WorkerSample] = []
-    short: list[tuple[int, int]] = []
+    bad: list[tuple[int, EpochTally]] = []
     started = time.monotonic()
     epoch = 0
     while epoch < max_epochs and time.monotonic() - started < seconds:
-        delivered = sum(len(batch) for batch in loader)
-        if delivered != expected:
-            short.append((epoch, delivered))
+        counts = tally(expected, (sample for batch in loader for sample in batch))
+        if not counts.exactly_once:
+            bad.append((epoch, counts))
         samples.extend(sample_workers(epoch, exclude=others))
         epoch += 1
     elapsed = time.monotonic() - started
     del loader  # persistent workers end with their loader
     gc.collect()
     return SoakResult(tuple(samples), epoch, elapsed, frozenset(s.pid for s in samples),
-                      tuple(short))
+                      tuple(bad))
 
 
 # Growth allowed from the first third of the epochs to the last (medians): allocator noise and
@@ -202,11 +213,9 @@ MIN_EPOCHS = 6  # fewer cannot show a trend
 
 def soak_problems(result: SoakResult, worker_trends: Sequence[WorkerTrend],
                   workers: int) -> list[str]:
-    """What is wrong with a soak, in words; empty when it kept every rule."""
-    problems = [f"epoch {epoch} delivered {delivered} samples"
-                for epoch, delivered in result.short_epochs[:3]]
-    if result.epochs < MIN_EPOCHS:
-        problems.append(f"only {result.epochs} epochs: too few to see a trend")
+    """What the loader did wrong in a soak, in words; empty when it kept every rule."""
+    problems = [f"epoch {epoch}: {t.missing} missing, {t.duplicates} duplicates, "
+                f"{t.unexpected} unexpected" for epoch, t in result.bad_epochs[:3]]
     if len(result.worker_pids) != workers:
         problems.append(f"{len(result.worker_pids)} worker pids for {workers} persistent "
                         "workers: they were replaced")
@@ -216,3 +225,22 @@ def soak_problems(result: SoakResult, worker_trends: Sequence[WorkerTrend],
         if t.fd_growth > FD_TOLERANCE:
             problems.append(f"worker {t.pid} open fds grew by {t.fd_growth:g}")
     return problems
+
+
+def soak_outcome(label: str, workers: int, expected_per_epoch: int, result: SoakResult,
+                 worker_trends: Sequence[WorkerTrend]) -> FaultOutcome:
+    """The soak as a report row: epochs are its samples; too few epochs prove nothing."""
+    problems = soak_problems(result, worker_trends, workers)
+    outcome = outcome_text(problems, COMPLETED)
+    if not problems and result.epochs < MIN_EPOCHS:
+        outcome = f"{NOT_EXERCISED}: only {result.epochs} epochs, too few to see a trend"
+    growth = ", ".join(f"pid {t.pid}: RSS {t.rss_growth_bytes / 2**20:+.2f} MiB, "
+                       f"fds {t.fd_growth:+g}" for t in worker_trends)
+    return FaultOutcome(
+        fault="soak: persistent workers across epochs", dataset=label, num_workers=workers,
+        outcome=outcome, expected=result.epochs,
+        seen=result.epochs - len(result.bad_epochs), duplicates=0,
+        missing=len(result.bad_epochs), duration_s=round(result.seconds, 3),
+        notes=f"samples here are epochs of {expected_per_epoch} samples, each checked exactly "
+              f"once; growth from the first third of the epochs to the last (medians): "
+              f"{growth or 'no worker sampled'}")

@@ -2,7 +2,8 @@
 
 Fault tests kill and freeze nodes, so they never touch the session's shared cluster
 (aisbench.faults.bench stops it, resuming frozen nodes first, even when a test fails).
-Every outcome is also written to reports/faults/ for ``python -m aisbench.faults.report``.
+Every outcome is also written to a faults run directory (reports/faults-tests/ unless
+AISBENCH_FAULTS_DIR says otherwise) that ``aisbench report <dir>`` renders.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ import pytest
 from aisbench.cluster.base import Topology
 from aisbench.cluster.binaries import find_binary
 from aisbench.faults.bench import FaultBench, fault_bench
-from aisbench.faults.outcome import FaultOutcome, write_outcome
+from aisbench.faults.outcome import FaultOutcome
+from aisbench.faults.run_dir import FaultRunDir
 
 REPO = Path(__file__).resolve().parents[2]
-FAULTS_DIR = Path(os.environ.get("AISBENCH_FAULTS_DIR", REPO / "reports" / "faults"))
+FAULTS_RUN_DIR = FaultRunDir(Path(os.environ.get("AISBENCH_FAULTS_DIR",
+                                                REPO / "reports" / "faults-tests")))
 
 
 @pytest.fixture(scope="module")
@@ -33,5 +36,4 @@ def fault_cluster(tmp_path_factory: pytest.TempPathFactory, ais_home: Path,
 
 def record(outcome: FaultOutcome) -> FaultOutcome:
     """Write the outcome for the faults report and hand it back for asserting."""
-    write_outcome(FAULTS_DIR, outcome)
-    return outcome
+    return FAULTS_RUN_DIR.record(outcome)

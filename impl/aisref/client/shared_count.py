@@ -6,15 +6,18 @@ import multiprocessing
 import threading
 from typing import Any
 
+_LOCK_TIMEOUT_S = 1.0
+
 
 class SharedCount:
     """A non-negative count kept in shared memory, so forked copies of its owner add to it.
 
     DataLoader workers started by fork inherit a *copy* of every client: a plain ``int`` there
     would count in the copy and vanish with the worker. This count is one 8-byte integer in
-    memory shared with every process forked after it was made, guarded by a process-shared
-    lock; a worker's :meth:`add` is seen by the parent's :attr:`value` at once. Only
-    :meth:`add` and :attr:`value` take the lock, so holding one costs nothing until used.
+    memory shared with every process forked after it was made; a worker's :meth:`add` is seen
+    by the parent's :attr:`value` at once. Only :meth:`add` takes the process-shared lock (with
+    a timeout: a worker killed while holding it must not hang the others), so holding a count
+    costs nothing until a retry happens.
 
     Limits:
         - Pickling cannot carry fork-shared memory, so a copy that is pickled (DataLoader
@@ -42,14 +45,16 @@ class SharedCount:
         """The count: this process's adds plus those of every forked copy."""
         if self._shared is None:
             return self._local
-        return int(self._shared.value)
+        # Unlocked: an aligned 8-byte load is atomic, and a reader must never wait on a lock
+        # a killed worker may hold (see add).
+        return int(self._shared.get_obj().value)
 
     @value.setter
     def value(self, value: int) -> None:
         if self._shared is None:
             self._local = value
         else:
-            self._shared.value = value
+            self._shared.get_obj().value = value
 
     def add(self, amount: int = 1) -> None:
         """Add ``amount``, atomically across threads and forked processes."""
@@ -57,8 +62,15 @@ class SharedCount:
             with self._local_lock:
                 self._local += amount
             return
-        with self._shared.get_lock():
-            self._shared.value += amount
+        lock = self._shared.get_lock()
+        # A worker killed inside this section (DataLoader terminates stuck workers) would hold
+        # the lock forever; past the timeout, count without it rather than hang the loader.
+        locked = lock.acquire(timeout=_LOCK_TIMEOUT_S)
+        try:
+            self._shared.get_obj().value += amount
+        finally:
+            if locked:
+                lock.release()
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Shared memory made for fork cannot be pickled: an unpickled copy counts on its own.

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import copy
 import multiprocessing
+import os
 import pickle
 import threading
+import time
 from collections.abc import Callable
 
 import pytest
@@ -102,3 +104,25 @@ def test_without_shared_memory_the_count_is_process_local(
     _add(count, 2)
     assert (count.shared, count.value) == (False, 3)
     assert pickle.loads(pickle.dumps(count)).value == 3
+
+
+def test_a_lock_left_held_by_a_dead_worker_neither_hangs_adds_nor_reads():
+    from aisref.client.shared_count import SharedCount
+
+    count = SharedCount()
+    if not count.shared:
+        pytest.skip("no fork-shared memory on this machine")
+
+    def die_holding_the_lock() -> None:
+        count._shared.get_lock().acquire()  # as a worker killed inside add() would leave it
+        os._exit(0)
+
+    child = multiprocessing.get_context("fork").Process(target=die_holding_the_lock)
+    child.start()
+    child.join(timeout=10)
+    assert child.exitcode == 0
+    assert count.value == 0  # a read never waits on the lock
+    started = time.monotonic()
+    count.add(2)  # waits out the timeout, then counts anyway
+    assert count.value == 2
+    assert time.monotonic() - started >= 0.9  # it did meet the held lock

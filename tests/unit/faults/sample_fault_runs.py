@@ -7,7 +7,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from aisbench.faults.outcome import COMPLETED, SKIPPED, TYPED_ERROR, FaultOutcome
+from aisbench.faults.outcome import (
+    COMPLETED,
+    HARNESS_ERROR,
+    NOT_EXERCISED,
+    SKIPPED,
+    TYPED_ERROR,
+    FaultOutcome,
+)
 from aisbench.faults.run_dir import FaultRunDir, FaultRunMeta
 from aisbench.faults.soak import SoakSeries, WorkerSample, WorkerTrend, write_series
 
@@ -34,6 +41,23 @@ def skipped(**changes: Any) -> FaultOutcome:
     return outcome(SKIPPED, **fields)
 
 
+def not_exercised(**changes: Any) -> FaultOutcome:
+    fields = {"fault": "target SIGKILL, restarted",
+              "notes": "every object was prefetched before the kill", **changes}
+    return outcome(f"{NOT_EXERCISED}: no request reached the killed target", **fields)
+
+
+def harness_error(**changes: Any) -> FaultOutcome:
+    """As the suite records a step that raised: the fault unjudged, the suite stopped."""
+    fields = {"fault": HARNESS_ERROR, "dataset": "step 3", "expected": 0, "seen": 0,
+              "retries": None, "duration_s": 0.0, "step": 3,
+              "notes": "the suite stopped here; the results before it stand", **changes}
+    return outcome(HARNESS_ERROR_TEXT, **fields)
+
+
+HARNESS_ERROR_TEXT = f"{HARNESS_ERROR}: NodeNotReady: target t1 did not restart in 30 s"
+
+
 def two_worker_soak(label: str = "map, 2 workers") -> SoakSeries:
     """pid 11 grows 100 -> 101 -> 102.5 MiB and 10 -> 11 -> 12 fds; pid 12 stays at 200 MiB,
     8 fds. Samples are out of order on purpose."""
@@ -46,10 +70,12 @@ def two_worker_soak(label: str = "map, 2 workers") -> SoakSeries:
     return SoakSeries(label, 25.0, tuple(samples), trends)
 
 
-def meta(finished: str | None = "2026-11-23T21:00:00+00:00") -> FaultRunMeta:
+def meta(finished: str | None = "2026-11-23T21:00:00+00:00",
+         stopped: str | None = None) -> FaultRunMeta:
     return FaultRunMeta(run_id="r1", scenario="faults-smoke", description="kill and freeze",
                         started="2026-11-23T20:00:00+00:00", cluster="local: 1 proxy, 2 targets",
-                        aisnode_version="3.31", finished=finished, settings={"epochs": 2})
+                        aisnode_version="3.31", finished=finished, settings={"epochs": 2},
+                        stopped=stopped)
 
 
 def run_dir(root: Path, outcomes: Sequence[FaultOutcome], soaks: Sequence[SoakSeries] = (),

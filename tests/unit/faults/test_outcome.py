@@ -51,7 +51,7 @@ def test_typed_error_naming_object_and_node_after_a_clean_prefix_is_allowed() ->
 
 def test_error_that_does_not_name_the_node_is_a_violation() -> None:
     result = verdict(tally(EXPECTED, ["a"]), ClusterUnreachable("x"), True, "ais://b/c", None)
-    assert result == f"{VIOLATION}: error does not name the node"
+    assert result == f"{VIOLATION}: error does not name the faulty node"
 
 
 def test_untyped_error_is_a_violation() -> None:

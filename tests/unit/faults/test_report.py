@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict
-from pathlib import Path
-
-from aisbench.faults.outcome import FaultOutcome, write_outcome
-from aisbench.faults.report import faults_markdown, main
+from aisbench.faults.outcome import FaultOutcome
+from aisbench.faults.report import faults_markdown
 from aisbench.faults.report_content import report_content
+from aisbench.faults.run_dir import UnreadableFile
 from aisbench.faults.soak import SoakSeries
 from tests.unit.faults.sample_fault_runs import (
+    HARNESS_ERROR_TEXT,
     NETEM_MISSING,
+    harness_error,
     meta,
+    not_exercised,
     outcome,
     skipped,
     two_worker_soak,
@@ -34,14 +34,14 @@ def test_report_has_one_row_per_outcome_under_its_fault() -> None:
 
 def test_report_leads_with_violations() -> None:
     text = _markdown([outcome(), outcome("VIOLATION: gap", dataset="B", retries=None)])
-    assert "**1 of 2 runs VIOLATED the rule" in text
+    assert "**1 of 2 fault runs VIOLATED the rule" in text
     assert "- VIOLATION: target SIGKILL / B / 0 workers: VIOLATION: gap" in text
     assert "| n/a |" in text
 
 
 def test_report_lists_skipped_runs_with_their_reason() -> None:
     text = _markdown([outcome(), skipped()])
-    assert "**1 run skipped, counted neither as passes nor as violations:**" in text
+    assert "**1 run skipped, counted neither as passes nor as failures:**" in text
     assert f"- **{NETEM_MISSING}**: netem loss / AISIterDataset / 0 workers" in text
 
 
@@ -75,17 +75,33 @@ def test_run_meta_titles_the_report_and_a_partial_run_says_so() -> None:
     assert "- finished: did not finish" in text
 
 
-def test_cli_renders_test_output_directories(tmp_path: Path) -> None:
-    write_outcome(tmp_path / "faults", outcome())
-    soak = two_worker_soak()
-    (tmp_path / "soak").mkdir()
-    (tmp_path / "soak" / "map.json").write_text(json.dumps(
-        {"label": soak.label, "seconds": soak.seconds,
-         "samples": [asdict(s) for s in soak.samples],
-         "trends": [asdict(t) for t in soak.trends]}))
-    out = tmp_path / "faults.md"
-    assert main(["--faults", str(tmp_path / "faults"), "--soak", str(tmp_path / "soak"),
-                 "--out", str(out)]) == 0
-    text = out.read_text()
-    assert "The 1 fault run kept the rule" in text
-    assert "| map, 2 workers |" in text
+def test_each_kind_of_failure_is_listed_with_its_run() -> None:
+    text = _markdown([outcome(), outcome("VIOLATION: gap", dataset="B"), not_exercised(),
+                      harness_error()])
+    assert "- VIOLATION: target SIGKILL / B / 0 workers: VIOLATION: gap" in text
+    assert ("- NOT EXERCISED: target SIGKILL, restarted / AISIterDataset / 0 workers: "
+            "NOT EXERCISED: no request reached the killed target") in text
+    assert f"- HARNESS ERROR: HARNESS ERROR / step 3 / 0 workers: {HARNESS_ERROR_TEXT}" in text
+    assert "kept the rule" not in text
+
+
+def test_a_failed_run_has_its_outcome_in_bold_and_its_loss_line_too() -> None:
+    text = _markdown([not_exercised()])
+    assert "| **NOT EXERCISED: no request reached the killed target** |" in text
+    assert "**0 duplicates and 0 silent gaps in 1 run; 1 NOT EXERCISED" in text
+
+
+def test_a_run_stopped_early_says_why_before_the_verdict() -> None:
+    text = faults_markdown(report_content(
+        meta(stopped="interrupted (SIGTERM)"), [outcome()], []))
+    stopped = text.index("**did not finish: interrupted (SIGTERM); this report shows the 1 "
+                         "fault run recorded so far**")
+    assert stopped < text.index("kept the rule")
+
+
+def test_an_unreadable_soak_series_is_named_in_the_soak_section() -> None:
+    content = report_content(None, [outcome()], [],
+                             [UnreadableFile("soak/map.json", "not valid JSON (x)")])
+    text = faults_markdown(content)
+    assert "- **soak series soak/map.json unreadable: not valid JSON (x)**" in text
+    assert "No soak was run" not in text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from aisbench.faults.outcome import HARNESS_ERROR, NOT_EXERCISED, VIOLATION
 from aisbench.faults.report_content import (
     RULE,
     fault_sections,
@@ -11,8 +12,11 @@ from aisbench.faults.report_content import (
     verdict_of,
 )
 from tests.unit.faults.sample_fault_runs import (
+    HARNESS_ERROR_TEXT,
     NETEM_MISSING,
+    harness_error,
     meta,
+    not_exercised,
     outcome,
     skipped,
     two_worker_soak,
@@ -32,7 +36,7 @@ def test_violations_lead_the_verdict_and_are_listed() -> None:
     bad = outcome("VIOLATION: silent gap or duplicate (3 missing, 0 duplicates, 0 unexpected)",
                   dataset="AISMapDataset", missing=3)
     v = verdict_of([outcome(), bad, skipped()])
-    assert v.headline == f"1 of 2 runs VIOLATED the rule: {RULE}."
+    assert v.headline == f"1 of 2 fault runs VIOLATED the rule: {RULE}."
     assert v.violations == (bad,)
 
 
@@ -103,3 +107,78 @@ def test_row_cells_line_up_with_their_headings() -> None:
     assert dict(zip(row.HEADINGS, row.cells, strict=True))["error"].startswith("ObjectNotFound")
     soak_row = report_content(None, [], [two_worker_soak()]).soak_rows[0]
     assert dict(zip(soak_row.HEADINGS, soak_row.cells, strict=True))["RSS last MiB"] == "102.5"
+
+
+def test_a_fault_never_felt_is_a_failure_not_a_pass() -> None:
+    v = verdict_of([outcome(), not_exercised()])
+    assert v.headline == "1 fault was never felt (NOT EXERCISED): nothing proven."
+    assert v.failed and v.violations == ()
+    assert [kind for kind, _ in v.failures] == [NOT_EXERCISED]
+
+
+def test_several_faults_never_felt_are_counted() -> None:
+    v = verdict_of([not_exercised(), not_exercised(num_workers=2)])
+    assert v.headline == "2 faults were never felt (NOT EXERCISED): nothing proven."
+
+
+def test_a_harness_error_says_the_suite_stopped_and_is_not_judged() -> None:
+    v = verdict_of([outcome(), harness_error()])
+    assert v.headline == (f"The suite STOPPED on a harness error: {HARNESS_ERROR_TEXT} — faults "
+                          "after it did not run.")
+    assert v.judged == 1
+    assert [kind for kind, _ in v.failures] == [HARNESS_ERROR]
+
+
+def test_every_kind_of_failure_gets_its_own_sentence_violations_first() -> None:
+    bad = outcome("VIOLATION: gap", dataset="B")
+    v = verdict_of([outcome(), bad, bad, not_exercised(), harness_error(), skipped()])
+    assert v.headline == (
+        f"2 of 4 fault runs VIOLATED the rule: {RULE}. "
+        "1 fault was never felt (NOT EXERCISED): nothing proven. "
+        f"The suite STOPPED on a harness error: {HARNESS_ERROR_TEXT} — faults after it did not "
+        "run.")
+    assert [kind for kind, _ in v.failures] == [VIOLATION, VIOLATION, NOT_EXERCISED,
+                                                HARNESS_ERROR]
+
+
+def test_loss_line_counts_each_kind_of_failure_apart() -> None:
+    runs = [outcome(), outcome("VIOLATION: gap", dataset="B", missing=2), not_exercised(),
+            harness_error(), skipped()]
+    assert loss_line(runs) == (
+        "0 duplicates and 2 silent gaps in 3 runs; 1 VIOLATED the rule; 1 NOT EXERCISED (the "
+        "fault was never felt: nothing proven); 1 HARNESS ERROR (unjudged: the suite stopped "
+        "there); 1 skipped.")
+
+
+def test_a_section_with_only_a_harness_error_judges_nothing_and_is_failed() -> None:
+    section, = fault_sections([harness_error()])
+    assert section.loss_line == ("Nothing judged; 1 HARNESS ERROR (unjudged: the suite stopped "
+                                 "there).")
+    assert section.failed and not section.judged
+
+
+def test_a_section_whose_fault_was_never_felt_lost_nothing_but_failed() -> None:
+    section, = fault_sections([not_exercised()])
+    assert section.nothing_lost and section.failed
+
+
+def test_rows_carry_their_kind_of_failure() -> None:
+    row = outcome_row(not_exercised())
+    assert (row.violated, row.not_exercised, row.harness_error, row.failed) == \
+        (False, True, False, True)
+    assert outcome_row(harness_error()).harness_error
+    assert not outcome_row(typed_error()).failed
+
+
+def test_a_run_stopped_early_says_why() -> None:
+    content = report_content(meta(stopped="harness error"), [outcome(), harness_error()], [])
+    assert not content.finished
+    assert content.unfinished == ("did not finish: harness error; this report shows the 2 fault "
+                                  "runs recorded so far")
+    assert dict(content.facts)["finished"] == content.unfinished
+
+
+def test_a_finished_run_has_no_unfinished_line() -> None:
+    content = report_content(meta(), [outcome()], [])
+    assert content.finished and content.unfinished == ""
+    assert dict(content.facts)["finished"] == "2026-11-23T21:00:00+00:00"

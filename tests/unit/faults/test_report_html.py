@@ -9,8 +9,11 @@ from aisbench.faults.outcome import SKIPPED
 from aisbench.faults.report_html import write_faults_report
 from aisbench.faults.run_dir import FaultRunDir
 from tests.unit.faults.sample_fault_runs import (
+    HARNESS_ERROR_TEXT,
     NETEM_MISSING,
+    harness_error,
     meta,
+    not_exercised,
     outcome,
     run_dir,
     skipped,
@@ -60,7 +63,7 @@ def test_verdict_banner_comes_first_and_states_the_rule(tmp_path: Path) -> None:
 def test_violations_are_named_in_the_banner(tmp_path: Path) -> None:
     bad = outcome("VIOLATION: error does not name the node", dataset="AISMapDataset")
     page = write_faults_report(run_dir(tmp_path, [outcome(), bad])).html.read_text()
-    assert "1 of 2 runs VIOLATED the rule" in page
+    assert "1 of 2 fault runs VIOLATED the rule" in page
     assert "target SIGKILL / AISMapDataset / 0 workers: <strong>VIOLATION: error does not " \
         "name the node</strong>" in page
     assert 'class="callout verdict warn"' in page
@@ -110,3 +113,60 @@ def test_nothing_lost_line_is_on_the_page(tmp_path: Path) -> None:
     page = write_faults_report(run_dir(tmp_path, [outcome(), typed_error(num_workers=2)])
                                ).html.read_text()
     assert "0 duplicates and 0 silent gaps in 2 runs; 1 stopped with a typed error" in page
+
+
+def test_each_kind_of_failure_has_its_own_row_style(tmp_path: Path) -> None:
+    page = write_faults_report(run_dir(tmp_path, [
+        outcome(), outcome("VIOLATION: gap", dataset="B"), not_exercised(), harness_error(),
+    ])).html.read_text()
+    assert page.count('<tr class="violation">') == 1
+    assert page.count('<tr class="not-exercised">') == 1
+    assert page.count('<tr class="harness-error">') == 1
+    assert "tr.not-exercised td" in page and "tr.harness-error td" in page
+
+
+def test_banner_names_runs_never_felt_and_the_harness_error(tmp_path: Path) -> None:
+    page = write_faults_report(run_dir(tmp_path, [outcome(), not_exercised(), harness_error()])
+                               ).html.read_text()
+    assert 'class="callout verdict warn"' in page
+    assert "1 fault was never felt (NOT EXERCISED): nothing proven." in page
+    assert "The suite STOPPED on a harness error: HARNESS ERROR: NodeNotReady" in page
+    assert (f"HARNESS ERROR / step 3 / 0 workers: <strong>{HARNESS_ERROR_TEXT}</strong>"
+            in page)
+    assert "kept the rule" not in page
+
+
+def test_a_section_whose_fault_was_never_felt_is_not_shown_as_kept(tmp_path: Path) -> None:
+    page = write_faults_report(run_dir(tmp_path, [not_exercised()])).html.read_text()
+    assert '<p class="unproven">0 duplicates and 0 silent gaps in 1 run; 1 NOT EXERCISED' in page
+    assert '<p class="kept">' not in page
+
+
+def test_a_run_stopped_early_says_so_above_the_verdict(tmp_path: Path) -> None:
+    directory = run_dir(tmp_path, [outcome(), harness_error()],
+                        run_meta=meta(stopped="harness error"))
+    page = write_faults_report(directory).html.read_text()
+    stopped = page.index('id="stopped"')
+    assert stopped < page.index('id="verdict"')
+    assert "did not finish: harness error; this report shows the 2 fault runs recorded so far" \
+        in page
+
+
+def test_an_unreadable_soak_series_is_named_and_the_rest_still_renders(tmp_path: Path) -> None:
+    directory = run_dir(tmp_path, [outcome()], [two_worker_soak()])
+    (directory.soak_dir / "iter.json").write_text('{"label": "iter, 2 wor')  # killed mid-write
+    files = write_faults_report(directory)
+    page = files.html.read_text()
+    assert "soak series soak/iter.json unreadable: not valid JSON (" in page
+    assert "<td>map, 2 workers</td>" in page
+    assert "soak series soak/iter.json unreadable" in files.markdown.read_text()
+
+
+def test_a_soak_directory_of_only_unreadable_files_does_not_claim_no_soak_ran(
+        tmp_path: Path) -> None:
+    directory = run_dir(tmp_path, [outcome()])
+    directory.soak_dir.mkdir()
+    (directory.soak_dir / "map.json").write_text("[]")
+    page = write_faults_report(directory).html.read_text()
+    assert "soak series soak/map.json unreadable: not a soak series" in page
+    assert "No soak was run" not in page

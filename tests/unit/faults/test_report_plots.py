@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from aisbench.faults.outcome import NOT_EXERCISED
 from aisbench.faults.report_plots import (
+    OUTCOME_COLORS,
     epoch_ticks,
     fault_cost_plot,
     soak_fds_plot,
     soak_rss_plot,
 )
 from aisbench.report.plot_model import PlotData, PlotSkipped, plot_to_dict
-from tests.unit.faults.sample_fault_runs import outcome, skipped, two_worker_soak, typed_error
+from tests.unit.faults.sample_fault_runs import (
+    not_exercised,
+    outcome,
+    skipped,
+    two_worker_soak,
+    typed_error,
+)
 
 
 def test_soak_rss_is_one_line_per_worker_in_mib_by_epoch() -> None:
@@ -68,3 +76,15 @@ def test_epoch_ticks_are_whole_epochs_thinned_when_many() -> None:
     assert epoch_ticks([0, 1, 2]) == ((0.0, "0"), (1.0, "1"), (2.0, "2"))
     assert [label for _, label in epoch_ticks(list(range(30)), most=10)] == \
         [str(e) for e in range(0, 30, 3)]
+
+
+def test_a_fault_never_felt_is_its_own_colour_in_the_cost_plot() -> None:
+    plot = fault_cost_plot([
+        outcome(fault="f", duration_s=1.0, baseline_s=1.0),
+        not_exercised(fault="f", dataset="B", duration_s=1.0, baseline_s=1.0),
+    ])
+    assert isinstance(plot, PlotData)
+    series = {s.label: s for s in plot.panels[0].series}
+    assert series[NOT_EXERCISED].x == ("B, 0 workers",)
+    assert series[NOT_EXERCISED].color == OUTCOME_COLORS[NOT_EXERCISED]
+    assert len(set(OUTCOME_COLORS.values())) == len(OUTCOME_COLORS)
