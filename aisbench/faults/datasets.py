@@ -195,32 +195,34 @@ def _sample_id(kind: str, sample: Any) -> str:
     return datapipe_id(url, data)
 
 
-@dataclass(frozen=True)
 class IdLoader:
-    """A DataLoader over one dataset kind, flattened to sample ids, and its retry counter.
+    """A DataLoader over one dataset kind, flattened to sample ids, and the retries its
+    clients made since it was built.
 
-    Attributes:
+    Args:
         loader: yields lists of checked sample ids (one list per batch).
-        buckets: the Buckets whose clients do the reads in this process (empty for the
-            URL-configured kinds, whose clients are internal).
     """
 
-    loader: DataLoader[Any]
-    buckets: tuple[Bucket, ...]
+    def __init__(self, loader: DataLoader[Any], retries_before: int = 0) -> None:
+        """``retries_before``: what the dataset's clients had counted before it was built
+        (a client that outlives loaders, as DataShard's per-URL one, keeps counting)."""
+        self.loader = loader
+        self._retries = RetryCounter(loader)
+        self._retries_before = retries_before
 
     def __iter__(self) -> Iterator[str]:
         for batch in self.loader:
             yield from batch
 
     def retries_made(self) -> int | None:
-        """Retries made by the dataset's clients, here and in forked DataLoader workers (their
-        counts live in shared memory), listings included. None when that is not observable:
-        workers started by spawn/forkserver count in pickled copies, or no aisref client is
-        reachable from the loader (see aisbench.runner.retries)."""
-        counter = RetryCounter(self.loader)
-        if not counter.sees_workers or not counter.clients_found:
+        """Retries made by the dataset's clients since this loader was built, here and in
+        forked DataLoader workers (their counts live in shared memory), listings included.
+        None when that is not observable: workers started by spawn/forkserver count in
+        pickled copies, or no aisref client is reachable from the loader (see
+        aisbench.runner.retries)."""
+        if not self._retries.sees_workers or not self._retries.clients_found:
             return None
-        return counter.total()
+        return self._retries.total() - self._retries_before
 
 
 def _as_list(batch: list[str]) -> list[str]:
@@ -252,18 +254,16 @@ def id_loader(kind: str, data: FaultData, client: RequestClient, num_workers: in
     )
 
     dataset: Dataset[Any]
-    buckets: tuple[Bucket, ...] = ()
+    retries_before = 0  # the other kinds read through new clients
     if kind == "AISMapDataset":
-        buckets = (Bucket(client, data.objects_bucket),)
-        dataset = _MapIds(AISMapDataset(buckets[0]))
+        dataset = _MapIds(AISMapDataset(Bucket(client, data.objects_bucket)))
     elif kind == "AISIterDataset":
-        buckets = (Bucket(client, data.objects_bucket),)
-        dataset = _IterIds(AISIterDataset(buckets[0]), kind)
+        dataset = _IterIds(AISIterDataset(Bucket(client, data.objects_bucket)), kind)
     elif kind == "AISShardReader":
-        buckets = (Bucket(client, data.shards_bucket),)
-        dataset = _IterIds(AISShardReader(buckets[0]), kind)
+        dataset = _IterIds(AISShardReader(Bucket(client, data.shards_bucket)), kind)
     elif kind == "AISMultiShardStream":
         source = DataShard(client_url=data.endpoint, bucket_name=data.shards_bucket)
+        retries_before = RetryCounter(source.client).total()  # its client is per URL, reused
         dataset = _IterIds(AISMultiShardStream([source]), kind)
     elif kind == "datapipes":
         from aisref.pytorch import AISFileLister, AISFileLoader
@@ -276,7 +276,7 @@ def id_loader(kind: str, data: FaultData, client: RequestClient, num_workers: in
         dataset, batch_size=batch_size, num_workers=num_workers, collate_fn=_as_list,
         prefetch_factor=PREFETCH_FACTOR if num_workers else None,
     )
-    return IdLoader(loader, buckets)
+    return IdLoader(loader, retries_before)
 
 
 def persistent_loader(kind: str, data: FaultData, workers: int,

@@ -9,6 +9,7 @@ unknown."), so tests skip with that exact reason.
 
 from __future__ import annotations
 
+import gzip
 import os
 import shutil
 import subprocess
@@ -61,8 +62,20 @@ def netem_unavailable_reason() -> str | None:
         with network_namespace(f"aisbench-probe-{os.getpid()}") as namespace:
             add_netem(namespace, delay_ms=1, loss_pct=0)
     except (OSError, subprocess.TimeoutExpired) as err:
-        return f"tc netem unavailable: {err}"
+        return f"tc netem unavailable: {err}{kernel_config_note()}"
     return None
+
+
+def kernel_config_note(config: Path = Path("/proc/config.gz")) -> str:
+    """" (this kernel is built without CONFIG_NET_SCH_NETEM)" when the running kernel's own
+    config says so - then no module can be loaded either; "" when it cannot be told."""
+    try:
+        with gzip.open(config, "rt") as text:
+            built_without = any(line.startswith("# CONFIG_NET_SCH_NETEM is not set")
+                                for line in text)
+    except OSError:
+        return ""
+    return " (this kernel is built without CONFIG_NET_SCH_NETEM)" if built_without else ""
 
 
 def in_namespace_argv(namespace: str, module: str, args: Sequence[str]) -> list[str]:

@@ -187,6 +187,14 @@ class FaultOutcome:
         return self.outcome.startswith(HARNESS_ERROR)
 
     @property
+    def added_s(self) -> float | None:
+        """Seconds the fault added to the epoch: ``duration_s - baseline_s`` (None without a
+        baseline). Absolute, so a tiny clean epoch does not blow a fixed stall up into 30x."""
+        if self.baseline_s is None:
+            return None
+        return self.duration_s - self.baseline_s
+
+    @property
     def slowdown(self) -> float | None:
         """``duration_s / baseline_s``, or None without a (positive) baseline."""
         if self.baseline_s is None or self.baseline_s <= 0:

@@ -91,9 +91,11 @@ def epoch_ticks(epochs: Sequence[int], most: int = 12) -> tuple[tuple[float, str
 
 
 def fault_cost_plot(outcomes: Sequence[FaultOutcome]) -> PlotOutcome:
-    """Bars of duration / baseline per dataset and worker count, one panel per fault."""
-    name, title = "fault-cost", "Fault cost: epoch time under the fault over the baseline"
-    costed = [o for o in outcomes if o.slowdown is not None and o.outcome != SKIPPED]
+    """Bars of the seconds each fault added to the epoch (duration - baseline), per dataset and
+    worker count, one panel per fault. Seconds, not a ratio: the clean epochs here take a
+    tenth of a second, so a ratio would turn a fixed 1.5 s restart stall into "30x"."""
+    name, title = "fault-cost", "Fault cost: seconds a fault added to the epoch"
+    costed = [o for o in outcomes if o.added_s is not None and o.outcome != SKIPPED]
     if not costed:
         return PlotSkipped(name, title, "no fault run measured a baseline epoch to compare with")
     by_fault: dict[str, list[FaultOutcome]] = {}
@@ -101,24 +103,25 @@ def fault_cost_plot(outcomes: Sequence[FaultOutcome]) -> PlotOutcome:
         by_fault.setdefault(o.fault, []).append(o)
     panels = tuple(
         Panel(kind="bars", title=fault, x_label="dataset, workers",
-              y_label="epoch time / baseline epoch time", series=tuple(cost_series(runs)),
-              references=(Reference("no fault", 1.0, color="#555555"),), value_suffix="x")
+              y_label="seconds over the clean epoch", series=tuple(cost_series(runs)),
+              value_min=None, value_suffix=" s")
         for fault, runs in by_fault.items()
     )
-    caption = ("1x is the same epoch without the fault in the same run. A run that stopped with "
-               "a typed error is timed to its error.")
+    caption = ("Epoch time under the fault minus the same epoch without it, measured in the same "
+               "run (the tables give both, and their ratio). A run that stopped with a typed "
+               "error is timed to its error, so it can cost less than the clean epoch.")
     return PlotData(name, title, panels, caption=caption)
 
 
 def cost_series(outcomes: Sequence[FaultOutcome]) -> list[Series]:
     """One series per kind of outcome (`outcome_kind`), each bar a "dataset, N workers"
-    category with its slowdown."""
+    category with the seconds the fault added."""
     groups: dict[str, list[FaultOutcome]] = {}
     for o in outcomes:
         groups.setdefault(outcome_kind(o), []).append(o)
     return [
         Series(label=kind, x=tuple(f"{o.dataset}, {o.num_workers} workers" for o in runs),
-               y=tuple(o.slowdown or 0.0 for o in runs), color=OUTCOME_COLORS[kind])
+               y=tuple(o.added_s or 0.0 for o in runs), color=OUTCOME_COLORS[kind])
         for kind, runs in groups.items()
     ]
 

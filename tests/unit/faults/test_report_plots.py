@@ -49,7 +49,7 @@ def test_soak_plots_are_skipped_without_a_soak() -> None:
     assert plot.reason == "no soak was run"
 
 
-def test_fault_cost_is_the_slowdown_per_dataset_and_workers_grouped_by_fault() -> None:
+def test_fault_cost_is_the_seconds_added_per_dataset_and_workers_grouped_by_fault() -> None:
     plot = fault_cost_plot([
         outcome(duration_s=1.5, baseline_s=0.5),
         typed_error(num_workers=2, duration_s=0.25, baseline_s=0.5),
@@ -59,11 +59,11 @@ def test_fault_cost_is_the_slowdown_per_dataset_and_workers_grouped_by_fault() -
     assert isinstance(plot, PlotData)
     sigkill, freeze = plot_to_dict(plot)["panels"]
     assert [(s["label"], s["x"], s["y"]) for s in sigkill["series"]] == [
-        ("completed", ["AISIterDataset, 0 workers"], [3.0]),
-        ("typed error", ["AISIterDataset, 2 workers"], [0.5]),
+        ("completed", ["AISIterDataset, 0 workers"], [1.0]),
+        ("typed error", ["AISIterDataset, 2 workers"], [-0.25]),  # stopped early: cheaper
     ]
-    assert freeze["series"][0]["y"] == [4.0]
-    assert sigkill["references"][0]["value"] == 1.0
+    assert freeze["series"][0]["y"] == [1.5]
+    assert sigkill["y_label"] == "seconds over the clean epoch"
 
 
 def test_fault_cost_is_skipped_when_no_run_had_a_baseline() -> None:
