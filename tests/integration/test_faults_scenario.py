@@ -8,8 +8,11 @@ two minutes; the per-dataset, per-worker-count coverage is in test_faults_nodes.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +21,8 @@ from aisbench.faults.outcome import COMPLETED, SKIPPED, TYPED_ERROR, TYPED_ERROR
 from aisbench.faults.run_dir import FaultRunDir
 
 pytestmark = pytest.mark.integration
+
+REPO = Path(__file__).resolve().parents[2]
 
 SCENARIO = """\
 kind: faults
@@ -92,3 +97,51 @@ def test_faults_scenario_reports_every_fault_its_effect_and_that_nothing_was_los
         assert sidecar, plot
         assert (root / "plots" / f"{plot}.png").stat().st_size > 0
     assert f"report: {root / 'index.html'}" in proc.stdout
+
+
+INTERRUPTED = """\
+kind: faults
+name: faults-sigterm
+datasets: [AISMapDataset, AISIterDataset]
+num_workers: [0]
+faults: {target_kill_restart: {}}
+"""
+
+
+@pytest.mark.timeout(240)
+def test_a_faults_run_stopped_by_sigterm_keeps_what_ran_stops_its_cluster_and_says_so(
+    tmp_path: Path,
+) -> None:
+    scenario = tmp_path / "faults-sigterm.yaml"
+    scenario.write_text(INTERRUPTED)
+    reports = tmp_path / "reports"
+    home = tmp_path / "home"
+    (home / "bin").mkdir(parents=True)
+    for binary in (REPO / ".ais" / "bin").iterdir():  # the built aisnode, in a home of its own
+        (home / "bin" / binary.name).symlink_to(binary)
+    env = {**os.environ, "AISBENCH_HOME": str(home)}
+    with (tmp_path / "run.log").open("wb") as log:
+        suite = subprocess.Popen([sys.executable, "-m", "aisbench.cli", "run", str(scenario),
+                                  "--reports", str(reports)], env=env, stdout=log,
+                                 stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 180
+        while not list(reports.glob("faults-sigterm-*/outcomes/*.json")):
+            assert suite.poll() is None and time.monotonic() < deadline, \
+                (tmp_path / "run.log").read_text()[-2000:]
+            time.sleep(0.2)
+        suite.send_signal(signal.SIGTERM)
+        code = suite.wait(timeout=120)
+    output = (tmp_path / "run.log").read_text()
+    assert code == 1, output[-2000:]
+    (root,) = reports.glob("faults-sigterm-*")
+    run_dir = FaultRunDir(root)
+    meta = run_dir.read_meta()
+    assert meta.stopped == "interrupted (SIGINT or SIGTERM)"
+    assert meta.finished is None
+    kept = run_dir.outcomes()
+    assert kept and all(not o.failed for o in kept)  # what ran before the signal stands
+    assert "did not finish" in (root / "index.html").read_text()
+    assert not list((home / "state").glob("faults-*"))  # its cluster stopped and removed
+    leftover = subprocess.run(["pgrep", "-f", str(home / "state")], capture_output=True,
+                              text=True, check=False)
+    assert leftover.stdout.strip() == "", leftover.stdout
