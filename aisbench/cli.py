@@ -18,6 +18,7 @@ from aisbench.cluster.select import BACKENDS, ClusterSettings, make_backend, set
 from aisbench.cluster.tls import tls_files_in
 from aisbench.commands import Paths, ProfilerUnavailable
 from aisbench.datagen.generate import ensure_dataset
+from aisbench.faults.run_dir import FaultRunDir, is_fault_run_dir
 from aisbench.report import ReportError
 from aisbench.results.store import StoreError
 from aisbench.runner.run import ClusterSession, load
@@ -164,6 +165,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         if args.resume:
             raise ScenarioError(str(path), "--resume", "a faults run cannot be resumed: run it "
                                 "again", args.resume, "aisbench run <faults scenario>")
+        ignored = [flag for flag, given in (("--inject-delay-ms", args.inject_delay_ms),
+                                            ("--stop-cluster", args.stop_cluster),
+                                            ("--quiet", args.quiet)) if given]
+        if ignored:
+            print(f"note: {', '.join(ignored)} do not apply to a faults scenario (it runs a "
+                  "cluster of its own and logs each fault); ignored", file=sys.stderr)
         return commands.run_faults(path, _cluster_settings(args), _paths(args),
                                    report=not args.no_report)
     outcome = commands.run(path, _cluster_settings(args), _paths(args),
@@ -198,8 +205,14 @@ def cmd_tune(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    faults_runs = [Path(ref) for ref in args.runs if is_fault_run_dir(Path(ref))]
+    for directory in faults_runs:
+        _write_faults_report(directory)
+    refs = [ref for ref in args.runs if Path(ref) not in faults_runs]
+    if not refs:
+        return 0
     paths = _paths(args)
-    runs = [commands.resolve_run(ref, paths) for ref in args.runs]
+    runs = [commands.resolve_run(ref, paths) for ref in refs]
     out = Path(args.out) if args.out else paths.report_dir(f"report-{runs[-1].run_id}")
     comparison = (compare_runs(runs[0], runs[1], metric=args.metric) if len(runs) == 2
                   else None)
@@ -207,6 +220,13 @@ def cmd_report(args: argparse.Namespace) -> int:
     html = commands.write_run_report(runs, out, comparison=comparison, history=history)
     print(f"report: {html}")
     return 0
+
+
+def _write_faults_report(directory: Path) -> None:
+    """The faults report (index.html, faults.md, plots/) rendered into a faults run's directory."""
+    from aisbench.faults.report_html import write_faults_report  # plotting: only when needed
+
+    print(f"report: {write_faults_report(FaultRunDir(directory)).html}")
 
 
 def cmd_profile(args: argparse.Namespace) -> int:
@@ -262,7 +282,9 @@ def _add_harness_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
     tune.set_defaults(handler=cmd_tune)
 
     report = sub.add_parser("report", help="write a report of one or more runs")
-    report.add_argument("runs", nargs="+", help="run ids or run JSON files")
+    report.add_argument("runs", nargs="+",
+                        help="run ids, run JSON files, or faults run directories (the faults "
+                             "report is written into the directory)")
     report.add_argument("--out", help="output folder (default: reports/report-<run id>)")
     report.add_argument("--metric", default="samples_per_s",
                         help="metric for the comparison (two runs) and the history plot")

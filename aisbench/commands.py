@@ -111,8 +111,8 @@ def run(scenario_path: Path, settings: ClusterSettings, paths: Paths, *,
 
 def run_faults(scenario_path: Path, settings: ClusterSettings, paths: Paths, *,
                report: bool = True, log: Callable[[str], None] = print) -> int:
-    """Run a ``kind: faults`` scenario on a cluster of its own; 0 when every fault run kept the
-    rule, 1 on a violation or when the harness itself failed (the report says which)."""
+    """Run a ``kind: faults`` scenario on a cluster of its own; 0 only when every fault that
+    ran kept the rule and was felt, 1 otherwise (the report says which and why)."""
     from aisbench.faults.report_html import write_faults_report
     from aisbench.faults.scenario import fault_scenario_from_document
     from aisbench.faults.suite import run_fault_suite
@@ -122,16 +122,19 @@ def run_faults(scenario_path: Path, settings: ClusterSettings, paths: Paths, *,
         log("note: a faults scenario starts a local cluster of its own (it kills and freezes "
             "nodes); the cluster you chose is not touched")
     result = run_fault_suite(scenario, settings.home, paths.reports, log=log)
-    outcomes = result.outcomes
-    log(f"{len(outcomes)} fault runs, {len(result.violations)} violations; results: "
-        f"{result.run_dir.root}")
+    skipped = len(result.outcomes) - result.judged
+    log(f"{len(result.outcomes)} fault runs: {result.judged - len(result.failures)} kept the "
+        f"rule, {len(result.failures)} failed, {skipped} skipped; results: {result.run_dir.root}")
     if report:
-        files = write_faults_report(result.run_dir)
-        log(f"report: {files.html}")
-    for violation in result.violations:
-        log(f"VIOLATION: {violation.fault} | {violation.dataset} w{violation.num_workers}: "
-            f"{violation.outcome}")
-    return 1 if result.violations or result.harness_failed else 0
+        log(f"report: {write_faults_report(result.run_dir).html}")
+    for failure in result.failures:
+        log(f"FAILED: {failure.fault} | {failure.dataset} w{failure.num_workers}: "
+            f"{failure.outcome}")
+    if result.stopped:
+        log(f"the suite stopped early: {result.stopped}")
+    if not result.judged:
+        log("nothing was judged: every fault was skipped")
+    return 1 if result.failures or result.stopped or not result.judged else 0
 
 
 def summary_table(record: RunRecord) -> str:
