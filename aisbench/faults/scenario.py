@@ -182,6 +182,25 @@ class FaultScenarioDoc(_Section):
 
 
 @dataclass(frozen=True)
+class KillRestartSettings:
+    restart_after_s: float
+
+
+@dataclass(frozen=True)
+class FreezeSettings:
+    """The client's timeouts for the GET that meets the frozen target."""
+
+    connect_s: float
+    read_s: float
+
+
+@dataclass(frozen=True)
+class NetemSettings:
+    delay_ms: int
+    loss_pct: float
+
+
+@dataclass(frozen=True)
 class SoakSettings:
     seconds: float
     datasets: tuple[str, ...]
@@ -200,12 +219,12 @@ class FaultScenario:
     shape: DataShape
     datasets: tuple[str, ...]
     num_workers: tuple[int, ...]
-    kill_restart_after_s: float | None
+    kill_restart: KillRestartSettings | None
     kill_for_good: bool
-    freeze_timeouts_s: tuple[float, float] | None
+    freeze: FreezeSettings | None
     kill_while_streaming: bool
     slow_link: LinkFaults | None
-    netem: tuple[int, float] | None
+    netem: NetemSettings | None
     corruptions: tuple[Corruption, ...]
     runner_kill: bool
     soak: SoakSettings | None
@@ -234,16 +253,16 @@ def fault_scenario_from_document(path: Path, document: dict[str, Any]) -> FaultS
                           mountpaths=doc.cluster.mountpaths),
         shape=DataShape(doc.data.objects, doc.data.shards, doc.data.samples_per_shard),
         datasets=tuple(doc.datasets), num_workers=tuple(doc.num_workers),
-        kill_restart_after_s=(faults.target_kill_restart.restart_after_s
-                              if faults.target_kill_restart else None),
+        kill_restart=(KillRestartSettings(faults.target_kill_restart.restart_after_s)
+                      if faults.target_kill_restart else None),
         kill_for_good=faults.target_kill is not None,
-        freeze_timeouts_s=((faults.target_freeze.connect_timeout_s,
-                            faults.target_freeze.read_timeout_s)
-                           if faults.target_freeze else None),
+        freeze=(FreezeSettings(faults.target_freeze.connect_timeout_s,
+                               faults.target_freeze.read_timeout_s)
+                if faults.target_freeze else None),
         kill_while_streaming=faults.kill_while_streaming is not None,
         slow_link=(LinkFaults(faults.slow_link.delay_ms / 1000.0, faults.slow_link.drop_every)
                    if faults.slow_link else None),
-        netem=(faults.netem.delay_ms, faults.netem.loss_pct) if faults.netem else None,
+        netem=NetemSettings(faults.netem.delay_ms, faults.netem.loss_pct) if faults.netem else None,
         corruptions=tuple(faults.corrupt_shard.corruptions) if faults.corrupt_shard else (),
         runner_kill=faults.runner_kill is not None,
         soak=(SoakSettings(doc.soak.seconds, tuple(doc.soak.datasets), doc.soak.num_workers,

@@ -103,9 +103,9 @@ def run_fault_suite(scenario: FaultScenario, home: Path, reports: Path,
                 for step in bench_steps(scenario, bench, state_root, run_dir):
                     recorder.run(step)
             if scenario.netem is not None:
-                delay_ms, loss_pct = scenario.netem
                 recorder.run(Step("netem", partial(netem_epoch, state_root / "netem", aisnode,
-                                                   delay_ms, loss_pct)))
+                                                   scenario.netem.delay_ms,
+                                                   scenario.netem.loss_pct)))
     except _HarnessFailed as err:
         stopped = f"harness error in {err}"
     except KeyboardInterrupt:
@@ -208,10 +208,10 @@ def bench_steps(scenario: FaultScenario, bench: FaultBench, state_root: Path,
                        _keeping(reference, partial(baseline, bench.data, bench.target_urls(),
                                                    kind, workers)))
             yield from _epoch_faults(scenario, bench, kind, workers, reference)
-    if scenario.freeze_timeouts_s is not None:
-        connect_s, read_s = scenario.freeze_timeouts_s
+    if scenario.freeze is not None:
+        freeze = scenario.freeze
         yield Step("target freeze",
-                   lambda: freeze_then_resume(bench, connect_s, read_s).outcome)
+                   lambda: freeze_then_resume(bench, freeze.connect_s, freeze.read_s).outcome)
     if scenario.kill_while_streaming:
         yield Step("kill while streaming", partial(kill_while_streaming, bench))
     for how in scenario.corruptions:
@@ -242,9 +242,9 @@ def _epoch_faults(scenario: FaultScenario, bench: FaultBench, kind: str, workers
         return Step(f"{label} {kind} w{workers}",
                     lambda: with_baseline(run(), reference[0] if reference else None))
 
-    if scenario.kill_restart_after_s is not None:
+    if scenario.kill_restart is not None:
         yield timed("kill and restart", partial(kill_and_restart, bench, kind, workers,
-                                                scenario.kill_restart_after_s))
+                                                scenario.kill_restart.restart_after_s))
     if scenario.kill_for_good:
         yield timed("kill for good", partial(kill_for_good, bench, kind, workers))
     if scenario.slow_link is not None:

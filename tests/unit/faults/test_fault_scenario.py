@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from aisbench.faults.scenario import fault_scenario_from_document
+from aisbench.faults.scenario import FreezeSettings, NetemSettings, fault_scenario_from_document
 from aisbench.scenario.errors import ScenarioError
 from aisbench.scenario.load import (
     find_scenario,
@@ -31,12 +31,12 @@ def test_shipped_faults_scenario_runs_every_fault_on_every_dataset():
     assert scenario.datasets == ("AISMapDataset", "AISIterDataset", "AISShardReader",
                                  "AISMultiShardStream", "datapipes")
     assert scenario.num_workers == (0, 2)
-    assert scenario.kill_restart_after_s == 1.0
+    assert scenario.kill_restart is not None and scenario.kill_restart.restart_after_s == 1.0
     assert scenario.kill_for_good and scenario.kill_while_streaming and scenario.runner_kill
-    assert scenario.freeze_timeouts_s == (1.0, 1.5)
+    assert scenario.freeze == FreezeSettings(connect_s=1.0, read_s=1.5)
     assert scenario.slow_link is not None and scenario.slow_link.delay_s == pytest.approx(0.02)
     assert scenario.slow_link.drop_every == 3
-    assert scenario.netem == (20, 2.0)
+    assert scenario.netem == NetemSettings(delay_ms=20, loss_pct=2.0)
     assert scenario.corruptions == ("truncated", "garbage")
     assert scenario.soak is not None and scenario.soak.datasets == ("AISMapDataset",
                                                                      "AISShardReader")
@@ -48,7 +48,7 @@ def test_a_fault_written_without_settings_takes_its_defaults(tmp_path):
     scenario = load(path)
     assert scenario.kill_for_good
     assert scenario.slow_link is not None and scenario.slow_link.drop_every == 3
-    assert scenario.kill_restart_after_s is None and not scenario.runner_kill
+    assert scenario.kill_restart is None and not scenario.runner_kill
     assert scenario.name == "f"
 
 
