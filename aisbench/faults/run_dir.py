@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from aisbench.faults.atomic_file import write_text_atomically
 from aisbench.faults.outcome import FaultOutcome, read_outcomes, write_outcome
 from aisbench.faults.soak import SoakSeries, series_from_dict
 
@@ -65,7 +66,7 @@ class FaultRunDir:
 
     def write_meta(self, meta: FaultRunMeta) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
-        _write_atomically(self.meta_path, json.dumps(asdict(meta), indent=2) + "\n")
+        write_text_atomically(self.meta_path, json.dumps(asdict(meta), indent=2) + "\n")
 
     def read_meta(self) -> FaultRunMeta:
         raw = json.loads(self.meta_path.read_text())
@@ -123,9 +124,3 @@ def is_fault_run_dir(path: Path) -> bool:
     """A directory a faults run wrote: it holds run.json or outcomes/."""
     run_dir = FaultRunDir(path)
     return path.is_dir() and (run_dir.meta_path.is_file() or run_dir.outcomes_dir.is_dir())
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    partial = path.with_suffix(path.suffix + ".partial")
-    partial.write_text(text)
-    partial.replace(path)

@@ -150,14 +150,6 @@ def series_from_dict(raw: dict[str, Any], source: str = "soak series") -> SoakSe
                          "keys label, seconds, samples, trends") from err
 
 
-def read_series(directory: Path) -> list[SoakSeries]:
-    """Every soak series (``*.json``) in ``directory``, by file name; none if it is missing."""
-    if not directory.is_dir():
-        return []
-    return [series_from_dict(json.loads(p.read_text()), str(p))
-            for p in sorted(directory.glob("*.json"))]
-
-
 def _known(cls: type, raw: dict[str, Any]) -> dict[str, Any]:
     names = {f.name for f in fields(cls)}
     return {k: v for k, v in raw.items() if k in names}

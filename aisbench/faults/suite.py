@@ -18,7 +18,6 @@ import dataclasses
 import shutil
 import signal
 import traceback
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
@@ -38,12 +37,12 @@ from aisbench.faults.node_faults import (
     kill_for_good,
     kill_while_streaming,
 )
-from aisbench.faults.outcome import HARNESS_ERROR, FaultOutcome
+from aisbench.faults.outcome import HARNESS_ERROR, SKIPPED, FaultOutcome
 from aisbench.faults.run_dir import FaultRunDir, FaultRunMeta
 from aisbench.faults.runner_fault import judge_runner_kill, kill_runner_then_resume
 from aisbench.faults.scenario import FaultScenario, SoakSettings
 from aisbench.faults.soak import soak_epochs, soak_outcome, trends, write_series
-from aisbench.results.schema import utc_now_iso
+from aisbench.results.schema import make_run_id, utc_now_iso
 
 Log = Callable[[str], None]
 STATE_PREFIX = "faults-"  # <home>/state/faults-<run id>: one suite's clusters
@@ -70,18 +69,13 @@ class FaultSuiteResult:
 
     @property
     def judged(self) -> int:
-        return sum(o.outcome != "skipped" for o in self.outcomes)
-
-
-def new_run_id() -> str:
-    """Sortable and unique: ``20261123T221137-db2178``."""
-    return f"{utc_now_iso().replace('-', '').replace(':', '')[:15]}-{uuid.uuid4().hex[:6]}"
+        return sum(o.outcome != SKIPPED for o in self.outcomes)
 
 
 def run_fault_suite(scenario: FaultScenario, home: Path, reports: Path,
                     log: Log = print) -> FaultSuiteResult:
     """Run every fault of ``scenario``; the run's directory is ``<reports>/<name>-<run id>``."""
-    run_id = new_run_id()
+    run_id = make_run_id()
     run_dir = FaultRunDir(reports / f"{scenario.name}-{run_id}")
     aisnode = find_binary("aisnode", home)
     stop_stale_clusters(home / "state", aisnode, log)
