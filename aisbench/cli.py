@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
 from aisbench import commands
+from aisbench.ab import AbError
+from aisbench.ab.gate import GateSettings
+from aisbench.ab.run import AbRequest, run_ab
 from aisbench.analysis.compare import compare_runs
 from aisbench.cluster.base import ClusterError, ClusterStatus, Topology
 from aisbench.cluster.binaries import find_binary
@@ -165,8 +169,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if args.resume:
             raise ScenarioError(str(path), "--resume", "a faults run cannot be resumed: run it "
                                 "again", args.resume, "aisbench run <faults scenario>")
-        ignored = [flag for flag, given in (("--inject-delay-ms", args.inject_delay_ms),
-                                            ("--stop-cluster", args.stop_cluster),
+        ignored = [flag for flag, given in (("--stop-cluster", args.stop_cluster),
                                             ("--quiet", args.quiet)) if given]
         if ignored:
             print(f"note: {', '.join(ignored)} do not apply to a faults scenario (it runs a "
@@ -175,8 +178,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                                    report=not args.no_report)
     outcome = commands.run(path, _cluster_settings(args), _paths(args),
                            resume=args.resume, report=not args.no_report,
-                           stop_cluster=args.stop_cluster, progress=not args.quiet,
-                           injected_delay_s=args.inject_delay_ms / 1000.0)
+                           stop_cluster=args.stop_cluster, progress=not args.quiet)
     failed = [c for c in outcome.record.cases if c.status == "failed"]
     return 1 if failed else 0
 
@@ -196,6 +198,33 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return commands.compare(args.base, args.current, _paths(args), metric=args.metric,
                             threshold=args.threshold, alpha=args.alpha,
                             markdown_out=Path(args.markdown) if args.markdown else None)
+
+
+def _interrupt_on_sigterm() -> None:
+    """SIGTERM (a cancelled CI job) ends an A/B like Ctrl-C: verdict so far, worktrees removed."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
+def cmd_ab(args: argparse.Namespace) -> int:
+    _interrupt_on_sigterm()
+    gate = GateSettings(threshold=args.threshold, cpu_threshold=args.cpu_threshold,
+                        instructions_threshold=args.instructions_threshold, alpha=args.alpha,
+                        min_blocks=args.blocks, max_blocks=args.max_blocks,
+                        budget_s=args.budget_s, seed=args.seed)
+    request = AbRequest(scenario=args.scenario, base_ref=args.base, current_ref=args.current,
+                        gate=gate, reports=Path(args.reports),
+                        instruction_samples=args.instruction_samples if args.instructions
+                        else None)
+    outcome = run_ab(request, _cluster_settings(args))
+    print(outcome.markdown)
+    print(f"results: {outcome.directory}")
+    if args.markdown:
+        Path(args.markdown).write_text(outcome.markdown)
+    return 130 if outcome.interrupted else outcome.exit_code
 
 
 def cmd_tune(args: argparse.Namespace) -> int:
@@ -249,9 +278,6 @@ def _add_harness_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
     run.add_argument("--stop-cluster", action="store_true",
                      help="stop the cluster the run started, at the end")
     run.add_argument("--quiet", action="store_true", help="no progress bars")
-    run.add_argument("--inject-delay-ms", type=float, default=0.0,
-                     help="testing the regression gate only: add this delay to every sample, "
-                          "inside the loader workers")
     common(run)
     run.set_defaults(handler=cmd_run)
 
@@ -272,6 +298,8 @@ def _add_harness_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
     cmp.add_argument("--markdown", help="also write the Markdown table to this file")
     common(cmp)
     cmp.set_defaults(handler=cmd_compare)
+
+    _add_ab_command(sub, common)
 
     tune = sub.add_parser("tune", help="sweep a parameter and recommend a value")
     tune.add_argument("scenario")
@@ -300,6 +328,57 @@ def _add_harness_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
     prof.set_defaults(handler=cmd_profile)
 
 
+AB_EPILOG = """exit codes: 0 no case slower; 1 a case slower (or failing in the current version);
+2 bad input (nothing measured); 3 no case slower but some inconclusive after the budget
+(fail or warn on it as your CI prefers); 130 interrupted (the verdict so far is printed).
+"""
+
+
+def _add_ab_command(sub: argparse._SubParsersAction[argparse.ArgumentParser],
+                    common: Callable[[argparse.ArgumentParser], None]) -> None:
+    ab = sub.add_parser(
+        "ab", help="A/B two versions of the code in one run; exit 1 on a regression",
+        description="Measure two git versions of aisbench/aisref on one cluster in interleaved "
+                    "blocks of fresh processes, and judge each case with paired statistics.",
+        epilog=AB_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ab.add_argument("scenario", help="a name in the current version's scenarios/ or a YAML path")
+    ab.add_argument("--base", required=True, help="git ref of the base (e.g. origin/main)")
+    ab.add_argument("--current", default=None,
+                    help="git ref of the current version (default: the working tree as it is)")
+    ab.add_argument("--threshold", type=_fraction, default=0.05,
+                    help="smallest throughput change that counts (default 0.05 = 5%%)")
+    ab.add_argument("--cpu-threshold", type=_fraction, default=0.03,
+                    help="smallest change of CPU seconds per sample that counts (default 0.03)")
+    ab.add_argument("--alpha", type=_fraction, default=0.05, help="significance level")
+    ab.add_argument("--blocks", type=_positive_int, default=6,
+                    help="blocks before the first verdict (even; default 6)")
+    ab.add_argument("--max-blocks", type=_positive_int, default=12,
+                    help="re-run inconclusive cases up to this many blocks (default 12)")
+    ab.add_argument("--budget-s", type=float, default=600.0,
+                    help="no new pair of blocks once measuring would pass this many seconds")
+    ab.add_argument("--seed", type=int, default=0, help="seeds the order of the blocks")
+    ab.add_argument("--instructions", action="store_true",
+                    help="also count instructions per sample under valgrind (callgrind) and "
+                         "gate on them")
+    ab.add_argument("--instruction-samples", type=_positive_int, default=64,
+                    help="samples counted under valgrind (default 64)")
+    ab.add_argument("--instructions-threshold", type=_fraction, default=0.02,
+                    help="smallest change of instructions per sample that counts (default 0.02)")
+    ab.add_argument("--markdown", help="also write the Markdown table to this file")
+    common(ab)
+    ab.set_defaults(handler=cmd_ab)
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (0.05 = 5%), got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aisbench",
@@ -316,7 +395,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Handler = args.handler
     try:
         return handler(args)
-    except (ClusterError, ScenarioError, AISError, StoreError, ProfilerUnavailable,
+    except (AbError, ClusterError, ScenarioError, AISError, StoreError, ProfilerUnavailable,
             ReportError, ValueError, KeyError) as exc:
         # str(KeyError) is the repr of its message; print the message itself.
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc

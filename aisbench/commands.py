@@ -92,12 +92,10 @@ def write_run_report(runs: Sequence[RunRecord], out_dir: Path, *,
 
 def run(scenario_path: Path, settings: ClusterSettings, paths: Paths, *,
         resume: str | None = None, report: bool = True, stop_cluster: bool = False,
-        progress: bool = True, injected_delay_s: float = 0.0,
-        log: Callable[[str], None] = print) -> RunOutcome:
+        progress: bool = True, log: Callable[[str], None] = print) -> RunOutcome:
     outcome = run_scenario(RunOptions(scenario_path=scenario_path, results_db=paths.results_db,
                                       runs_dir=paths.runs_dir, resume_run_id=resume,
-                                      progress=progress, stop_cluster=stop_cluster,
-                                      injected_delay_s=injected_delay_s),
+                                      progress=progress, stop_cluster=stop_cluster),
                            settings, log=log)
     record = outcome.record
     log(summary_table(record))

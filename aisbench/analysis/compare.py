@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
 from aisbench.analysis.stats import DEFAULT_RESAMPLES, bootstrap_ratio_ci, welch_p_value
+from aisbench.md_table import md_cell
 from aisbench.results.schema import METRICS, CaseResult, RunRecord
 
 Verdict: TypeAlias = Literal[
@@ -29,6 +30,13 @@ VERDICTS: tuple[Verdict, ...] = (
     "missing",
     "new",
 )
+
+
+DRIFT_NOTE = (
+    "These are two independent runs: whatever changed on the machine between them (runs "
+    "minutes apart drift by 10-35% on a shared VM) reads as a change of the code. To gate a "
+    "change, measure both versions in one interleaved, paired run: "
+    "`aisbench ab SCENARIO --base REF`.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +154,8 @@ def to_markdown(comparison: Comparison, missing_is_regression: bool = True) -> s
         "",
         "**Gate: fails.**" if has_regression(c, missing_is_regression) else "Gate: passes.",
         "",
+        f"> {DRIFT_NOTE}",
+        "",
         f"| case | base | current | change | {confidence} CI of ratio | p | verdict |",
         "|---|---:|---:|---:|---|---:|---|",
     ]
@@ -159,12 +169,12 @@ def to_markdown(comparison: Comparison, missing_is_regression: bool = True) -> s
         p = "" if case.p_value is None else f"{case.p_value:.3g}"
         verdict = f"**{case.verdict}**" if case.verdict in bad else case.verdict
         if case.reason:
-            verdict += f" ({_cell(case.reason)})"
+            verdict += f" ({md_cell(case.reason)})"
         lines.append(
-            f"| {_cell(case.case_id)} | {_number(case.base_mean)} | {_number(case.current_mean)} "
+            f"| {md_cell(case.case_id)} | {_number(case.base_mean)} | {_number(case.current_mean)} "
             f"| {change} | {ci} | {p} | {verdict} |"
         )
-    lines.extend(f"\n> note: {_cell(note)}" for note in c.notes)
+    lines.extend(f"\n> note: {md_cell(note)}" for note in c.notes)
     return "\n".join(lines) + "\n"
 
 
@@ -277,6 +287,3 @@ def _number(value: float | None) -> str:
         return ""
     return f"{value:,.1f}" if abs(value) >= 100 else f"{value:.4g}"
 
-
-def _cell(text: str) -> str:
-    return " ".join(text.replace("|", "\\|").split())

@@ -24,6 +24,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,7 +122,11 @@ def issue_token(authn_binary: Path, workdir: Path, auth: ClusterAuth,
     if unshare is None:
         raise ClusterError("`unshare` (util-linux) is needed to run AuthN on loopback only")
     workdir.mkdir(parents=True, exist_ok=True)
-    job = {"binary": str(authn_binary), "workdir": str(workdir), "hmac_key": auth.hmac_key,
+    # AuthN keeps its users (admin included, with the password of its first start) in a
+    # database in its config folder, so every issue starts it on a folder of its own: a token's
+    # validity rests on the HMAC key alone. The folder goes once the token is out.
+    run_dir = Path(tempfile.mkdtemp(prefix="issue-", dir=workdir))
+    job = {"binary": str(authn_binary), "workdir": str(run_dir), "hmac_key": auth.hmac_key,
            "user": request.user, "cluster_uuid": request.cluster_uuid,
            "permissions": request.permissions}
     # Unprivileged users get the namespace inside a user namespace of their own.
@@ -132,10 +137,11 @@ def issue_token(authn_binary: Path, workdir: Path, auth: ClusterAuth,
                               timeout=_ISSUE_TIMEOUT_S, env=_clean_env())
     except subprocess.TimeoutExpired as exc:
         raise ClusterError(f"AuthN did not issue a token within {_ISSUE_TIMEOUT_S:.0f} s; "
-                           f"see {workdir / 'log'}") from exc
+                           f"see {run_dir / 'log'}") from exc
     if proc.returncode != 0:
         raise ClusterError(f"issuing a token with AuthN failed (exit {proc.returncode}): "
-                           f"{proc.stderr.strip()[-800:]}")
+                           f"{proc.stderr.strip()[-800:]} (AuthN's files: {run_dir})")
+    shutil.rmtree(run_dir, ignore_errors=True)
     token = json.loads(proc.stdout)["token"]
     return str(token)
 

@@ -21,6 +21,7 @@ from aisbench.faults.report_content import (
     run_name,
 )
 from aisbench.faults.report_plots import FaultPlots
+from aisbench.md_table import md_cell
 from aisbench.report.content import PlotSection
 from aisbench.report.write import PLOTS_DIR
 
@@ -28,19 +29,20 @@ from aisbench.report.write import PLOTS_DIR
 def faults_markdown(content: FaultReportContent, plots: FaultPlots | None = None) -> str:
     """The whole report: title, verdict, skipped runs, a section per fault, the soak."""
     plots = plots or FaultPlots()
-    lines = [f"# {_cell(content.title)}", ""]
+    lines = [f"# {md_cell(content.title)}", ""]
     if content.description:
-        lines += [_cell(content.description), ""]
-    lines += [f"- {label}: {_cell(value)}" for label, value in content.facts]
+        lines += [md_cell(content.description), ""]
+    lines += [f"- {label}: {md_cell(value)}" for label, value in content.facts]
     lines += [""] if content.facts else []
     if content.unfinished:
-        lines += [f"**{_cell(content.unfinished)}**", ""]
+        lines += [f"**{md_cell(content.unfinished)}**", ""]
     v = content.verdict
-    lines += [f"**{_cell(v.headline)}**", ""]
-    lines += [f"- {kind}: {_cell(run_name(o))}: {_cell(o.outcome)}" for kind, o in v.failures]
+    lines += [f"**{md_cell(v.headline)}**", ""]
+    lines += [f"- {kind}: {md_cell(run_name(o))}: {md_cell(o.outcome)}" for kind, o in v.failures]
     if v.skipped:
         lines += ["", f"**{v.skipped_line}**", ""]
-        lines += [f"- **{_cell(reason)}**: {_cell(', '.join(runs))}" for reason, runs in v.skipped]
+        lines += [f"- **{md_cell(reason)}**: {md_cell(', '.join(runs))}"
+                  for reason, runs in v.skipped]
     lines += ["", RETRIES_NOTE, ""]
     for section in content.sections:
         lines += _fault_lines(section)
@@ -49,7 +51,7 @@ def faults_markdown(content: FaultReportContent, plots: FaultPlots | None = None
     lines += ["## Soak: persistent workers across epochs", ""]
     lines += _soak_lines(content, plots.soak)
     if content.settings:
-        lines += ["## Settings", "", *(f"- {k}: `{_cell(v)}`" for k, v in content.settings), ""]
+        lines += ["## Settings", "", *(f"- {k}: `{md_cell(v)}`" for k, v in content.settings), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -61,7 +63,7 @@ def outcomes_table(section: FaultSection) -> str:
 def _outcome_cells(row: OutcomeRow) -> tuple[str, ...]:
     if not row.failed:
         return row.cells
-    return tuple(f"**{_cell(cell)}**" if heading == "outcome" else cell
+    return tuple(f"**{md_cell(cell)}**" if heading == "outcome" else cell
                  for heading, cell in zip(OutcomeRow.HEADINGS, row.cells, strict=True))
 
 
@@ -72,11 +74,11 @@ def soak_table(rows: Sequence[SoakRow]) -> str:
 
 def _fault_lines(section: FaultSection) -> list[str]:
     loss = f"**{section.loss_line}**" if section.failed else section.loss_line
-    return [f"## {_cell(section.fault)}", "", _cell(loss), "", outcomes_table(section), ""]
+    return [f"## {md_cell(section.fault)}", "", md_cell(loss), "", outcomes_table(section), ""]
 
 
 def _soak_lines(content: FaultReportContent, plots: PlotSection) -> list[str]:
-    problems = [f"- **{_cell(line)}**" for line in content.soak_problems]
+    problems = [f"- **{md_cell(line)}**" for line in content.soak_problems]
     problems += [""] if problems else []
     if not content.soaked:
         return [*problems, *([] if problems else [NO_SOAK, ""])]
@@ -88,17 +90,13 @@ def _soak_lines(content: FaultReportContent, plots: PlotSection) -> list[str]:
 def _table(headings: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     align = "|".join("---:" if h in NUMERIC_COLUMNS else "---" for h in headings)
     lines = ["| " + " | ".join(headings) + " |", f"|{align}|"]
-    lines += ["| " + " | ".join(_cell(c) for c in cells) + " |" for cells in rows]
+    lines += ["| " + " | ".join(md_cell(c) for c in cells) + " |" for cells in rows]
     return "\n".join(lines)
 
 
 def _plot_lines(section: PlotSection) -> list[str]:
-    lines = [f"- plot: `{PLOTS_DIR}/{d.png.name}` ({_cell(d.plot.title)})" for d in section.drawn]
-    lines += [f"- not drawn: {_cell(s.title)}: {_cell(s.reason)}" for s in section.skipped]
+    lines = [f"- plot: `{PLOTS_DIR}/{d.png.name}` ({md_cell(d.plot.title)})" for d in section.drawn]
+    lines += [f"- not drawn: {md_cell(s.title)}: {md_cell(s.reason)}" for s in section.skipped]
     return [*lines, ""] if lines else []
 
-
-def _cell(text: str) -> str:
-    """One table-safe line: pipes escaped, and no raw HTML tag for a summary page to run."""
-    return " ".join(text.replace("|", "\\|").replace("<", "&lt;").split())
 

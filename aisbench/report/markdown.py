@@ -6,6 +6,7 @@ skipped, failed or not plotted, each with its reason. Plots are listed by file, 
 from __future__ import annotations
 
 from aisbench.analysis.compare import to_markdown as comparison_markdown
+from aisbench.md_table import md_cell
 from aisbench.report.content import PlotSection, ReportContent, RunSection
 from aisbench.report.formatting import METRIC_HEADINGS, format_metric, format_metric_value
 from aisbench.report.tables import CaseRow
@@ -28,7 +29,7 @@ def render_markdown(content: ReportContent) -> str:
     """The Markdown summary of ``content``."""
     lines = [f"## {content.title}", "", f"_Generated {content.generated_at}._", ""]
     if content.recommendation is not None:
-        lines += [f"> **Recommendation.** {_cell(content.recommendation.explanation)}", ""]
+        lines += [f"> **Recommendation.** {md_cell(content.recommendation.explanation)}", ""]
     if content.comparison is not None:
         lines += [comparison_markdown(content.comparison).rstrip(), ""]
         lines += _plot_lines(content.comparison_plots)
@@ -76,7 +77,7 @@ def _run_lines(section: RunSection) -> list[str]:
     for row in rows:
         if row.status != "ok":
             status = "**failed**" if row.status == "failed" else "skipped"
-            lines.append(f"- `{row.case_id}`: {status}: {_cell(row.reason)}")
+            lines.append(f"- `{row.case_id}`: {status}: {md_cell(row.reason)}")
     if any(r.status != "ok" for r in rows):
         lines.append("")
     return lines + _plot_lines(section.plots)
@@ -93,7 +94,7 @@ def _row(row: CaseRow, metrics: list[str]) -> str:
         spread = "" if half is None else f" ± {format_metric_value(metric, half)}"
         cells.append(format_metric_value(metric, s.mean) + spread)
     strategy = row.strategy + (" (ceiling)" if row.ceiling else "")
-    return f"| `{_cell(row.case_id)}` | {_cell(strategy)} | " + " | ".join(cells) + " |"
+    return f"| `{md_cell(row.case_id)}` | {md_cell(strategy)} | " + " | ".join(cells) + " |"
 
 
 def _plot_lines(section: PlotSection) -> list[str]:
@@ -102,9 +103,6 @@ def _plot_lines(section: PlotSection) -> list[str]:
         names = ", ".join(f"`{d.png.name}`" for d in section.drawn)
         lines.append(f"Plots: {names}.")
     for skipped in section.skipped:
-        lines.append(f"- not drawn: {skipped.title}: {_cell(skipped.reason)}")
+        lines.append(f"- not drawn: {skipped.title}: {md_cell(skipped.reason)}")
     return [*lines, ""] if lines else []
 
-
-def _cell(text: str) -> str:
-    return " ".join(text.replace("|", "\\|").split())

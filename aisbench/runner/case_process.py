@@ -27,8 +27,7 @@ def context_to_dict(ctx: StrategyContext) -> dict[str, Any]:
     """The context minus the dataset, which the case carries itself."""
     return {"endpoint": ctx.endpoint, "bucket": ctx.bucket, "prefix": ctx.prefix,
             "etl_unavailable_reason": ctx.etl_unavailable_reason,
-            "aisloader": str(ctx.aisloader) if ctx.aisloader else None,
-            "injected_delay_s": ctx.injected_delay_s}
+            "aisloader": str(ctx.aisloader) if ctx.aisloader else None}
 
 
 def context_from_dict(raw: dict[str, Any], case: Case) -> StrategyContext:
@@ -36,7 +35,6 @@ def context_from_dict(raw: dict[str, Any], case: Case) -> StrategyContext:
         endpoint=raw["endpoint"], bucket=raw["bucket"], prefix=raw["prefix"],
         dataset=case.dataset, etl_unavailable_reason=raw["etl_unavailable_reason"],
         aisloader=Path(raw["aisloader"]) if raw["aisloader"] else None,
-        injected_delay_s=float(raw.get("injected_delay_s", 0.0)),
     )
 
 

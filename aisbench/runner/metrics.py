@@ -105,12 +105,30 @@ def target_urls(endpoint: str, timeout_s: float = 5.0) -> list[str]:
     return [node["public_net"]["direct_url"] for node in (smap.json().get("tmap") or {}).values()]
 
 
-def served_gets(targets: list[str], timeout_s: float = 5.0) -> int:
-    """Object GETs the targets have served so far (their `get.n` counters, summed)."""
-    total = 0
+@dataclass(frozen=True, slots=True)
+class ServedTotals:
+    """Counters the targets keep: object GETs served and their bytes, summed over targets."""
+
+    gets: int
+    bytes: int
+
+    def __sub__(self, earlier: ServedTotals) -> ServedTotals:
+        return ServedTotals(self.gets - earlier.gets, self.bytes - earlier.bytes)
+
+
+def served_totals(targets: list[str], timeout_s: float = 5.0) -> ServedTotals:
+    """Object GETs the targets have served so far and their bytes (`get.n`, `get.size`)."""
+    gets = nbytes = 0
     for url in targets:
         response = requests.get(f"{url}/v1/daemon", params={"what": "node_status"},
                                 timeout=timeout_s)
         response.raise_for_status()
-        total += int(response.json().get("tracker", {}).get("get.n", 0))
-    return total
+        tracker = response.json().get("tracker", {})
+        gets += int(tracker.get("get.n", 0))
+        nbytes += int(tracker.get("get.size", 0))
+    return ServedTotals(gets, nbytes)
+
+
+def served_gets(targets: list[str], timeout_s: float = 5.0) -> int:
+    """Object GETs the targets have served so far (their `get.n` counters, summed)."""
+    return served_totals(targets, timeout_s).gets

@@ -7,7 +7,7 @@ import json
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -43,7 +43,6 @@ class RunOptions:
     resume_run_id: str | None = None
     progress: bool = True
     stop_cluster: bool = False
-    injected_delay_s: float = 0.0  # only to prove the regression gate (see scripts/)
 
 
 @dataclass(frozen=True)
@@ -68,8 +67,14 @@ def case_timeout_s(case: Case) -> float:
     return run.warmup_s + run.repeats * run.duration_s + CASE_SLACK_S
 
 
-def run_in_fresh_process(case: Case, ctx: StrategyContext, run_id: str) -> CaseResult:
-    """The case in its own Python process; a crash or timeout becomes a failed result."""
+def run_in_fresh_process(case: Case, ctx: StrategyContext, run_id: str, *,
+                         env: Mapping[str, str] | None = None,
+                         cwd: Path | None = None) -> CaseResult:
+    """The case in its own Python process; a crash or timeout becomes a failed result.
+
+    ``env`` and ``cwd`` choose which code that process imports (an A/B runs another version's
+    aisbench and aisref this way); by default this process's environment and directory.
+    """
     with tempfile.TemporaryDirectory(prefix="aisbench-case-") as tmp:
         case_file, ctx_file, out_file = (Path(tmp) / n for n in ("case.json", "ctx.json",
                                                                   "out.json"))
@@ -79,7 +84,8 @@ def run_in_fresh_process(case: Case, ctx: StrategyContext, run_id: str) -> CaseR
                 str(ctx_file), run_id, str(out_file)]
         timeout = case_timeout_s(case)
         try:
-            proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+            proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
+                                  env=None if env is None else dict(env), cwd=cwd)
         except subprocess.TimeoutExpired:
             return _failed(case, run_id, f"timed out after {timeout:.0f} s")
         if proc.returncode == 0 and out_file.exists():
@@ -184,9 +190,8 @@ def run_scenario(options: RunOptions, settings: ClusterSettings,
                     key = (case.cluster, case.dataset)
                     try:
                         if key not in contexts:
-                            contexts[key] = replace(
-                                _prepare(session, case, settings.home, options.progress, log),
-                                injected_delay_s=options.injected_delay_s)
+                            contexts[key] = _prepare(session, case, settings.home,
+                                                     options.progress, log)
                         ctx = contexts[key]
                         reason = get_strategy(case.strategy).skip_reason(case, ctx)
                         result = (_skipped(case, run_id, reason) if reason

@@ -24,9 +24,6 @@ class StrategyContext:
     dataset: DatasetSpec
     etl_unavailable_reason: str | None = None  # None when the cluster runs ETL
     aisloader: Path | None = None
-    # Only to prove the regression gate: seconds of deliberate slowdown per sample, spent
-    # inside the loader (the DataLoader workers), where a real loader regression would be.
-    injected_delay_s: float = 0.0
 
     def object_url(self, name: str) -> str:
         """The plain HTTP URL of one object (the proxy redirects it to a target)."""

@@ -42,8 +42,7 @@ class DatasetStrategy:
         return etl_skip_reason(case, ctx)
 
     def make_loader(self, case: Case, ctx: StrategyContext) -> Iterable[CountedBatch]:
-        return make_dataloader(self.dataset(case, ctx), case, iterable=self.iterable,
-                               injected_delay_s=ctx.injected_delay_s)
+        return make_dataloader(self.dataset(case, ctx), case, iterable=self.iterable)
 
 
 OBJECTS = frozenset({"objects"})

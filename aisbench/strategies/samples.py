@@ -7,7 +7,6 @@ only adds up two integers per batch and the measurement costs the loop almost no
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -73,9 +72,7 @@ def apply_transform(sample: Any, transform: Transform) -> Any:
     return sample
 
 
-def _counted(sample: Any, transform: Transform | None, delay_s: float) -> tuple[int, Any]:
-    if delay_s > 0:
-        time.sleep(delay_s)
+def _counted(sample: Any, transform: Transform | None) -> tuple[int, Any]:
     nbytes = payload_bytes(sample)
     return nbytes, sample if transform is None else apply_transform(sample, transform)
 
@@ -83,35 +80,33 @@ def _counted(sample: Any, transform: Transform | None, delay_s: float) -> tuple[
 class CountedMapDataset(Dataset[tuple[int, Any]]):
     """A map-style dataset whose samples become (payload bytes, transformed sample)."""
 
-    def __init__(self, inner: Any, transform: Transform | None, delay_s: float = 0.0) -> None:
+    def __init__(self, inner: Any, transform: Transform | None) -> None:
         self.inner = inner
         self.transform = transform
-        self.delay_s = delay_s
 
     def __len__(self) -> int:
         return len(self.inner)
 
     def __getitem__(self, index: int) -> tuple[int, Any]:
-        return _counted(self.inner[index], self.transform, self.delay_s)
+        return _counted(self.inner[index], self.transform)
 
     def __getitems__(self, indices: Sequence[int]) -> list[tuple[int, Any]]:
         # Keep the inner dataset's batched fetch (aisref's map dataset reads a batch concurrently).
         getitems = getattr(self.inner, "__getitems__", None)
         samples = getitems(list(indices)) if getitems else [self.inner[i] for i in indices]
-        return [_counted(sample, self.transform, self.delay_s) for sample in samples]
+        return [_counted(sample, self.transform) for sample in samples]
 
 
 class CountedIterDataset(IterableDataset[tuple[int, Any]]):
     """An iterable dataset whose samples become (payload bytes, transformed sample)."""
 
-    def __init__(self, inner: Any, transform: Transform | None, delay_s: float = 0.0) -> None:
+    def __init__(self, inner: Any, transform: Transform | None) -> None:
         self.inner = inner
         self.transform = transform
-        self.delay_s = delay_s
 
     def __iter__(self) -> Iterator[tuple[int, Any]]:
         for sample in self.inner:
-            yield _counted(sample, self.transform, self.delay_s)
+            yield _counted(sample, self.transform)
 
 
 def collate_counted(batch: list[tuple[int, Any]]) -> tuple[int, int, Any]:
@@ -125,13 +120,11 @@ def collate_counted(batch: list[tuple[int, Any]]) -> tuple[int, int, Any]:
     return len(batch), sum(nbytes for nbytes, _ in batch), collated
 
 
-def make_dataloader(dataset: Any, case: Case, *, iterable: bool,
-                    injected_delay_s: float = 0.0) -> DataLoader[Any]:
+def make_dataloader(dataset: Any, case: Case, *, iterable: bool) -> DataLoader[Any]:
     """The DataLoader a case asks for, over a counted (and maybe transformed) dataset."""
     transform = TRANSFORMS[case.transform]
-    wrapped: Dataset[Any] = (CountedIterDataset(dataset, transform, injected_delay_s)
-                             if iterable
-                             else CountedMapDataset(dataset, transform, injected_delay_s))
+    wrapped: Dataset[Any] = (CountedIterDataset(dataset, transform) if iterable
+                             else CountedMapDataset(dataset, transform))
     return DataLoader(wrapped, collate_fn=collate_counted, shuffle=False,
                       **case.loader.dataloader_kwargs())
 

@@ -194,3 +194,16 @@ def test_token_never_appears_in_a_harness_run_its_results_or_report(
     assert leaks == []
     spec = DatasetSpec(kind="objects", count=40, seed=5, object_size=SizeRange(1024, 1024))
     Client(auth_cluster.endpoint, token=token).bucket(spec.bucket_name).delete(missing_ok=True)
+
+
+def test_tokens_can_be_issued_again_and_again_for_several_users(
+    auth_cluster: SecureCluster, auth_bucket: Bucket, ais_home: Path
+) -> None:
+    from aisbench.cluster.binaries import find_binary
+
+    authn = find_binary("authn", ais_home)
+    # AuthN keeps its users between starts: the second start used to fail to log in as admin.
+    tokens = [auth_cluster.cluster.issue_token(user, authn) for user in ("alice", "bob", "alice")]
+    for token in tokens:
+        bucket = Client(auth_cluster.endpoint, token=token).bucket(auth_bucket.name)
+        assert {e.name for e in bucket.list_objects_iter(prefix="auth/")} == set(OBJECTS)

@@ -172,3 +172,9 @@ def test_markdown_states_the_gate_outcome():
     slower = run("c", {"c": noisy(800, CV, REPEATS, seed=2)})
     assert "**Gate: fails.**" in to_markdown(compare_runs(base, slower))
     assert "Gate: passes." in to_markdown(compare_runs(base, base))
+
+
+def test_markdown_warns_that_independent_runs_drift_and_points_at_ab():
+    base = run("b", {"c": noisy(1000, CV, REPEATS, seed=1)})
+    text = to_markdown(compare_runs(base, base))
+    assert "independent runs" in text and "aisbench ab SCENARIO --base REF" in text

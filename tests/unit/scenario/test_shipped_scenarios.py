@@ -33,6 +33,7 @@ def test_the_documented_scenarios_are_shipped():
         "strategies-shards",
         "etl",
         "regression",
+        "gate",
     }
     assert expected <= set(SHIPPED)
 
@@ -66,6 +67,13 @@ def test_regression_repeats_five_times_for_a_stable_gate():
     cases = expand(load_scenario(find_scenario("regression"), STRATEGIES, READERS))
     assert {c.strategy for c in cases} == {"aisref-iter", "aisref-map"}
     assert all(c.run.repeats == 5 for c in cases)
+
+
+def test_the_ab_gate_scenario_is_one_case_small_enough_for_a_three_minute_decision():
+    (case,) = expand(load_scenario(find_scenario("gate"), STRATEGIES, READERS))
+    assert case.strategy == "aisref-map" and case.loader.num_workers == 2
+    # 12 blocks x 2 processes x (window + warmup + ~2 s of start-up) stays under 3 minutes
+    assert 12 * 2 * (case.run.warmup_s + (case.run.duration_s or 0) + 2) <= 180
 
 
 def test_strategies_scenarios_cover_every_strategy_once():

@@ -185,29 +185,6 @@ def test_dataloader_over_an_iterable_dataset_yields_counted_batches() -> None:
     assert [(n, b) for n, b, _ in loader] == [(2, 20), (2, 20), (1, 10)]
 
 
-def test_an_injected_delay_is_spent_once_per_sample_inside_the_dataset(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    import aisbench.strategies.samples as samples_module
-
-    slept: list[float] = []
-    monkeypatch.setattr(samples_module.time, "sleep", slept.append)
-    mapped = samples_module.CountedMapDataset([b"a", b"bb", b"ccc"], None, delay_s=0.004)
-    assert mapped.__getitems__([0, 2]) == [(1, b"a"), (3, b"ccc")]
-    iterated = list(samples_module.CountedIterDataset([b"xy"], None, delay_s=0.004))
-    assert iterated == [(2, b"xy")]
-    assert slept == [0.004, 0.004, 0.004]
-
-
-def test_no_delay_means_no_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
-    import aisbench.strategies.samples as samples_module
-
-    slept: list[float] = []
-    monkeypatch.setattr(samples_module.time, "sleep", slept.append)
-    assert samples_module.CountedMapDataset([b"a"], None)[0] == (1, b"a")
-    assert slept == []
-
-
 def test_multishard_members_are_regrouped_into_samples() -> None:
     from aisbench.strategies.aisref_loaders import MembersToSamples
 
