@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Literal, TypeAlias
 
 from aisbench.ab.errors import AbError
-from aisbench.ab.metrics import CPU_PER_SAMPLE, INSTRUCTIONS_PER_SAMPLE, THROUGHPUT, WALL_METRICS
+from aisbench.ab.metrics import CPU_PER_SAMPLE, INSTRUCTIONS_PER_SAMPLE, WALL_METRICS
 from aisbench.analysis.paired import PairedEstimate, PairedVerdict, judge, paired_estimate
 
 Role: TypeAlias = Literal["base", "current"]
@@ -194,7 +194,3 @@ def exit_code(verdicts: Sequence[CaseVerdict]) -> int:
         return EXIT_INCONCLUSIVE
     return EXIT_PASS
 
-
-def headline_metrics() -> tuple[str, ...]:
-    """The metrics a summary shows first."""
-    return (THROUGHPUT.name, CPU_PER_SAMPLE.name)

@@ -9,13 +9,13 @@ nor any branch moves; the caller may point a temporary branch at the commit.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 from aisbench.ab.errors import AbError
+from aisbench.ab.versions import private_index_env
 
 REQUEST_PATH_FILE = "impl/aisref/client/request_client.py"
 # The first statement of RequestClient.request: the work goes right after it.
@@ -72,9 +72,7 @@ def patched_commit(repo: Path, base: str, statement: str, message: str) -> str:
     source = _git(repo, "show", f"{base}:{REQUEST_PATH_FILE}") + "\n"
     blob = _git(repo, "hash-object", "-w", "--stdin", stdin=patched_source(source, statement))
     with tempfile.TemporaryDirectory(prefix="aisbench-slowed-") as tmp:
-        env = {**os.environ, "GIT_INDEX_FILE": str(Path(tmp) / "index"),
-               "GIT_AUTHOR_NAME": "aisbench", "GIT_AUTHOR_EMAIL": "aisbench@localhost",
-               "GIT_COMMITTER_NAME": "aisbench", "GIT_COMMITTER_EMAIL": "aisbench@localhost"}
+        env = private_index_env(Path(tmp) / "index")
         _git(repo, "read-tree", base, env=env)
         _git(repo, "update-index", "--cacheinfo", f"100644,{blob},{REQUEST_PATH_FILE}", env=env)
         tree = _git(repo, "write-tree", env=env)

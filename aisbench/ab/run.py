@@ -46,8 +46,8 @@ from aisbench.runner.run import ClusterSession, load, strategy_context
 from aisbench.scenario.errors import ScenarioError
 from aisbench.scenario.expand import expand
 from aisbench.scenario.load import SCENARIO_SUFFIXES, list_scenarios
-from aisbench.scenario.model import Case
-from aisbench.strategies.base import LoaderStrategy
+from aisbench.scenario.model import Case, ClusterSpec, DatasetSpec
+from aisbench.strategies.base import LoaderStrategy, StrategyContext
 from aisbench.strategies.registry import get_strategy
 
 REPO = Path(__file__).resolve().parents[2]
@@ -119,18 +119,23 @@ def _sites(cases: list[Case], settings: ClusterSettings,
            log: Callable[[str], None]) -> dict[str, CaseSite]:
     """Cluster and datasets up; where each runnable case's data is (skipped cases left out)."""
     session = ClusterSession(settings, {})
+    prepared: dict[tuple[ClusterSpec, DatasetSpec], tuple[StrategyContext, tuple[str, ...]]] = {}
     sites: dict[str, CaseSite] = {}
     for case in cases:
-        endpoint = session.endpoint_for(case.cluster)
-        info = ensure_dataset(endpoint, case.dataset, progress=False)
-        log(f"dataset {info.bucket}: {info.objects} objects "
-            f"({'reused' if info.reused else 'generated'})")
-        ctx = strategy_context(endpoint, case.dataset, settings.home)
+        key = (case.cluster, case.dataset)
+        if key not in prepared:
+            endpoint = session.endpoint_for(case.cluster)
+            info = ensure_dataset(endpoint, case.dataset, progress=False)
+            log(f"dataset {info.bucket}: {info.objects} objects "
+                f"({'reused' if info.reused else 'generated'})")
+            prepared[key] = (strategy_context(endpoint, case.dataset, settings.home),
+                             tuple(target_urls(endpoint)))
+        ctx, targets = prepared[key]
         reason = get_strategy(case.strategy).skip_reason(case, ctx)
         if reason:
             log(f"{case.case_id}: skipped: {reason}")
             continue
-        sites[case.case_id] = CaseSite(one_window(case), ctx, tuple(target_urls(endpoint)))
+        sites[case.case_id] = CaseSite(one_window(case), ctx, targets)
     return sites
 
 

@@ -87,9 +87,7 @@ def working_tree_snapshot(repo: Path) -> tuple[str, bool]:
     and whether it differs from HEAD."""
     head = resolve_commit(repo, "HEAD")
     with tempfile.TemporaryDirectory(prefix="aisbench-ab-index-") as tmp:
-        env = {**os.environ, "GIT_INDEX_FILE": str(Path(tmp) / "index"),
-               "GIT_AUTHOR_NAME": "aisbench", "GIT_AUTHOR_EMAIL": "aisbench@localhost",
-               "GIT_COMMITTER_NAME": "aisbench", "GIT_COMMITTER_EMAIL": "aisbench@localhost"}
+        env = private_index_env(Path(tmp) / "index")
         out = ""
         for step in (("read-tree", head), ("add", "--all", "."), ("write-tree",)):
             out = _git_with(repo, env, *step)
@@ -97,6 +95,14 @@ def working_tree_snapshot(repo: Path) -> tuple[str, bool]:
             return head, False
         return _git_with(repo, env, "commit-tree", out, "-p", head, "-m",
                          "aisbench ab: working tree snapshot"), True
+
+
+def private_index_env(index_file: Path) -> dict[str, str]:
+    """The environment of git commands that build a commit in ``index_file``, never touching
+    the user's index, with aisbench as author and committer."""
+    return {**os.environ, "GIT_INDEX_FILE": str(index_file),
+            "GIT_AUTHOR_NAME": "aisbench", "GIT_AUTHOR_EMAIL": "aisbench@localhost",
+            "GIT_COMMITTER_NAME": "aisbench", "GIT_COMMITTER_EMAIL": "aisbench@localhost"}
 
 
 def _git_with(repo: Path, env: Mapping[str, str], *args: str) -> str:
