@@ -18,6 +18,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import requests
+
 from aisbench.ab.blocks import measure_blocks
 from aisbench.ab.errors import AbError
 from aisbench.ab.gate import (
@@ -128,8 +130,12 @@ def _sites(cases: list[Case], settings: ClusterSettings,
             info = ensure_dataset(endpoint, case.dataset, progress=False)
             log(f"dataset {info.bucket}: {info.objects} objects "
                 f"({'reused' if info.reused else 'generated'})")
-            prepared[key] = (strategy_context(endpoint, case.dataset, settings.home),
-                             tuple(target_urls(endpoint)))
+            try:
+                targets = tuple(target_urls(endpoint))
+            except requests.RequestException as exc:
+                raise AbError(f"the cluster at {endpoint} does not list its targets ({exc}); "
+                              "check `aisbench cluster status`, nothing was measured") from None
+            prepared[key] = (strategy_context(endpoint, case.dataset, settings.home), targets)
         ctx, targets = prepared[key]
         reason = get_strategy(case.strategy).skip_reason(case, ctx)
         if reason:

@@ -158,3 +158,24 @@ def test_a_patched_commit_moves_no_branch_and_touches_no_file(repo):
     assert git(repo, "status", "--porcelain") == ""
     assert git(repo, "rev-parse", f"{sha}^") == head
     assert MARKER in git(repo, "show", f"{sha}:{REQUEST_PATH_FILE}")
+
+
+def test_a_cluster_that_does_not_list_its_targets_is_named_before_measuring(monkeypatch):
+    import requests
+
+    from aisbench.ab import run as ab_run
+    from aisbench.cluster.select import ClusterSettings
+
+    class Info:
+        bucket, objects, reused = "b", 1, True
+
+    def refuse(endpoint):
+        raise requests.ConnectionError("refused")
+
+    monkeypatch.setattr(ab_run.ClusterSession, "endpoint_for", lambda self, spec: "http://x:1")
+    monkeypatch.setattr(ab_run, "ensure_dataset", lambda *a, **k: Info())
+    monkeypatch.setattr(ab_run, "target_urls", refuse)
+    case = Case.from_dict({"scenario": "s", "case_id": "c", "params": {},
+                           "settings": _settings("aisref-map")})
+    with pytest.raises(AbError, match=r"http://x:1 does not list its targets.*nothing was"):
+        ab_run._sites([case], ClusterSettings(home=Path("/nonexistent")), lambda text: None)
