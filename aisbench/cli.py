@@ -345,25 +345,31 @@ def _add_ab_command(sub: argparse._SubParsersAction[argparse.ArgumentParser],
     ab.add_argument("--base", required=True, help="git ref of the base (e.g. origin/main)")
     ab.add_argument("--current", default=None,
                     help="git ref of the current version (default: the working tree as it is)")
-    ab.add_argument("--threshold", type=_fraction, default=0.05,
-                    help="smallest throughput change that counts (default 0.05 = 5%%)")
-    ab.add_argument("--cpu-threshold", type=_fraction, default=0.03,
-                    help="smallest change of CPU seconds per sample that counts (default 0.03)")
-    ab.add_argument("--alpha", type=_fraction, default=0.05, help="significance level")
-    ab.add_argument("--blocks", type=_positive_int, default=6,
-                    help="blocks before the first verdict (even; default 6)")
-    ab.add_argument("--max-blocks", type=_positive_int, default=12,
-                    help="re-run inconclusive cases up to this many blocks (default 12)")
-    ab.add_argument("--budget-s", type=float, default=600.0,
-                    help="no new pair of blocks once measuring would pass this many seconds")
-    ab.add_argument("--seed", type=int, default=0, help="seeds the order of the blocks")
+    gate = GateSettings()  # the defaults live in one place
+    ab.add_argument("--threshold", type=_fraction, default=gate.threshold,
+                    help=f"smallest throughput change that counts (default {gate.threshold})")
+    ab.add_argument("--cpu-threshold", type=_fraction, default=gate.cpu_threshold,
+                    help=f"smallest change of CPU seconds per sample that counts (default "
+                         f"{gate.cpu_threshold})")
+    ab.add_argument("--alpha", type=_fraction, default=gate.alpha, help="significance level")
+    ab.add_argument("--blocks", type=_positive_int, default=gate.min_blocks,
+                    help=f"blocks before the first verdict (even; default {gate.min_blocks})")
+    ab.add_argument("--max-blocks", type=_positive_int, default=gate.max_blocks,
+                    help=f"re-run inconclusive cases up to this many blocks (default "
+                         f"{gate.max_blocks})")
+    ab.add_argument("--budget-s", type=float, default=gate.budget_s,
+                    help=f"no new pair of blocks once measuring would pass this many seconds "
+                         f"(default {gate.budget_s:.0f})")
+    ab.add_argument("--seed", type=int, default=gate.seed, help="seeds the order of the blocks")
     ab.add_argument("--instructions", action="store_true",
                     help="also count instructions per sample under valgrind (callgrind) and "
                          "gate on them")
     ab.add_argument("--instruction-samples", type=_positive_int, default=64,
                     help="samples counted under valgrind (default 64)")
-    ab.add_argument("--instructions-threshold", type=_fraction, default=0.02,
-                    help="smallest change of instructions per sample that counts (default 0.02)")
+    ab.add_argument("--instructions-threshold", type=_fraction,
+                    default=gate.instructions_threshold,
+                    help=f"smallest change of instructions per sample that counts (default "
+                         f"{gate.instructions_threshold})")
     ab.add_argument("--markdown", help="also write the Markdown table to this file")
     common(ab)
     ab.set_defaults(handler=cmd_ab)

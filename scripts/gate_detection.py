@@ -42,9 +42,14 @@ def _spin(deadline: float) -> None:
         pass
 
 
-def _decide(args: argparse.Namespace, current: str, seed: int, reports: Path) -> AbOutcome:
-    gate = GateSettings(min_blocks=args.blocks, max_blocks=args.max_blocks,
+def _gate(args: argparse.Namespace, seed: int = 0) -> GateSettings:
+    """The shipped gate but for the blocks and the budget given here."""
+    return GateSettings(min_blocks=args.blocks, max_blocks=args.max_blocks,
                         budget_s=args.budget_s, seed=seed)
+
+
+def _decide(args: argparse.Namespace, current: str, seed: int, reports: Path) -> AbOutcome:
+    gate = _gate(args, seed)
     request = AbRequest(scenario=args.scenario, base_ref=args.base, current_ref=current,
                         gate=gate, reports=reports)
     outcome = run_ab(request, settings_from_env(), log=lambda _: None)
@@ -176,12 +181,14 @@ def main(argv: list[str]) -> int:
     branch = f"gate-proof/slow-{sha[:8]}"
     subprocess.run(["git", "-C", str(REPO), "branch", "-f", branch, sha], check=True,
                    capture_output=True)
+    gate = _gate(args)
     header = [f"# The A/B gate on this machine: `{Path(args.scenario).stem}`", "",
               f"Slowed commit {sha[:10]} (temporary branch {branch}): {iterations} iterations "
               f"of Python arithmetic per HTTP request in aisref's client; its calibration run "
-              f"measured a throughput ratio of {ratio:.3f} (6 blocks). Gate: throughput 5%, "
-              f"CPU/sample 3%, {args.blocks} to {args.max_blocks} blocks, budget "
-              f"{args.budget_s:.0f} s per decision."]
+              f"measured a throughput ratio of {ratio:.3f} (6 blocks). Gate: throughput "
+              f"{gate.threshold:.0%}, CPU/sample {gate.cpu_threshold:.0%}, alpha {gate.alpha}, "
+              f"{gate.min_blocks} to {gate.max_blocks} blocks, budget {gate.budget_s:.0f} s per "
+              f"decision."]
     rows: list[dict] = []
     decisions_file = out / "decisions.jsonl"
     try:

@@ -1,7 +1,7 @@
 """The A/B gate as pure functions: measurements in, a verdict per case and an exit code out.
 
 A case is judged on its paired blocks (see `aisbench.analysis.paired`), metric by metric:
-throughput with ``threshold``, CPU per sample with the tighter ``cpu_threshold``, instruction
+throughput with ``threshold``, CPU per sample with ``cpu_threshold``, instruction
 counts (when measured) with ``instructions_threshold``. The case is *slower* when any gated
 metric is, *inconclusive* while any gated metric is, *faster* when one is faster and none is
 worse, else *unchanged*. A measurement that failed is never averaged in: the case is *failed*,
@@ -35,10 +35,15 @@ class GateSettings:
     Thresholds are relative (0.05 = 5%); alpha the significance level (the paired interval is
     at 1 - alpha). min_blocks: blocks before the first verdict (even, so every order AB / BA
     appears equally often); max_blocks and budget_s: where re-running inconclusive cases stops.
+
+    CPU per sample is gated at 5%, like throughput, not tighter: on a 2-core shared VM its
+    paired interval after 6-12 blocks is +/-3-4%, so a 3% threshold could almost never certify
+    "unchanged", and under load it raised a false alarm at +4.9% (README, "What the gate
+    measured"). Quieter runners can pass a tighter ``cpu_threshold``.
     """
 
     threshold: float = 0.05
-    cpu_threshold: float = 0.03
+    cpu_threshold: float = 0.05
     instructions_threshold: float = 0.02
     alpha: float = 0.05
     min_blocks: int = 6
