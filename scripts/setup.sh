@@ -50,9 +50,12 @@ if [ -n "${AISNODE_BIN:-}" ]; then
 fi
 pinned="$(awk '$1 == "require" && $2 == "github.com/NVIDIA/aistore" {print $3}' tools/aisnode-build/go.mod)"
 bin="$root/.ais/bin"
+# The binaries name their build with the module version (AIStore's Makefile stamps a git hash the
+# same way); unstamped, aisnode calls itself "5.0." with a dangling dot.
+stamp="$pinned build=$pinned"
 # The VERSION stamp is written only after all three are built, so it vouches for all three.
 if [ -x "$bin/aisnode" ] && [ -x "$bin/aisloader" ] && [ -x "$bin/authn" ] \
-   && [ "$(cat "$bin/VERSION" 2>/dev/null || true)" = "$pinned" ]; then
+   && [ "$(cat "$bin/VERSION" 2>/dev/null || true)" = "$stamp" ]; then
   say "aisnode, aisloader and authn $pinned are in .ais/bin"
   exit 0
 fi
@@ -68,7 +71,7 @@ rm -f "$bin/VERSION"  # a half-finished build must not look complete
 # The build module pins AIStore in go.mod/go.sum; `go install pkg@version` cannot be used because
 # the module proxy refuses the version list that step asks for.
 (cd tools/aisnode-build && GOBIN="$bin" CGO_ENABLED=0 GOFLAGS=-buildvcs=false \
-  go install github.com/NVIDIA/aistore/cmd/aisnode github.com/NVIDIA/aistore/cmd/aisloader \
-    github.com/NVIDIA/aistore/cmd/authn)
-echo "$pinned" > "$bin/VERSION"
+  go install -ldflags "-X main.build=$pinned" github.com/NVIDIA/aistore/cmd/aisnode \
+    github.com/NVIDIA/aistore/cmd/aisloader github.com/NVIDIA/aistore/cmd/authn)
+echo "$stamp" > "$bin/VERSION"
 say "built $("$bin/aisnode" -h 2>&1 | grep -m1 -o 'Version [0-9.]*') into .ais/bin"

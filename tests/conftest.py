@@ -20,6 +20,7 @@ from aisbench.cluster.base import Topology
 from aisbench.cluster.binaries import find_binary
 from aisbench.cluster.local import LocalCluster
 from aisbench.cluster.select import default_home
+from tests.missing_tools import OPT_OUT, opted_out
 
 
 @pytest.fixture(scope="session")
@@ -51,3 +52,11 @@ def ais_endpoint(ais_home: Path) -> Iterator[str]:
 def unique_name() -> str:
     """A short unique suffix for bucket names, so tests never collide."""
     return uuid.uuid4().hex[:10]
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say loudly when CI let tests skip for a missing tool (see tests/missing_tools.py)."""
+    if opted_out(os.environ):
+        skipped = len(terminalreporter.stats.get("skipped", []))
+        terminalreporter.write_sep("!", f"{OPT_OUT}=1: tests needing a Docker engine or Chromium "
+                                        f"may have skipped ({skipped} skips in all)", red=True)

@@ -39,10 +39,17 @@ def find_binary(name: str, home: Path, env: Mapping[str, str] = os.environ) -> P
     return path
 
 
+def tidy_version(reported: str) -> str:
+    """aisnode reports "<AIStore version>.<build>"; a binary built without a build stamp (plain
+    `go install`) leaves "5.0." - shown as "5.0", not with a dangling dot."""
+    return reported.rstrip(".")
+
+
 def parse_aisnode_version(usage_text: str) -> str | None:
-    """The version aisnode prints in its usage text ("Version 5.0. (build: )" -> "5.0.")."""
+    """The version aisnode prints in its usage text ("Version 5.0.v1.5.0 (build: )" ->
+    "5.0.v1.5.0"; unstamped "Version 5.0. (build: )" -> "5.0")."""
     match = _VERSION_LINE.search(usage_text)
-    return match.group(1) if match else None
+    return tidy_version(match.group(1)) if match else None
 
 
 def aisnode_version(binary: Path) -> str:
@@ -60,7 +67,7 @@ def aisnode_version(binary: Path) -> str:
 def check_aisnode(binary: Path) -> str:
     """Return the binary's version, or raise if it is not the pinned AIStore version."""
     version = aisnode_version(binary)
-    if not version.startswith(AISNODE_VERSION_PREFIX):
+    if version != AISNODE_VERSION_PREFIX and not version.startswith(AISNODE_VERSION_PREFIX + "."):
         raise ClusterError(
             f"{binary} is aisnode {version}, but aisbench is pinned to AIStore "
             f"{AISTORE_MODULE_VERSION} (reports {AISNODE_VERSION_PREFIX}): "

@@ -14,6 +14,7 @@ from typing import Any
 import requests
 
 from aisbench.cluster.base import ClusterNotReady
+from aisbench.cluster.binaries import tidy_version
 
 _POLL_S = 0.5
 
@@ -62,7 +63,8 @@ def fetch_smap(endpoint: str, timeout_s: float = 5.0, *,
 
 def cluster_version(endpoint: str, timeout_s: float = 5.0, *,
                     access: ClusterAccess = OPEN) -> str | None:
-    """The AIStore version the primary reports ("5.0."), or None when it does not answer."""
+    """The AIStore version the primary reports ("5.0.v1.5.0"; "5.0" from an unstamped build),
+    or None when it does not answer."""
     try:
         response = requests.get(f"{endpoint}/v1/daemon", params={"what": "node_status"},
                                 timeout=timeout_s, verify=access.verify,
@@ -71,7 +73,7 @@ def cluster_version(endpoint: str, timeout_s: float = 5.0, *,
     except requests.RequestException:
         return None
     version = response.json().get("ais_version")
-    return str(version) if version else None
+    return tidy_version(str(version)) if version else None
 
 
 def wait_ready(

@@ -33,6 +33,7 @@ from aisbench.cluster.ports import (
     plan_ports,
 )
 from aisbench.results.store import read_run_json
+from tests.missing_tools import missing_tool
 
 pytestmark = [pytest.mark.docker, pytest.mark.integration]
 
@@ -52,16 +53,16 @@ class RunningCluster:
 
 @pytest.fixture(scope="module")
 def docker_client() -> DockerClient:
-    """A client of a running engine; started by the script, or the module is skipped."""
+    """A client of a running engine, started by the script; else `missing_tool` skips or fails."""
     env = {**os.environ, "AISBENCH_APT_TIMEOUT_S": "300", "AISBENCH_DOCKER_WAIT_S": "60"}
     try:
         done = subprocess.run([str(ENGINE_SCRIPT)], capture_output=True, text=True,
                               timeout=420, env=env)
     except subprocess.TimeoutExpired:
-        pytest.skip(f"{ENGINE_SCRIPT.name} did not finish within 420 s")
+        missing_tool(f"{ENGINE_SCRIPT.name} did not finish within 420 s")
     if done.returncode != 0:
         lines = (done.stderr or done.stdout).strip().splitlines()
-        pytest.skip(f"no Docker engine: {lines[-1] if lines else f'exit {done.returncode}'}")
+        missing_tool(f"no Docker engine: {lines[-1] if lines else f'exit {done.returncode}'}")
     return DockerClient.from_env(timeout=120)
 
 

@@ -23,6 +23,7 @@ import pytest
 
 from aisbench.analysis.compare import compare_runs
 from aisbench.report import ReportFiles, write_report
+from tests.missing_tools import missing_tool
 from tests.unit.report.sample_runs import sizes_run, strategies_run, workers_run
 
 pytestmark = pytest.mark.integration
@@ -82,7 +83,7 @@ def chromium_argv(profile: Path, *extra: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def chromium() -> Path:
-    """/usr/bin/chromium, installed when missing; skips (with why) when it cannot be."""
+    """/usr/bin/chromium, installed when missing; else `missing_tool` skips or fails."""
     if not CHROMIUM.exists():
         try:
             result = subprocess.run(
@@ -92,11 +93,11 @@ def chromium() -> Path:
                 timeout=INSTALL_TIMEOUT_S,
             )
         except subprocess.TimeoutExpired:
-            pytest.skip(f"Chromium unavailable: {INSTALL_SCRIPT.name} ran over "
-                        f"{INSTALL_TIMEOUT_S}s")
+            missing_tool(f"Chromium unavailable: {INSTALL_SCRIPT.name} ran over "
+                         f"{INSTALL_TIMEOUT_S}s")
         if result.returncode != 0 or not CHROMIUM.exists():
             reason = (result.stderr.strip().splitlines() or ["no reason given"])[-1]
-            pytest.skip(f"Chromium unavailable: {reason}")
+            missing_tool(f"Chromium unavailable: {reason}")
     return CHROMIUM
 
 

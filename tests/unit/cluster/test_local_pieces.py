@@ -110,7 +110,9 @@ def test_state_round_trips_through_json(tmp_path: Path) -> None:
 
 
 def test_aisnode_version_is_read_from_its_usage_text() -> None:
-    assert parse_aisnode_version("  ---\n  Version 5.0. (build: )\n  Usage:") == "5.0."
+    assert parse_aisnode_version("  ---\n  Version 5.0.v1.5.0 (build: )\n  Usage:") == "5.0.v1.5.0"
+    # unstamped (plain `go install`): no dangling dot
+    assert parse_aisnode_version("  ---\n  Version 5.0. (build: )\n  Usage:") == "5.0"
     assert parse_aisnode_version("usage: something else") is None
 
 
