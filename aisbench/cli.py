@@ -11,20 +11,24 @@ from dataclasses import asdict
 from pathlib import Path
 
 from aisbench import commands
-from aisbench.ab import AbError
 from aisbench.ab.gate import GateSettings
 from aisbench.ab.run import AbRequest, run_ab
 from aisbench.analysis.compare import compare_runs
-from aisbench.cluster.base import ClusterError, ClusterStatus, Topology
+from aisbench.cluster.base import ClusterStatus, Topology
 from aisbench.cluster.binaries import find_binary
 from aisbench.cluster.local import LocalCluster
-from aisbench.cluster.select import BACKENDS, ClusterSettings, make_backend, settings_from_env
+from aisbench.cluster.select import (
+    BACKENDS,
+    ClusterSettings,
+    backend_in_use,
+    make_backend,
+    settings_from_env,
+)
 from aisbench.cluster.tls import tls_files_in
-from aisbench.commands import Paths, ProfilerUnavailable
+from aisbench.commands import Paths
 from aisbench.datagen.generate import ensure_dataset
+from aisbench.errors import AisbenchError
 from aisbench.faults.run_dir import FaultRunDir, is_fault_run_dir
-from aisbench.report import ReportError
-from aisbench.results.store import StoreError
 from aisbench.runner.run import ClusterSession, load
 from aisbench.scenario.errors import ScenarioError
 from aisbench.scenario.expand import expand
@@ -35,10 +39,13 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def _cluster_settings(args: argparse.Namespace) -> ClusterSettings:
-    return settings_from_env(backend=args.backend, base_port=getattr(args, "base_port", None),
-                             image=getattr(args, "image", None),
-                             https=getattr(args, "https", False),
-                             auth=getattr(args, "auth", False))
+    def settings(backend: str) -> ClusterSettings:
+        return settings_from_env(backend=backend, base_port=getattr(args, "base_port", None),
+                                 image=getattr(args, "image", None),
+                                 https=getattr(args, "https", False),
+                                 auth=getattr(args, "auth", False))
+
+    return settings(args.backend or backend_in_use(settings))
 
 
 def _print_status(status: ClusterStatus, as_json: bool) -> None:
@@ -72,10 +79,11 @@ def cmd_cluster_up(args: argparse.Namespace) -> int:
 
 
 def cmd_cluster_status(args: argparse.Namespace) -> int:
-    status = make_backend(_cluster_settings(args)).status()
+    settings = _cluster_settings(args)
+    status = make_backend(settings).status()
     if status is None:
         if args.json:
-            print(json.dumps({"backend": args.backend, "running": False}))
+            print(json.dumps({"backend": settings.backend, "running": False}))
         else:
             print("no cluster is running (start one with `aisbench cluster up`)")
         return 1
@@ -117,11 +125,13 @@ def _add_cluster_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
     csub = cluster.add_subparsers(dest="cluster_command", required=True)
 
     def backend_arg(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--backend", choices=BACKENDS, default="local",
-                       help="local processes (default) or docker containers")
+        p.add_argument("--backend", choices=BACKENDS, default=None,
+                       help="local processes or docker containers (default: the one running, "
+                            "else local)")
 
     up = csub.add_parser("up", help="start a cluster (reuses a running one)")
-    backend_arg(up)
+    up.add_argument("--backend", choices=BACKENDS, default="local",
+                    help="local processes (default) or docker containers")
     up.add_argument("--proxies", type=_positive_int, default=1)
     up.add_argument("--targets", type=_positive_int, default=2)
     up.add_argument("--mountpaths", type=_positive_int, default=1)
@@ -401,11 +411,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Handler = args.handler
     try:
         return handler(args)
-    except (AbError, ClusterError, ScenarioError, AISError, StoreError, ProfilerUnavailable,
-            ReportError, ValueError, KeyError) as exc:
-        # str(KeyError) is the repr of its message; print the message itself.
-        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        print(f"aisbench: error: {message}", file=sys.stderr)
+    except (AisbenchError, AISError) as exc:  # what the user can fix; anything else is a bug
+        print(f"aisbench: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("aisbench: interrupted", file=sys.stderr)

@@ -20,6 +20,7 @@ from aisbench.analysis.compare import Comparison, compare_runs, has_regression, 
 from aisbench.analysis.tune import Recommendation, recommend, sweep_points
 from aisbench.cluster.select import ClusterSettings
 from aisbench.datagen.generate import ensure_dataset
+from aisbench.errors import AisbenchError, InvalidValue, UnknownName
 from aisbench.report import HistorySeries, write_report
 from aisbench.results.schema import CaseResult, RunRecord
 from aisbench.results.store import ResultStore, read_run_json
@@ -179,7 +180,7 @@ def tune(scenario_path: Path, settings: ClusterSettings, paths: Paths, *, parame
     axis_keys = {axis.key: axis.label for axis in scenario.matrix}
     label = axis_keys.get(parameter) or parameter.rsplit(".", 1)[-1]
     if label not in axis_keys.values():
-        raise ValueError(f"{scenario_path}: matrix has no axis {parameter!r} to tune; "
+        raise InvalidValue(f"{scenario_path}: matrix has no axis {parameter!r} to tune; "
                          f"axes: {', '.join(axis_keys) or 'none'}")
     outcome = run(scenario_path, settings, paths, report=False, log=log)
     recommendations = []
@@ -206,7 +207,7 @@ def group_by_other_params(cases: Sequence[CaseResult],
     return groups
 
 
-class ProfilerUnavailable(Exception):
+class ProfilerUnavailable(AisbenchError):
     """py-spy is missing or may not attach (ptrace not permitted)."""
 
 
@@ -219,7 +220,7 @@ def profile(scenario_path: Path, case_id: str, settings: ClusterSettings, paths:
         raise ProfilerUnavailable("py-spy is not installed (pip install py-spy)")
     cases = {case.case_id: case for case in expand(load(scenario_path))}
     if case_id not in cases:
-        raise ValueError(f"{scenario_path}: no case {case_id!r}; cases: {', '.join(cases)}")
+        raise UnknownName(f"{scenario_path}: no case {case_id!r}; cases: {', '.join(cases)}")
     case = cases[case_id]
     endpoint = ClusterSession(settings, {}).endpoint_for(case.cluster)
     ensure_dataset(endpoint, case.dataset)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from aisbench.errors import AisbenchError
 
-class AbError(Exception):
+
+class AbError(AisbenchError):
     """An A/B cannot run as asked; the message names the thing and the fix."""
 
 

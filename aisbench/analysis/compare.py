@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
 from aisbench.analysis.stats import DEFAULT_RESAMPLES, bootstrap_ratio_ci, welch_p_value
+from aisbench.errors import InvalidValue, UnknownName
 from aisbench.md_table import md_cell
 from aisbench.results.schema import METRICS, CaseResult, RunRecord
 
@@ -100,9 +101,9 @@ def compare_runs(
     level (the ratio's CI is at 1 - alpha). Cases are listed in base order, new ones last.
     """
     if metric not in METRICS:
-        raise KeyError(f"unknown metric {metric!r}; known: {', '.join(METRICS)}")
+        raise UnknownName(f"unknown metric {metric!r}; known: {', '.join(METRICS)}")
     if not (0 <= threshold < 1 and 0 < alpha < 1):
-        raise ValueError(f"need 0 <= threshold < 1 and 0 < alpha < 1, got {threshold}, {alpha}")
+        raise InvalidValue(f"need 0 <= threshold < 1 and 0 < alpha < 1, got {threshold}, {alpha}")
     info = METRICS[metric]
     current_by_id = {c.case_id: c for c in current.cases}
     base_ids = {c.case_id for c in base.cases}

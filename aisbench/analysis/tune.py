@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aisbench.analysis.stats import DEFAULT_CONFIDENCE, mean_ci
+from aisbench.errors import InvalidValue, UnknownName
 from aisbench.results.schema import CaseResult
 
 SweepPoint = tuple[Any, float, tuple[float, float]]
@@ -95,10 +96,10 @@ def sweep_points(
         if case.status != "ok" or not values:
             continue
         if parameter not in case.params:
-            raise KeyError(f"case {case.case_id!r} has no parameter {parameter!r}")
+            raise UnknownName(f"case {case.case_id!r} has no parameter {parameter!r}")
         value = case.params[parameter]
         if value in seen:
-            raise ValueError(
+            raise InvalidValue(
                 f"{parameter}={value} appears in more than one case; filter the cases so the "
                 "other parameters are fixed"
             )

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from aisbench.errors import AisbenchError
 
-class ClusterError(Exception):
+
+class ClusterError(AisbenchError):
     """A cluster could not be started, found or stopped; the message says what to do."""
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,3 +72,21 @@ def make_backend(settings: ClusterSettings) -> ClusterBackend:
                         startup_timeout_s=settings.startup_timeout_s,
                         tls=make_self_signed(settings.home / "tls") if settings.https else None,
                         auth=ClusterAuth.generate() if settings.auth else None)
+
+
+def backend_in_use(settings_for: Callable[[str], ClusterSettings],
+                   make: Callable[[ClusterSettings], ClusterBackend] = make_backend) -> str:
+    """The backend of the cluster aisbench runs under this home, for commands that act on a
+    running cluster (status, logs, down) when no --backend is given: local when its state is
+    there, else docker when a docker cluster was made here and still runs, else local."""
+    local = settings_for("local")
+    if local.endpoint or make(local).status() is not None:
+        return "local"
+    docker = settings_for("docker")
+    if docker.state_dir.is_dir():  # the docker backend was used here: ask the engine
+        try:
+            if make(docker).status() is not None:
+                return "docker"
+        except ClusterError:  # no engine answers: no docker cluster runs
+            pass
+    return "local"

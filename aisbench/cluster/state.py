@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from aisbench.cluster.base import ClusterError
 from aisbench.cluster.config import NodeLayout, NodePorts
 
 STATE_FILE = "cluster.json"
@@ -71,7 +72,12 @@ def load_state(state_dir: Path) -> ClusterState | None:
     path = state_dir / STATE_FILE
     if not path.exists():
         return None
-    return state_from_json(path.read_text())
+    try:
+        return state_from_json(path.read_text())
+    except (ValueError, KeyError, TypeError) as err:  # a torn or hand-edited file
+        raise ClusterError(f"{path} is not a cluster state file aisbench can read "
+                           f"({type(err).__name__}: {err}); stop any aisnode it started, then "
+                           f"delete the file") from None
 
 
 def save_state(state_dir: Path, state: ClusterState) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Literal
 
+from aisbench.errors import InvalidValue
 from aisbench.faults.bench import FaultBench
 from aisbench.faults.datasets import FaultData, make_shard
 from aisbench.faults.epoch_run import patient, run_epoch
@@ -59,7 +60,7 @@ def bad_shard_bucket(bench: FaultBench, how: Corruption) -> Iterator[FaultData]:
 def corrupt_shard(bench: FaultBench, kind: str, workers: int, how: Corruption) -> FaultOutcome:
     """One epoch of shard reader ``kind`` over good, corrupt, good shards."""
     if kind not in SHARD_KINDS:
-        raise ValueError(f"{kind} reads no shards; corrupt shards apply to {SHARD_KINDS}")
+        raise InvalidValue(f"{kind} reads no shards; corrupt shards apply to {SHARD_KINDS}")
     with bad_shard_bucket(bench, how) as data:
         return run_epoch(data, bench.target_urls(), f"{how} shard between two good ones", kind,
                          workers, patient, lambda: None, inject_after=0, require_node=False,

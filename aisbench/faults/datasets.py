@@ -16,6 +16,7 @@ from typing import Any
 
 from torch.utils.data import DataLoader, Dataset, IterableDataset
 
+from aisbench.errors import InvalidValue
 from aisbench.runner.retries import RetryCounter
 from aisref.client import Bucket, DataShard, RequestClient
 
@@ -93,7 +94,7 @@ class FaultData:
                     if members else keys
                     for name, keys in zip(self.shard_names, self.shard_keys, strict=True)}
         if kind not in DATASET_KINDS:
-            raise ValueError(f"unknown dataset kind {kind!r}; known: {', '.join(DATASET_KINDS)}")
+            raise InvalidValue(f"unknown dataset kind {kind!r}; known: {', '.join(DATASET_KINDS)}")
         return {f"ais://{self.objects_bucket}/{name}":
                 (f"ais://{self.objects_bucket}/{name}" if kind == "datapipes" else name,)
                 for name in self.object_names}
@@ -271,7 +272,7 @@ def id_loader(kind: str, data: FaultData, client: RequestClient, num_workers: in
         urls = AISFileLister([f"ais://{data.objects_bucket}"], url=data.endpoint)
         dataset = _IterIds(AISFileLoader(urls, url=data.endpoint), kind)
     else:
-        raise ValueError(f"unknown dataset kind {kind!r}; known: {', '.join(DATASET_KINDS)}")
+        raise InvalidValue(f"unknown dataset kind {kind!r}; known: {', '.join(DATASET_KINDS)}")
     loader: DataLoader[Any] = DataLoader(
         dataset, batch_size=batch_size, num_workers=num_workers, collate_fn=_as_list,
         prefetch_factor=PREFETCH_FACTOR if num_workers else None,
@@ -292,6 +293,6 @@ def persistent_loader(kind: str, data: FaultData, workers: int,
     elif kind == "AISShardReader":
         dataset = _IterIds(AISShardReader(Bucket(client, data.shards_bucket)), kind)
     else:
-        raise ValueError(f"soak reads AISMapDataset or AISShardReader, not {kind!r}")
+        raise InvalidValue(f"soak reads AISMapDataset or AISShardReader, not {kind!r}")
     return DataLoader(dataset, batch_size=batch_size, num_workers=workers,
                       persistent_workers=True, collate_fn=_as_list, prefetch_factor=2)

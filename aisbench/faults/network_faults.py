@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from aisbench.cluster.local import LocalCluster
+from aisbench.errors import InvalidValue
 from aisbench.faults.datasets import FaultData
 from aisbench.faults.epoch_run import join_notes, patient, run_epoch
 from aisbench.faults.netem import in_namespace_argv, netem_unavailable_reason, network_namespace
@@ -54,7 +55,7 @@ def slow_lossy_link(data: FaultData, node_urls: Sequence[str], kind: str, worker
     exactly once. ``node_urls``: the targets an error may name."""
     port = urlsplit(data.endpoint).port
     if port is None:
-        raise ValueError(f"endpoint {data.endpoint} has no port")
+        raise InvalidValue(f"endpoint {data.endpoint} has no port")
     with FaultyTcpProxy(port, faults) as link:
         via_link = dataclasses.replace(data, endpoint=link.url)
         outcome = run_epoch(via_link, [link.url, *node_urls], link_label(faults), kind, workers,

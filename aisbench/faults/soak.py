@@ -19,6 +19,7 @@ from typing import Any
 
 import psutil
 
+from aisbench.errors import InvalidValue
 from aisbench.faults.atomic_file import write_text_atomically
 from aisbench.faults.outcome import (
     COMPLETED,
@@ -146,7 +147,7 @@ def series_from_dict(raw: dict[str, Any], source: str = "soak series") -> SoakSe
             trends=tuple(WorkerTrend(**_known(WorkerTrend, t)) for t in raw.get("trends", [])),
         )
     except (KeyError, TypeError) as err:
-        raise ValueError(f"{source}: not a soak series ({type(err).__name__}: {err}); expected "
+        raise InvalidValue(f"{source}: not a soak series ({type(err).__name__}: {err}); expected "
                          "keys label, seconds, samples, trends") from err
 
 

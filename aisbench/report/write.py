@@ -19,6 +19,7 @@ from pathlib import Path
 
 from aisbench.analysis.compare import Comparison
 from aisbench.analysis.tune import Recommendation
+from aisbench.errors import InvalidValue
 from aisbench.report.compare_plots import HistorySeries, comparison_ratios, history_trend
 from aisbench.report.content import PlotSection, ReportContent, RunSection
 from aisbench.report.formatting import slug
@@ -42,7 +43,7 @@ PLOTS_DIR = "plots"
 _PLOT_SUFFIXES = (".png", ".svg", ".json")
 
 
-class ReportError(ValueError):
+class ReportError(InvalidValue):
     """A report was asked for without anything to report."""
 
 

@@ -19,6 +19,8 @@ from typing import Any, Literal, TypeAlias
 
 import numpy as np
 
+from aisbench.errors import InvalidValue, UnknownName
+
 FORMAT_NAME = "aisbench-run"
 FORMAT_VERSION = 1
 MIB = 2**20
@@ -28,7 +30,7 @@ STATUSES: tuple[Status, ...] = ("ok", "skipped", "failed")
 ParamValue: TypeAlias = str | int | float | bool | None
 
 
-class ResultFormatError(ValueError):
+class ResultFormatError(InvalidValue):
     """A result value or file is not valid; the message names the field and what was found."""
 
 
@@ -163,7 +165,7 @@ class Measurement:
     def metric(self, name: str) -> float | None:
         """The value of metric ``name`` (see METRICS); None when undefined (no batches)."""
         if name not in METRICS:
-            raise KeyError(f"unknown metric {name!r}; known: {', '.join(METRICS)}")
+            raise UnknownName(f"unknown metric {name!r}; known: {', '.join(METRICS)}")
         value = getattr(self, name)
         return None if value is None else float(value)
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple
 
+from aisbench.errors import AisbenchError, UnknownName
 from aisbench.results.schema import (
     METRICS,
     CaseResult,
@@ -53,7 +54,7 @@ CREATE INDEX IF NOT EXISTS cases_by_case_id ON cases (case_id);
 """
 
 
-class StoreError(Exception):
+class StoreError(AisbenchError):
     """The results store was used wrongly (e.g. a case for a run never begun)."""
 
 
@@ -209,7 +210,7 @@ class ResultStore:
         """The mean of ``metric`` for ``case_id`` in every run of ``scenario`` where it was ok,
         oldest first."""
         if metric not in METRICS:
-            raise KeyError(f"unknown metric {metric!r}; known: {', '.join(METRICS)}")
+            raise UnknownName(f"unknown metric {metric!r}; known: {', '.join(METRICS)}")
         rows = self._db.execute(
             "SELECT r.run_id, r.git_sha, r.started_at, c.result FROM cases c "
             "JOIN runs r USING (run_id) WHERE c.case_id = ? AND r.scenario = ? "

@@ -6,10 +6,12 @@ from typing import Any
 
 import yaml
 
+from aisbench.errors import AisbenchError
+
 _MAX_SHOWN = 80
 
 
-class ScenarioError(Exception):
+class ScenarioError(AisbenchError):
     """A scenario file (or name) is wrong.
 
     str() is one line: ``<file>: <key path>: <what is wrong> (got <value>; allowed: <allowed>)``.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from aisbench.errors import UnknownName
 from aisbench.strategies.aisloader import Aisloader
 from aisbench.strategies.aisref_loaders import (
     AISREF_DATAPIPE,
@@ -29,4 +30,4 @@ def get_strategy(name: str) -> Strategy:
     try:
         return STRATEGIES[name]
     except KeyError:
-        raise KeyError(f"unknown strategy {name!r}; allowed: {', '.join(STRATEGIES)}") from None
+        raise UnknownName(f"unknown strategy {name!r}; allowed: {', '.join(STRATEGIES)}") from None

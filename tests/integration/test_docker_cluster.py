@@ -49,6 +49,7 @@ class RunningCluster:
     backend: DockerCluster
     status: ClusterStatus
     base_port: int
+    home: Path  # an aisbench home whose state/docker is this cluster's state dir
 
 
 @pytest.fixture(scope="module")
@@ -80,11 +81,13 @@ def _free_base_port() -> int:
 def cluster(docker_client: DockerClient, tmp_path_factory: pytest.TempPathFactory,
             ais_home: Path) -> Iterator[RunningCluster]:
     base_port = _free_base_port()
-    backend = DockerCluster(tmp_path_factory.mktemp("docker-cluster"),
+    home = tmp_path_factory.mktemp("docker-home")
+    (home / "bin").symlink_to(ais_home / "bin")
+    backend = DockerCluster(home / "state" / "docker",
                             aisnode_binary=find_binary("aisnode", ais_home),
                             base_port=base_port, client=docker_client)
     try:
-        yield RunningCluster(backend, backend.up(TOPOLOGY), base_port)
+        yield RunningCluster(backend, backend.up(TOPOLOGY), base_port, home)
     finally:
         backend.down(keep_data=False)
 
@@ -188,6 +191,26 @@ def test_logs_have_a_section_per_node(cluster: RunningCluster) -> None:
     logs = cluster.backend.logs(tail=20)
     for node in cluster.status.nodes:
         assert f"==> {node.node_id} ({node.container}) <==" in logs
+
+
+def test_the_cli_finds_the_docker_cluster_without_being_told_the_backend(
+        cluster: RunningCluster) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "AIS_ENDPOINT"}
+    env["AISBENCH_HOME"] = str(cluster.home)
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "aisbench.cli", "cluster", *args], env=env,
+                              capture_output=True, text=True, timeout=120)
+
+    status = cli("status", "--json")
+    assert status.returncode == 0, status.stderr
+    found = json.loads(status.stdout)
+    assert (found["backend"], found["endpoint"]) == ("docker", cluster.status.endpoint)
+    assert found["version"] == cluster.status.version and not found["version"].endswith(".")
+    logs = cli("logs", "--lines", "5")
+    assert logs.returncode == 0, logs.stderr
+    assert all(f"==> {n.node_id} ({n.container}) <==" in logs.stdout
+               for n in cluster.status.nodes)
 
 
 def test_up_again_reuses_the_running_cluster(cluster: RunningCluster) -> None:

@@ -52,3 +52,32 @@ def test_a_malformed_faults_scenario_exits_2_naming_file_and_key_before_any_clus
     assert code == 2
     assert err.startswith(f"aisbench: error: {bad}: num_workers: listed twice: 0")
     assert list(tmp_path.iterdir()) == [bad]  # nothing started, nothing written
+
+
+def test_every_user_facing_error_shares_the_one_base() -> None:
+    from aisbench.ab import AbError
+    from aisbench.cluster.base import ClusterError
+    from aisbench.commands import ProfilerUnavailable
+    from aisbench.errors import AisbenchError, InvalidValue, UnknownName
+    from aisbench.report import ReportError
+    from aisbench.results.schema import ResultFormatError
+    from aisbench.results.store import StoreError
+    from aisbench.scenario.errors import ScenarioError
+
+    for error in (AbError, ClusterError, ProfilerUnavailable, ReportError, ResultFormatError,
+                  StoreError, ScenarioError, InvalidValue, UnknownName):
+        assert issubclass(error, AisbenchError), error
+    assert str(UnknownName("unknown metric 'x'")) == "unknown metric 'x'"  # not KeyError's repr
+
+
+def test_a_bug_is_not_dressed_up_as_a_user_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only AisbenchError (and the client's AISError) print as one line; a KeyError from a
+    programming slip keeps its traceback."""
+    from aisbench import cli
+
+    def slip(args: object) -> int:
+        return {}["missing"]  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(cli, "cmd_cluster_status", slip)
+    with pytest.raises(KeyError, match="missing"):
+        main(["cluster", "status"])

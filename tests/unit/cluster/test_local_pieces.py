@@ -17,7 +17,14 @@ from aisbench.cluster.config import aisnode_argv, cluster_config, local_config
 from aisbench.cluster.local import node_layouts
 from aisbench.cluster.ports import endpoints, find_free_plan, plan_ports
 from aisbench.cluster.processes import clean_environment
-from aisbench.cluster.state import ClusterState, NodeRecord, state_from_json, state_to_json
+from aisbench.cluster.state import (
+    STATE_FILE,
+    ClusterState,
+    NodeRecord,
+    load_state,
+    state_from_json,
+    state_to_json,
+)
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -132,3 +139,9 @@ def test_missing_binary_says_how_to_get_one(tmp_path: Path) -> None:
 def test_pinned_version_matches_the_build_module() -> None:
     go_mod = (REPO / "tools" / "aisnode-build" / "go.mod").read_text()
     assert f"require github.com/NVIDIA/aistore {AISTORE_MODULE_VERSION}" in go_mod
+
+
+def test_a_torn_state_file_is_a_cluster_error_that_names_it(tmp_path: Path) -> None:
+    (tmp_path / STATE_FILE).write_text('{"backend": "local", "endpoint": ')
+    with pytest.raises(ClusterError, match=rf"{STATE_FILE} is not a cluster state file.*delete"):
+        load_state(tmp_path)
