@@ -6,11 +6,6 @@ stays a thin parser and these stay testable.
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
-import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,11 +15,11 @@ from aisbench.analysis.compare import Comparison, compare_runs, has_regression, 
 from aisbench.analysis.tune import Recommendation, recommend, sweep_points
 from aisbench.cluster.select import ClusterSettings
 from aisbench.datagen.generate import ensure_dataset
-from aisbench.errors import AisbenchError, InvalidValue, UnknownName
+from aisbench.errors import InvalidValue, UnknownName
+from aisbench.profile.py_spy import profile_case, require_py_spy
 from aisbench.report import HistorySeries, write_report
 from aisbench.results.schema import CaseResult, RunRecord
 from aisbench.results.store import ResultStore, read_run_json
-from aisbench.runner.case_process import context_to_dict
 from aisbench.runner.run import (
     ClusterSession,
     RunOptions,
@@ -207,17 +202,11 @@ def group_by_other_params(cases: Sequence[CaseResult],
     return groups
 
 
-class ProfilerUnavailable(AisbenchError):
-    """py-spy is missing or may not attach (ptrace not permitted)."""
-
-
 def profile(scenario_path: Path, case_id: str, settings: ClusterSettings, paths: Paths,
             log: Callable[[str], None] = print) -> tuple[Path, Path]:
-    """Run one case under py-spy (workers included); write a flamegraph SVG and speedscope JSON."""
-
-    py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
-    if not Path(py_spy).exists():
-        raise ProfilerUnavailable("py-spy is not installed (pip install py-spy)")
+    """Run one case of the scenario under py-spy; the flamegraph SVG and speedscope JSON land in
+    reports/profile-<scenario>/."""
+    require_py_spy()
     cases = {case.case_id: case for case in expand(load(scenario_path))}
     if case_id not in cases:
         raise UnknownName(f"{scenario_path}: no case {case_id!r}; cases: {', '.join(cases)}")
@@ -225,28 +214,4 @@ def profile(scenario_path: Path, case_id: str, settings: ClusterSettings, paths:
     endpoint = ClusterSession(settings, {}).endpoint_for(case.cluster)
     ensure_dataset(endpoint, case.dataset)
     ctx = strategy_context(endpoint, case.dataset, settings.home)
-    out_dir = paths.report_dir(f"profile-{case.scenario}")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    outputs = []
-    with tempfile.TemporaryDirectory(prefix="aisbench-profile-") as tmp:
-        case_file, ctx_file = Path(tmp) / "case.json", Path(tmp) / "ctx.json"
-        case_file.write_text(json.dumps(case.to_dict()))
-        ctx_file.write_text(json.dumps(context_to_dict(ctx)))
-        safe_id = "".join(c if c.isalnum() or c in "-_=" else "_" for c in case_id)
-        for fmt, suffix in (("flamegraph", "svg"), ("speedscope", "speedscope.json")):
-            out = out_dir / f"{safe_id}.{suffix}"
-            argv = [py_spy, "record", "--subprocesses", "--format", fmt, "--output", str(out),
-                    "--", sys.executable, "-m", "aisbench.runner.case_process",
-                    str(case_file), str(ctx_file), "profile", str(Path(tmp) / "out.json")]
-            proc = subprocess.run(argv, capture_output=True, text=True)
-            if proc.returncode != 0 or not out.exists():
-                text = (proc.stderr or proc.stdout).strip()
-                if "ermission" in text or "ptrace" in text.lower():
-                    raise ProfilerUnavailable(
-                        f"py-spy cannot attach to the case process: {text.splitlines()[-1]}; "
-                        "run as root or grant CAP_SYS_PTRACE (or lower "
-                        "/proc/sys/kernel/yama/ptrace_scope)")
-                raise ProfilerUnavailable(f"py-spy failed ({proc.returncode}): {text[-400:]}")
-            outputs.append(out)
-            log(f"{fmt}: {out}")
-    return outputs[0], outputs[1]
+    return profile_case(case, ctx, paths.report_dir(f"profile-{case.scenario}"), log)

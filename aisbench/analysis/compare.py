@@ -9,8 +9,9 @@ is "slower"; "slower" always means worse on the metric.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from statistics import fmean
 from typing import Literal, TypeAlias
 
 from aisbench.analysis.stats import DEFAULT_RESAMPLES, bootstrap_ratio_ci, welch_p_value
@@ -215,27 +216,18 @@ def _compare_case(base: CaseResult, current: CaseResult | None, gate: _Gate) -> 
             current_n=len(current_values),
             reason=f"base {base.status}",
         )
-    base_mean, current_mean = _mean(base_values), _mean(current_values)
-    if base_mean is None or current_mean is None or len(base_values) < 2 or len(current_values) < 2:
+    untestable = _untestable(base_values, current_values)
+    if untestable is not None:
         return CaseComparison(
             base.case_id,
             "inconclusive",
-            base_mean=base_mean,
-            current_mean=current_mean,
+            base_mean=_mean(base_values),
+            current_mean=_mean(current_values),
             base_n=len(base_values),
             current_n=len(current_values),
-            reason="needs at least 2 repeats with the metric in each run",
+            reason=untestable,
         )
-    if min(base_values) <= 0:
-        return CaseComparison(
-            base.case_id,
-            "inconclusive",
-            base_mean=base_mean,
-            current_mean=current_mean,
-            base_n=len(base_values),
-            current_n=len(current_values),
-            reason="a ratio needs positive base values",
-        )
+    base_mean, current_mean = fmean(base_values), fmean(current_values)
     ratio = current_mean / base_mean
     ci_low, ci_high = bootstrap_ratio_ci(
         base_values,
@@ -277,6 +269,15 @@ def _provenance_notes(base: RunRecord, current: RunRecord) -> Iterable[str]:
     for name in ("cpu_model", "cpu_count", "platform", "cluster", "aisnode_version"):
         if getattr(b, name) != getattr(c, name):
             yield f"{name} differs: base {getattr(b, name)!r}, current {getattr(c, name)!r}"
+
+
+def _untestable(base: Sequence[float], current: Sequence[float]) -> str | None:
+    """Why two samples of a metric cannot be tested against each other, or None."""
+    if len(base) < 2 or len(current) < 2:
+        return "needs at least 2 repeats with the metric in each run"
+    if min(base) <= 0:
+        return "a ratio needs positive base values"
+    return None
 
 
 def _mean(values: tuple[float, ...]) -> float | None:

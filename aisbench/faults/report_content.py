@@ -18,6 +18,7 @@ from typing import ClassVar
 from aisbench.faults.outcome import HARNESS_ERROR, NOT_EXERCISED, SKIPPED, VIOLATION, FaultOutcome
 from aisbench.faults.run_dir import FaultRunMeta, UnreadableFile
 from aisbench.faults.soak import SoakSeries
+from aisbench.results.schema import MIB
 
 RULE = ("every epoch completed with every sample exactly once, or stopped with a typed error "
         "naming the object and the node")
@@ -28,7 +29,6 @@ GROWTH_NOTE = ("Growth = median of the last third of epochs minus median of the 
                "(first epoch left out as warm-up).")
 NO_SOAK = "No soak was run in this faults run (no soak series were written)."
 ERROR_CHARS = 300  # enough for "object ais://b/o on node host:port: reason"
-_MIB = 2**20
 
 
 @dataclass(frozen=True)
@@ -340,9 +340,9 @@ def soak_rows(soaks: Sequence[SoakSeries]) -> tuple[SoakRow, ...]:
             seconds=f"{soak.seconds:g}",
             pid=str(t.pid),
             epochs=str(t.epochs),
-            rss_first_mib=f"{t.rss_first_bytes / _MIB:.1f}",
-            rss_last_mib=f"{t.rss_last_bytes / _MIB:.1f}",
-            rss_growth_mib=f"{t.rss_growth_bytes / _MIB:.2f}",
+            rss_first_mib=f"{t.rss_first_bytes / MIB:.1f}",
+            rss_last_mib=f"{t.rss_last_bytes / MIB:.1f}",
+            rss_growth_mib=f"{t.rss_growth_bytes / MIB:.2f}",
             fd_growth=f"{t.fd_growth:g}",
         )
         for soak in soaks

@@ -17,8 +17,8 @@ from aisbench.faults.outcome import HARNESS_ERROR, NOT_EXERCISED, SKIPPED, VIOLA
 from aisbench.faults.soak import FD_TOLERANCE, RSS_TOLERANCE_BYTES, SoakSeries, WorkerSample
 from aisbench.report.content import PlotSection
 from aisbench.report.plot_model import Panel, PlotData, PlotOutcome, PlotSkipped, Series
+from aisbench.results.schema import MIB
 
-MIB = 2**20
 # Colour by what the run did, so a slow violation (or a fault never felt) does not pass for a
 # slow success.
 OUTCOME_COLORS = {"completed": "#2E7D32", "typed error": "#E69F00", VIOLATION: "#C62828",

@@ -24,7 +24,6 @@ from aisbench.scenario.document import NAME_SYNTAX, allowed
 from aisbench.scenario.errors import ScenarioError
 from aisbench.scenario.validation_errors import raise_from_validation
 
-FAULTS_KIND = "faults"
 _SHARD_KINDS = frozenset({"AISShardReader", "AISMultiShardStream"})
 _OBJECT_KINDS = frozenset(DATASET_KINDS) - _SHARD_KINDS
 SOAK_KINDS = ("AISMapDataset", "AISShardReader")

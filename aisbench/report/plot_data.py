@@ -22,7 +22,14 @@ from aisbench.report.case_data import (
     varying_keys,
 )
 from aisbench.report.formatting import format_bytes, format_param, params_label
-from aisbench.report.plot_model import Panel, PlotData, PlotOutcome, PlotSkipped, Reference
+from aisbench.report.plot_model import (
+    Panel,
+    PlotData,
+    PlotOutcome,
+    PlotSkipped,
+    Reference,
+    XScale,
+)
 from aisbench.report.series import (
     bar_series,
     batch_waits,
@@ -91,19 +98,8 @@ def throughput_vs_workers(run: RunRecord, prefix: str = "") -> PlotOutcome:
     if isinstance(axis, str):
         return PlotSkipped(name, title, axis)
     key, xs = axis
-    colors = strategy_colors(run.cases)
-    panels = tuple(
-        Panel(
-            kind="lines",
-            title=METRICS[metric].description,
-            x_label="DataLoader num_workers",
-            y_label=f"{_metric_name(metric)} ({METRICS[metric].unit})",
-            series=tuple(sweep_series(cases, key, metric, colors)),
-            references=tuple(ceiling_references(run.cases, metric, exclude=(key,))),
-            x_ticks=tuple((x, f"{x:g}") for x in xs),
-        )
-        for metric in THROUGHPUT_METRICS
-    )
+    panels = _throughput_sweep(run, cases, key, x_label="DataLoader num_workers",
+                               x_ticks=tuple((x, f"{x:g}") for x in xs), ceiling_lines=False)
     return PlotData(name, title, panels, caption=_ci_note(cases) + _ceiling_note(run.cases))
 
 
@@ -122,24 +118,35 @@ def throughput_vs_size(run: RunRecord, prefix: str = "") -> PlotOutcome:
     title = f"{run.scenario}: throughput vs {_SIZE_AXIS_LABELS.get(label, label)}"
     ticks = tuple((x, format_bytes(x) if in_bytes else f"{x:g}") for x in xs)
     wide = xs[0] > 0 and xs[-1] / xs[0] >= 4
+    panels = _throughput_sweep(
+        run, cases, key, x_label=_SIZE_AXIS_LABELS.get(label, label) + (" (bytes)" if in_bytes
+                                                                       else ""),
+        x_ticks=ticks, x_scale="log2" if wide else "linear", ceiling_lines=True)
+    return PlotData(name, title, panels, caption=_ci_note(cases) + _ceiling_note(run.cases))
+
+
+def _throughput_sweep(run: RunRecord, cases: Sequence[CaseResult], key: str, *, x_label: str,
+                      x_ticks: tuple[tuple[float, str], ...], ceiling_lines: bool,
+                      x_scale: XScale = "linear") -> tuple[Panel, ...]:
+    """One line panel per throughput metric against parameter ``key``, a line per strategy.
+    The ceiling: its own dashed line where it varies with ``key`` (``ceiling_lines``), else
+    horizontal references."""
     colors = strategy_colors(run.cases)
     ceiling_cases = [c for c in ceilings(run.cases) if key in c.params]
-    panels = tuple(
-        Panel(
-            kind="lines",
-            title=METRICS[metric].description,
-            x_label=_SIZE_AXIS_LABELS.get(label, label) + (" (bytes)" if in_bytes else ""),
-            y_label=f"{_metric_name(metric)} ({METRICS[metric].unit})",
-            series=tuple(
-                sweep_series(cases, key, metric, colors)
-                + sweep_series(ceiling_cases, key, metric, colors, ceiling=True)
-            ),
-            x_scale="log2" if wide else "linear",
-            x_ticks=ticks,
-        )
-        for metric in THROUGHPUT_METRICS
-    )
-    return PlotData(name, title, panels, caption=_ci_note(cases) + _ceiling_note(run.cases))
+
+    def panel(metric: str) -> Panel:
+        series = sweep_series(cases, key, metric, colors)
+        references: tuple[Reference, ...] = ()
+        if ceiling_lines:
+            series += sweep_series(ceiling_cases, key, metric, colors, ceiling=True)
+        else:
+            references = tuple(ceiling_references(run.cases, metric, exclude=(key,)))
+        return Panel(kind="lines", title=METRICS[metric].description, x_label=x_label,
+                     y_label=f"{_metric_name(metric)} ({METRICS[metric].unit})",
+                     series=tuple(series), references=references, x_scale=x_scale,
+                     x_ticks=x_ticks)
+
+    return tuple(panel(metric) for metric in THROUGHPUT_METRICS)
 
 
 def latency_cdf(run: RunRecord, prefix: str = "") -> PlotOutcome:

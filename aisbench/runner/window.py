@@ -5,12 +5,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from aisbench.results.schema import Measurement
 from aisbench.runner.metrics import TreeUsage
+from aisbench.strategies.base import CountedBatch
 
-CountedBatch = tuple[int, int, Any]
 MAX_LATENCIES = 100_000  # keep every batch's wait up to this many; enough for any p99
 
 

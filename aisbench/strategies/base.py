@@ -32,9 +32,8 @@ class StrategyContext:
         return f"{self.endpoint}/v1/objects/{self.bucket}/{quote(name, safe='')}?provider=ais"
 
 
-@runtime_checkable
-class LoaderStrategy(Protocol):
-    """Builds a torch DataLoader-like iterable for a case; each `iter()` is one epoch."""
+class StrategyInfo(Protocol):
+    """What every strategy says about itself, whatever it measures with."""
 
     @property
     def name(self) -> str: ...
@@ -46,24 +45,18 @@ class LoaderStrategy(Protocol):
     def dataset_kinds(self) -> frozenset[str]: ...
 
     def skip_reason(self, case: Case, ctx: StrategyContext) -> str | None: ...
+
+
+@runtime_checkable
+class LoaderStrategy(StrategyInfo, Protocol):
+    """Builds a torch DataLoader-like iterable for a case; each `iter()` is one epoch."""
 
     def make_loader(self, case: Case, ctx: StrategyContext) -> Iterable[CountedBatch]: ...
 
 
 @runtime_checkable
-class ToolStrategy(Protocol):
+class ToolStrategy(StrategyInfo, Protocol):
     """Measures with an external tool (aisloader) instead of a Python loader."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def description(self) -> str: ...
-
-    @property
-    def dataset_kinds(self) -> frozenset[str]: ...
-
-    def skip_reason(self, case: Case, ctx: StrategyContext) -> str | None: ...
 
     def measure(self, case: Case, ctx: StrategyContext, duration_s: float) -> Measurement: ...
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from aisbench.cluster.select import settings_from_env
-from aisbench.commands import Paths, ProfilerUnavailable, profile
+from aisbench.commands import Paths, profile
+from aisbench.profile import ProfilerUnavailable
 
 pytestmark = pytest.mark.integration
 

@@ -57,8 +57,8 @@ def test_a_malformed_faults_scenario_exits_2_naming_file_and_key_before_any_clus
 def test_every_user_facing_error_shares_the_one_base() -> None:
     from aisbench.ab import AbError
     from aisbench.cluster.base import ClusterError
-    from aisbench.commands import ProfilerUnavailable
     from aisbench.errors import AisbenchError, InvalidValue, UnknownName
+    from aisbench.profile import ProfilerUnavailable
     from aisbench.report import ReportError
     from aisbench.results.schema import ResultFormatError
     from aisbench.results.store import StoreError

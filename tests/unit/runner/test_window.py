@@ -8,7 +8,8 @@ from collections.abc import Iterable, Iterator
 import pytest
 
 from aisbench.runner.metrics import TreeUsage
-from aisbench.runner.window import CountedBatch, WindowPlan, WindowResult, run_window
+from aisbench.runner.window import WindowPlan, WindowResult, run_window
+from aisbench.strategies.base import CountedBatch
 
 EPOCH: list[CountedBatch] = [(4, 400, None), (4, 400, None), (2, 200, None)]
 
