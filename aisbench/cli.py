@@ -13,26 +13,19 @@ from pathlib import Path
 from aisbench import commands
 from aisbench.ab.gate import GateSettings
 from aisbench.ab.run import AbRequest, run_ab
-from aisbench.analysis.compare import compare_runs
 from aisbench.cluster.base import ClusterStatus, Topology
-from aisbench.cluster.binaries import find_binary
-from aisbench.cluster.local import LocalCluster
 from aisbench.cluster.select import (
     BACKENDS,
     ClusterSettings,
     backend_in_use,
+    issue_token,
     make_backend,
     settings_from_env,
 )
 from aisbench.cluster.tls import tls_files_in
 from aisbench.commands import Paths
-from aisbench.datagen.generate import ensure_dataset
 from aisbench.errors import AisbenchError
-from aisbench.faults.run_dir import FaultRunDir, is_fault_run_dir
-from aisbench.runner.run import ClusterSession, load
-from aisbench.scenario.errors import ScenarioError
-from aisbench.scenario.expand import expand
-from aisbench.scenario.load import find_scenario, is_faults_scenario
+from aisbench.scenario.load import find_scenario
 from aisref.client import AISError
 
 Handler = Callable[[argparse.Namespace], int]
@@ -98,10 +91,7 @@ def cmd_cluster_down(args: argparse.Namespace) -> int:
 
 
 def cmd_cluster_token(args: argparse.Namespace) -> int:
-    settings = _cluster_settings(args)
-    cluster = LocalCluster(settings.state_dir, find_aisnode=lambda: find_binary("aisnode",
-                                                                                settings.home))
-    print(cluster.issue_token(args.user, find_binary("authn", settings.home)))
+    print(issue_token(_cluster_settings(args), args.user))
     return 0
 
 
@@ -174,33 +164,13 @@ def _scenario_path(name: str) -> Path:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    path = _scenario_path(args.scenario)
-    if is_faults_scenario(path):
-        if args.resume:
-            raise ScenarioError(str(path), "--resume", "a faults run cannot be resumed: run it "
-                                "again", args.resume, "aisbench run <faults scenario>")
-        ignored = [flag for flag, given in (("--stop-cluster", args.stop_cluster),
-                                            ("--quiet", args.quiet)) if given]
-        if ignored:
-            print(f"note: {', '.join(ignored)} do not apply to a faults scenario (it runs a "
-                  "cluster of its own and logs each fault); ignored", file=sys.stderr)
-        return commands.run_faults(path, _cluster_settings(args), _paths(args),
-                                   report=not args.no_report)
-    outcome = commands.run(path, _cluster_settings(args), _paths(args),
-                           resume=args.resume, report=not args.no_report,
-                           stop_cluster=args.stop_cluster, progress=not args.quiet)
-    failed = [c for c in outcome.record.cases if c.status == "failed"]
-    return 1 if failed else 0
+    return commands.run_any(_scenario_path(args.scenario), _cluster_settings(args), _paths(args),
+                            resume=args.resume, report=not args.no_report,
+                            stop_cluster=args.stop_cluster, progress=not args.quiet)
 
 
 def cmd_data_gen(args: argparse.Namespace) -> int:
-    scenario = load(_scenario_path(args.scenario))
-    session = ClusterSession(_cluster_settings(args), {})
-    for case in {(c.cluster, c.dataset): c for c in expand(scenario)}.values():
-        info = ensure_dataset(session.endpoint_for(case.cluster), case.dataset)
-        state = "reused" if info.reused else "generated"
-        print(f"{info.bucket}: {case.dataset.label}, {info.objects} objects, "
-              f"{info.bytes / 2**20:.1f} MiB ({state})")
+    commands.data_gen(_scenario_path(args.scenario), _cluster_settings(args))
     return 0
 
 
@@ -244,28 +214,9 @@ def cmd_tune(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    faults_runs = [Path(ref) for ref in args.runs if is_fault_run_dir(Path(ref))]
-    for directory in faults_runs:
-        _write_faults_report(directory)
-    refs = [ref for ref in args.runs if Path(ref) not in faults_runs]
-    if not refs:
-        return 0
-    paths = _paths(args)
-    runs = [commands.resolve_run(ref, paths) for ref in refs]
-    out = Path(args.out) if args.out else paths.report_dir(f"report-{runs[-1].run_id}")
-    comparison = (compare_runs(runs[0], runs[1], metric=args.metric) if len(runs) == 2
-                  else None)
-    history = commands.history_series(paths, runs[-1], args.history_case, args.metric)
-    html = commands.write_run_report(runs, out, comparison=comparison, history=history)
-    print(f"report: {html}")
+    commands.report(args.runs, _paths(args), out=Path(args.out) if args.out else None,
+                    metric=args.metric, history_case=args.history_case)
     return 0
-
-
-def _write_faults_report(directory: Path) -> None:
-    """The faults report (index.html, faults.md, plots/) rendered into a faults run's directory."""
-    from aisbench.faults.report_html import write_faults_report  # plotting: only when needed
-
-    print(f"report: {write_faults_report(FaultRunDir(directory)).html}")
 
 
 def cmd_profile(args: argparse.Namespace) -> int:

@@ -6,6 +6,7 @@ stays a thin parser and these stay testable.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ from aisbench.datagen.generate import ensure_dataset
 from aisbench.errors import InvalidValue, UnknownName
 from aisbench.profile.py_spy import profile_case, require_py_spy
 from aisbench.report import HistorySeries, write_report
-from aisbench.results.schema import CaseResult, RunRecord
+from aisbench.results.schema import MIB, CaseResult, RunRecord
 from aisbench.results.store import ResultStore, read_run_json
 from aisbench.runner.run import (
     ClusterSession,
@@ -28,8 +29,9 @@ from aisbench.runner.run import (
     run_scenario,
     strategy_context,
 )
+from aisbench.scenario.errors import ScenarioError
 from aisbench.scenario.expand import expand
-from aisbench.scenario.load import read_yaml
+from aisbench.scenario.load import is_faults_scenario, read_yaml
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -129,6 +131,59 @@ def run_faults(scenario_path: Path, settings: ClusterSettings, paths: Paths, *,
     if not result.judged:
         log("nothing was judged: every fault was skipped")
     return 1 if result.failures or result.stopped or not result.judged else 0
+
+
+def run_any(scenario_path: Path, settings: ClusterSettings, paths: Paths, *,
+            resume: str | None = None, report: bool = True, stop_cluster: bool = False,
+            progress: bool = True, log: Callable[[str], None] = print) -> int:
+    """`aisbench run`: a measuring scenario (exit 1 when a case failed) or a faults scenario
+    (see `run_faults`)."""
+    if not is_faults_scenario(scenario_path):
+        outcome = run(scenario_path, settings, paths, resume=resume, report=report,
+                      stop_cluster=stop_cluster, progress=progress, log=log)
+        return 1 if any(c.status == "failed" for c in outcome.record.cases) else 0
+    if resume:
+        raise ScenarioError(str(scenario_path), "--resume", "a faults run cannot be resumed: "
+                            "run it again", resume, "aisbench run <faults scenario>")
+    ignored = [flag for flag, given in (("--stop-cluster", stop_cluster),
+                                        ("--quiet", not progress)) if given]
+    if ignored:
+        print(f"note: {', '.join(ignored)} do not apply to a faults scenario (it runs a "
+              "cluster of its own and logs each fault); ignored", file=sys.stderr)
+    return run_faults(scenario_path, settings, paths, report=report, log=log)
+
+
+def data_gen(scenario_path: Path, settings: ClusterSettings,
+             log: Callable[[str], None] = print) -> None:
+    """Generate, or verify and reuse, every dataset the scenario's cases read."""
+    session = ClusterSession(settings, {})
+    for case in {(c.cluster, c.dataset): c for c in expand(load(scenario_path))}.values():
+        info = ensure_dataset(session.endpoint_for(case.cluster), case.dataset)
+        state = "reused" if info.reused else "generated"
+        log(f"{info.bucket}: {case.dataset.label}, {info.objects} objects, "
+            f"{info.bytes / MIB:.1f} MiB ({state})")
+
+
+def report(refs: Sequence[str], paths: Paths, *, out: Path | None = None,
+           metric: str = "samples_per_s", history_case: str | None = None,
+           log: Callable[[str], None] = print) -> None:
+    """`aisbench report`: a faults run directory gets its faults report in place; run ids or
+    run JSON files get one report (two runs: with their comparison)."""
+    from aisbench.faults.report_html import write_faults_report  # plotting: only when needed
+    from aisbench.faults.run_dir import FaultRunDir, is_fault_run_dir
+
+    faults_runs = [Path(ref) for ref in refs if is_fault_run_dir(Path(ref))]
+    for directory in faults_runs:
+        log(f"report: {write_faults_report(FaultRunDir(directory)).html}")
+    run_refs = [ref for ref in refs if Path(ref) not in faults_runs]
+    if not run_refs:
+        return
+    runs = [resolve_run(ref, paths) for ref in run_refs]
+    comparison = compare_runs(runs[0], runs[1], metric=metric) if len(runs) == 2 else None
+    html = write_run_report(runs, out or paths.report_dir(f"report-{runs[-1].run_id}"),
+                            comparison=comparison,
+                            history=history_series(paths, runs[-1], history_case, metric))
+    log(f"report: {html}")
 
 
 def summary_table(record: RunRecord) -> str:

@@ -90,3 +90,10 @@ def backend_in_use(settings_for: Callable[[str], ClusterSettings],
         except ClusterError:  # no engine answers: no docker cluster runs
             pass
     return "local"
+
+
+def issue_token(settings: ClusterSettings, user: str) -> str:
+    """A read-write token for ``user`` from the AuthN of the local cluster under this home."""
+    cluster = LocalCluster(settings.state_dir,
+                           find_aisnode=lambda: find_binary("aisnode", settings.home))
+    return cluster.issue_token(user, find_binary("authn", settings.home))

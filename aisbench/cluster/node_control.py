@@ -1,4 +1,4 @@
-"""Kill, freeze, resume and restart single nodes of a LocalCluster, for fault tests.
+"""Kill, freeze, resume and restart single nodes of a LocalCluster (the fault tests use it).
 
 Works from the cluster's state file (cluster.json in the state dir), which records every node's
 layout and pid: a restart re-launches exactly the command line LocalCluster started the node
