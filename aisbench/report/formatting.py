@@ -11,19 +11,8 @@ from aisbench.results.schema import METRICS, ParamValue
 
 _BINARY_UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
 
-# Short column headings for the metrics of results.schema.METRICS.
-METRIC_HEADINGS = {
-    "samples_per_s": "samples/s",
-    "mib_per_s": "MiB/s",
-    "latency_p50_s": "batch p50",
-    "latency_p90_s": "batch p90",
-    "latency_p99_s": "batch p99",
-    "latency_max_s": "batch max",
-    "time_to_first_batch_s": "first batch",
-    "cpu_util": "CPU cores",
-    "peak_rss_bytes": "peak RSS",
-    "accel_utilization": "accel util",
-}
+# Short column headings, from the metrics' declarations.
+METRIC_HEADINGS = {name: info.heading for name, info in METRICS.items()}
 
 
 def format_bytes(size: float) -> str:

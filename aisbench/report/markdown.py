@@ -10,19 +10,7 @@ from aisbench.md_table import md_cell
 from aisbench.report.content import PlotSection, ReportContent, RunSection
 from aisbench.report.formatting import METRIC_HEADINGS, format_metric, format_metric_value
 from aisbench.report.tables import CaseRow
-from aisbench.results.schema import METRICS
-
-# The columns a reader scans first; the HTML page and the CSV carry every metric.
-KEY_METRICS = (
-    "samples_per_s",
-    "mib_per_s",
-    "latency_p50_s",
-    "latency_p99_s",
-    "time_to_first_batch_s",
-    "accel_utilization",
-    "cpu_util",
-    "peak_rss_bytes",
-)
+from aisbench.results.schema import KEY_METRICS, METRICS
 
 
 def render_markdown(content: ReportContent) -> str:

@@ -17,23 +17,17 @@ from aisbench.analysis.tune import Recommendation
 from aisbench.report.case_data import MetricSummary, is_ceiling, summarize_case
 from aisbench.report.compare_plots import HistorySeries
 from aisbench.report.plot_model import PlotSkipped
-from aisbench.results.schema import METRICS, CaseResult, ParamValue, RunRecord, run_to_dict
+from aisbench.results.schema import (
+    MEASUREMENT_SCALARS,
+    METRICS,
+    CaseResult,
+    ParamValue,
+    RunRecord,
+    run_to_dict,
+)
 
 REPORT_FORMAT = "aisbench-report"
 REPORT_VERSION = 1
-_REPEAT_FIELDS = (
-    "duration_s",
-    "samples",
-    "bytes",
-    "batches",
-    "time_to_first_batch_s",
-    "cpu_seconds",
-    "peak_rss_bytes",
-    "http_requests",
-    "errors",
-    "retries",
-    "accel_busy_s",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,14 +91,20 @@ def write_cases_csv(rows: Sequence[CaseRow], path: Path) -> None:
             writer.writerow(line)
 
 
+def csv_header() -> list[str]:
+    """The columns of the repeats CSV: a Measurement's scalar fields as stored, then every
+    derived metric as ``derived.<name>``."""
+    return ["run_id", "scenario", "case_id", "strategy", "window", "warmup",
+            *MEASUREMENT_SCALARS,
+            *(f"derived.{m}" for m in METRICS if m not in MEASUREMENT_SCALARS)]
+
+
 def write_repeats_csv(runs: Sequence[RunRecord], path: Path) -> None:
     """One line per measured window (repeats, and the warmup marked ``warmup=true``) with the
     raw counts and the derived metrics, for analysis elsewhere."""
-    header = ["run_id", "scenario", "case_id", "strategy", "window", "warmup", *_REPEAT_FIELDS,
-              *(f"derived.{m}" for m in METRICS if m not in _REPEAT_FIELDS)]
     with path.open("w", newline="") as file:
         writer = csv.writer(file)
-        writer.writerow(header)
+        writer.writerow(csv_header())
         for run in runs:
             for case in run.cases:
                 windows = [(-1, case.warmup)] if case.warmup is not None else []
@@ -114,9 +114,9 @@ def write_repeats_csv(runs: Sequence[RunRecord], path: Path) -> None:
                     writer.writerow(
                         [run.run_id, run.scenario, case.case_id, case.strategy,
                          "warmup" if index < 0 else index, index < 0,
-                         *(_csv_value(getattr(window, f)) for f in _REPEAT_FIELDS),
+                         *(_csv_value(getattr(window, f)) for f in MEASUREMENT_SCALARS),
                          *(_csv_value(window.metric(m)) for m in METRICS
-                           if m not in _REPEAT_FIELDS)]
+                           if m not in MEASUREMENT_SCALARS)]
                     )
 
 

@@ -36,29 +36,47 @@ class ResultFormatError(InvalidValue):
 
 @dataclass(frozen=True, slots=True)
 class MetricInfo:
-    """What a metric name means, its unit, and which direction is better."""
+    """Everything the harness says about a metric, declared once: tables, headings, CSV columns
+    and the Markdown summary derive from it (tests/unit/results/test_metrics_declared.py checks
+    that each is complete and readable from a `Measurement`).
+
+    name: a `Measurement` field or property, one value per repeat; unit; higher_is_better: the
+    direction comparisons call better; description: a sentence for tables and plots; heading:
+    the short column heading; key: among the columns the Markdown summary shows first.
+    """
 
     name: str
     unit: str
     higher_is_better: bool
     description: str
+    heading: str
+    key: bool = False
 
 
 METRICS: dict[str, MetricInfo] = {
     m.name: m
     for m in (
-        MetricInfo("samples_per_s", "samples/s", True, "samples delivered per second"),
-        MetricInfo("mib_per_s", "MiB/s", True, "payload MiB (2**20 bytes) delivered per second"),
-        MetricInfo("latency_p50_s", "s", False, "median wait for a batch"),
-        MetricInfo("latency_p90_s", "s", False, "90th percentile wait for a batch"),
-        MetricInfo("latency_p99_s", "s", False, "99th percentile wait for a batch"),
-        MetricInfo("latency_max_s", "s", False, "longest wait for a batch"),
-        MetricInfo("time_to_first_batch_s", "s", False, "from iterator start to first batch"),
-        MetricInfo("cpu_util", "cores", False, "CPU cores busy on average (loader + workers)"),
-        MetricInfo("peak_rss_bytes", "bytes", False, "peak resident memory, main + workers"),
-        MetricInfo("accel_utilization", "fraction", True, "share of time the accelerator worked"),
+        MetricInfo("samples_per_s", "samples/s", True, "samples delivered per second",
+                   "samples/s", key=True),
+        MetricInfo("mib_per_s", "MiB/s", True, "payload MiB (2**20 bytes) delivered per second",
+                   "MiB/s", key=True),
+        MetricInfo("latency_p50_s", "s", False, "median wait for a batch", "batch p50",
+                   key=True),
+        MetricInfo("latency_p90_s", "s", False, "90th percentile wait for a batch", "batch p90"),
+        MetricInfo("latency_p99_s", "s", False, "99th percentile wait for a batch", "batch p99",
+                   key=True),
+        MetricInfo("latency_max_s", "s", False, "longest wait for a batch", "batch max"),
+        MetricInfo("time_to_first_batch_s", "s", False, "from iterator start to first batch",
+                   "first batch", key=True),
+        MetricInfo("cpu_util", "cores", False, "CPU cores busy on average (loader + workers)",
+                   "CPU cores", key=True),
+        MetricInfo("peak_rss_bytes", "bytes", False, "peak resident memory, main + workers",
+                   "peak RSS", key=True),
+        MetricInfo("accel_utilization", "fraction", True, "share of time the accelerator worked",
+                   "accel util", key=True),
     )
 }
+KEY_METRICS = tuple(m.name for m in METRICS.values() if m.key)
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -171,6 +189,10 @@ class Measurement:
 
     def _latency(self, q: float) -> float | None:
         return percentile(self.batch_latencies_s, q) if self.batch_latencies_s else None
+
+
+# The scalar fields of a Measurement, in declaration order: one CSV column each.
+MEASUREMENT_SCALARS = tuple(f.name for f in fields(Measurement) if f.name != "batch_latencies_s")
 
 
 @dataclass(frozen=True, slots=True)
