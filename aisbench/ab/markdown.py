@@ -17,7 +17,7 @@ from aisbench.ab.gate import (
 )
 from aisbench.ab.metrics import INSTRUCTIONS_PER_SAMPLE, WALL_METRICS
 from aisbench.md_table import md_cell
-from aisbench.report.formatting import format_number
+from aisbench.report import format_number
 
 _OUTCOME = {
     EXIT_PASS: "Gate: passes (exit 0): no case is slower.",

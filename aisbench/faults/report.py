@@ -22,8 +22,7 @@ from aisbench.faults.report_content import (
 )
 from aisbench.faults.report_plots import FaultPlots
 from aisbench.md_table import md_cell
-from aisbench.report.content import PlotSection
-from aisbench.report.write import PLOTS_DIR
+from aisbench.report import PLOTS_DIR, PlotSection
 
 
 def faults_markdown(content: FaultReportContent, plots: FaultPlots | None = None) -> str:

@@ -11,7 +11,6 @@ be read is named on the page instead of breaking the report.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -33,10 +32,18 @@ from aisbench.faults.report_content import (
 )
 from aisbench.faults.report_plots import FaultPlots, fault_cost_plot, soak_plots
 from aisbench.faults.run_dir import FaultRunDir
-from aisbench.report.html import PAGE_CSS, plots_html
-from aisbench.report.plot_model import PlotSkipped
-from aisbench.report.plots import DrawnPlot
-from aisbench.report.write import PLOTS_DIR, clear_old_plots, draw_all
+from aisbench.report import (
+    PAGE_CSS,
+    PLOTS_DIR,
+    DrawnPlot,
+    PlotSkipped,
+    clear_old_plots,
+    draw_all,
+    html_page,
+    html_table,
+    plots_html,
+    table_row,
+)
 
 _CSS = PAGE_CSS + """
 .verdict { font-size: 1.1em; } .skip { border-left-color: #9a6700; background: #fff8e5; }
@@ -111,13 +118,7 @@ def faults_html(content: FaultReportContent, plots: FaultPlots, page_dir: Path) 
         rows = "".join(f"<tr><th>{escape(k)}</th><td><code>{escape(v)}</code></td></tr>"
                        for k, v in content.settings)
         body.append(f'<h2 id="settings">Settings</h2><table>{rows}</table>')
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(content.title)}</title><style>{_CSS}</style></head>\n<body>\n"
-        + "\n".join(part for part in body if part)
-        + "\n</body></html>\n"
-    )
+    return html_page(content.title, body, css=_CSS)
 
 
 def _facts(content: FaultReportContent) -> str:
@@ -149,10 +150,11 @@ def _verdict(v: Verdict) -> str:
 
 
 def _fault(section: FaultSection, index: int) -> str:
-    rows = [_row(row.cells, OutcomeRow.HEADINGS, _row_class(row)) for row in section.rows]
+    rows = [table_row(row.cells, OutcomeRow.HEADINGS, NUMERIC_COLUMNS, _row_class(row))
+            for row in section.rows]
     return (f'<h2 id="fault-{index}">{escape(section.fault)}</h2>'
             f'<p class="{_loss_class(section)}">{escape(section.loss_line)}</p>'
-            + _table(OutcomeRow.HEADINGS, rows))
+            + html_table(OutcomeRow.HEADINGS, rows))
 
 
 def _row_class(row: OutcomeRow) -> str:
@@ -181,21 +183,7 @@ def _soak(content: FaultReportContent, plots: FaultPlots, page_dir: Path) -> str
         head += f'<div class="callout warn" id="soak-unreadable"><ul>{items}</ul></div>'
     if not content.soaked:
         return head if content.soak_problems else f"{head}<p>{escape(NO_SOAK)}</p>"
-    rows = [_row(row.cells, SoakRow.HEADINGS) for row in content.soak_rows]
-    table = (_table(SoakRow.HEADINGS, rows) if rows
+    rows = [table_row(row.cells, SoakRow.HEADINGS, NUMERIC_COLUMNS) for row in content.soak_rows]
+    table = (html_table(SoakRow.HEADINGS, rows) if rows
              else "<p>The soak series hold no worker trends.</p>")
     return (f"{head}{plots_html(plots.soak, page_dir)}<p>{escape(GROWTH_NOTE)}</p>{table}")
-
-
-def _table(headings: Sequence[str], rows: Sequence[str]) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in headings)
-    return f'<div class="scroll"><table><tr>{head}</tr>{"".join(rows)}</table></div>'
-
-
-def _row(cells: Sequence[str], headings: Sequence[str], css: str = "") -> str:
-    tds = "".join(
-        f'<td class="num">{escape(cell)}</td>' if heading in NUMERIC_COLUMNS
-        else f"<td>{escape(cell)}</td>"
-        for cell, heading in zip(cells, headings, strict=True)
-    )
-    return f'<tr class="{css}">{tds}</tr>' if css else f"<tr>{tds}</tr>"
