@@ -17,7 +17,7 @@ from pathlib import Path
 from aisbench.cluster.base import ClusterError, Topology
 from aisbench.cluster.local import LocalCluster
 from aisbench.cluster.node_control import NodeControl, owner_url
-from aisbench.faults.datasets import FaultData, delete_fault_data, put_fault_data
+from aisbench.datagen.self_checking import FaultData, delete_fault_data, put_fault_data
 
 
 @dataclass(frozen=True)

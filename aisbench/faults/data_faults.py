@@ -12,16 +12,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Literal
 
+from aisbench.datagen.self_checking import FaultData, make_shard
 from aisbench.errors import InvalidValue
 from aisbench.faults.bench import FaultBench
-from aisbench.faults.datasets import FaultData, make_shard
 from aisbench.faults.epoch_run import patient, run_epoch
+from aisbench.faults.id_loaders import SHARD_KINDS
 from aisbench.faults.outcome import FaultOutcome
 from aisref.client import Bucket, RequestClient
 
 Corruption = Literal["truncated", "garbage"]
 CORRUPTIONS: tuple[Corruption, ...] = ("truncated", "garbage")
-SHARD_KINDS = ("AISShardReader", "AISMultiShardStream")
 _SAMPLES_PER_SHARD = 4
 
 

@@ -7,7 +7,8 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from aisbench.faults.datasets import URL_CONFIGURED_KINDS, FaultData, id_loader
+from aisbench.datagen.self_checking import FaultData
+from aisbench.faults.id_loaders import URL_CONFIGURED_KINDS, dataset_kind, id_loader
 from aisbench.faults.outcome import (
     COMPLETED,
     NOT_EXERCISED,
@@ -154,7 +155,7 @@ def run_epoch(data: FaultData, node_urls: Sequence[str], fault: str, kind: str, 
     if kind in URL_CONFIGURED_KINDS:
         notes = join_notes(notes, "takes a URL: Client defaults (3 retries)")
     return judge(observation, fault=fault, dataset=kind, num_workers=workers,
-                 ids_by_label=data.ids_by_label(kind), node_urls=node_urls,
+                 ids_by_label=data.ids_by_label(dataset_kind(kind).unit), node_urls=node_urls,
                  retries=loader.retries_made(), notes=notes, require_node=require_node,
                  suspects=suspects, ordered=workers == 0 or kind == "AISMapDataset",
                  must_feel=must_feel)

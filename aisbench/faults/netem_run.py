@@ -18,8 +18,9 @@ from pathlib import Path
 
 from aisbench.cluster.base import Topology
 from aisbench.cluster.local import LocalCluster
-from aisbench.faults.datasets import delete_fault_data, id_loader, put_fault_data
+from aisbench.datagen.self_checking import delete_fault_data, put_fault_data
 from aisbench.faults.epoch_run import judge, observe_epoch
+from aisbench.faults.id_loaders import dataset_kind, id_loader
 from aisbench.faults.network_faults import netem_label
 from aisbench.faults.outcome import outcome_to_dict
 from aisref.client import RequestClient
@@ -49,7 +50,7 @@ def main(argv: list[str]) -> int:
         loader = id_loader("AISMapDataset", data, client, num_workers=0)
         observation = observe_epoch(loader, 0, lambda: None)
         outcome = judge(observation, fault=fault, dataset="AISMapDataset", num_workers=0,
-                        ids_by_label=data.ids_by_label("AISMapDataset"),
+                        ids_by_label=data.ids_by_label(dataset_kind("AISMapDataset").unit),
                         node_urls=[endpoint, *targets], retries=loader.retries_made(),
                         notes="inside a network namespace: netem covers every hop")
         delete_fault_data(data)

@@ -17,8 +17,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from aisbench.cluster.local import LocalCluster
+from aisbench.datagen.self_checking import FaultData
 from aisbench.errors import InvalidValue
-from aisbench.faults.datasets import FaultData
 from aisbench.faults.epoch_run import join_notes, patient, run_epoch
 from aisbench.faults.netem import in_namespace_argv, netem_unavailable_reason, network_namespace
 from aisbench.faults.outcome import SKIPPED, FaultOutcome, outcome_from_dict

@@ -17,19 +17,21 @@ from pydantic_core import PydanticCustomError
 from aisbench.cluster.base import Topology
 from aisbench.faults.bench import DataShape
 from aisbench.faults.data_faults import CORRUPTIONS, Corruption
-from aisbench.faults.datasets import DATASET_KINDS, samples_in_flight
 from aisbench.faults.epoch_run import INJECT_AFTER
+from aisbench.faults.id_loaders import (
+    DATASET_KINDS,
+    SHARD_KINDS,
+    SOAK_KINDS,
+    KindName,
+    SoakKindName,
+    samples_in_flight,
+)
 from aisbench.faults.tcp_proxy import LinkFaults
 from aisbench.scenario.document import NAME_SYNTAX, allowed
 from aisbench.scenario.errors import ScenarioError
 from aisbench.scenario.validation_errors import raise_from_validation
 
-_SHARD_KINDS = frozenset({"AISShardReader", "AISMultiShardStream"})
-_OBJECT_KINDS = frozenset(DATASET_KINDS) - _SHARD_KINDS
-SOAK_KINDS = ("AISMapDataset", "AISShardReader")
-DatasetKind = Literal["AISMapDataset", "AISIterDataset", "AISShardReader", "AISMultiShardStream",
-                      "datapipes"]
-SoakKind = Literal["AISMapDataset", "AISShardReader"]
+_OBJECT_KINDS = frozenset(DATASET_KINDS) - frozenset(SHARD_KINDS)
 _KINDS_TEXT = ", ".join(DATASET_KINDS)
 
 
@@ -112,7 +114,7 @@ class FaultsDoc(_Section):
 
 class SoakDoc(_Section):
     seconds: float = allowed("1..3600", default=15.0, ge=1, le=3600)
-    datasets: list[SoakKind] = allowed("a non-empty list of AISMapDataset, AISShardReader",
+    datasets: list[SoakKindName] = allowed(f"a non-empty list of {', '.join(SOAK_KINDS)}",
                                        default_factory=lambda: list(SOAK_KINDS), min_length=1)
     num_workers: int = allowed("1..16 (persistent workers)", default=2, ge=1, le=16)
     max_epochs: int = allowed("6..100000", default=400, ge=6, le=100_000)
@@ -124,7 +126,7 @@ class FaultScenarioDoc(_Section):
     description: str = allowed("one line of text", default="")
     cluster: ClusterDoc = allowed("a mapping", default_factory=ClusterDoc)
     data: DataDoc = allowed("a mapping", default_factory=DataDoc)
-    datasets: list[DatasetKind] = allowed(f"a non-empty list of {_KINDS_TEXT}",
+    datasets: list[KindName] = allowed(f"a non-empty list of {_KINDS_TEXT}",
                                           default_factory=lambda: list(DATASET_KINDS),
                                           min_length=1)
     num_workers: list[int] = allowed("a non-empty list of 0..16", default_factory=lambda: [0, 2],
@@ -159,7 +161,7 @@ class FaultScenarioDoc(_Section):
         samples = self.data.shards * self.data.samples_per_shard
         for key, have, used in (
             ("data.objects", self.data.objects, _OBJECT_KINDS & set(self.datasets)),
-            ("data.shards", samples, _SHARD_KINDS & set(self.datasets)),
+            ("data.shards", samples, frozenset(SHARD_KINDS) & set(self.datasets)),
         ):
             if used and have < need:
                 raise PydanticCustomError("too_little", "{problem}", {

@@ -27,9 +27,9 @@ from types import FrameType
 from aisbench.cluster.binaries import find_binary
 from aisbench.cluster.local import LocalCluster
 from aisbench.faults.bench import FaultBench, fault_bench
-from aisbench.faults.data_faults import SHARD_KINDS, corrupt_shard
-from aisbench.faults.datasets import persistent_loader
+from aisbench.faults.data_faults import corrupt_shard
 from aisbench.faults.epoch_run import baseline, with_baseline
+from aisbench.faults.id_loaders import SHARD_KINDS, dataset_kind, persistent_loader
 from aisbench.faults.network_faults import netem_epoch, slow_lossy_link
 from aisbench.faults.node_faults import (
     freeze_then_resume,
@@ -251,7 +251,7 @@ def _soak(bench: FaultBench, kind: str, settings: SoakSettings,
           run_dir: FaultRunDir) -> FaultOutcome:
     """Persistent workers for ``settings.seconds``; the RSS and fd series are written for the
     report's plots."""
-    expected = bench.data.expected_ids(kind)
+    expected = bench.data.expected_ids(dataset_kind(kind).unit)
     result = soak_epochs(lambda: persistent_loader(kind, bench.data, settings.num_workers),
                          expected, settings.seconds, settings.max_epochs)
     worker_trends = trends(result.samples, skip_epochs=1)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from aisbench.faults.bench import FaultBench
-from aisbench.faults.datasets import DATASET_KINDS
+from aisbench.faults.id_loaders import DATASET_KINDS
 from aisbench.faults.node_faults import (
     freeze_then_resume,
     kill_and_restart,

@@ -17,13 +17,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from aisbench.faults.datasets import (
-    DATASET_KINDS,
-    FaultData,
-    delete_fault_data,
-    id_loader,
-    put_fault_data,
-)
+from aisbench.datagen.self_checking import FaultData, delete_fault_data, put_fault_data
+from aisbench.faults.id_loaders import DATASET_KINDS, dataset_kind, id_loader
 from aisbench.faults.tcp_proxy import FaultyTcpProxy, LinkFaults
 from aisbench.runner.retries import RetryCounter
 from aisref.client import RequestClient
@@ -63,7 +58,8 @@ def test_retries_made_in_forked_workers_equal_the_requests_the_link_dropped(
         before = window.total()
         ids = list(loader)
         dropped, seen = link.requests_dropped, link.requests_seen
-    assert Counter(ids) == Counter(data.expected_ids(kind))  # exactly once, bytes checked
+    # exactly once, bytes checked
+    assert Counter(ids) == Counter(data.expected_ids(dataset_kind(kind).unit))
     assert dropped > dropped_while_listing, f"no drop during the epoch ({seen} requests seen)"
     assert window.sees_workers and window.clients_found >= 1
     assert window.total() - before == dropped - dropped_while_listing

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from aisbench.faults.datasets import FaultData, delete_fault_data, persistent_loader, put_fault_data
+from aisbench.datagen.self_checking import FaultData, delete_fault_data, put_fault_data
+from aisbench.faults.id_loaders import dataset_kind, persistent_loader
 from aisbench.faults.soak import (
     FD_TOLERANCE,
     MIN_EPOCHS,
@@ -47,7 +48,7 @@ def soak_data(ais_endpoint: str) -> Iterator[FaultData]:
 def test_persistent_workers_keep_rss_and_fds_flat_across_epochs(
     soak_data: FaultData, kind: str
 ) -> None:
-    expected = soak_data.expected_ids(kind)
+    expected = soak_data.expected_ids(dataset_kind(kind).unit)
     result = soak_epochs(lambda: persistent_loader(kind, soak_data, WORKERS), expected, SOAK_S,
                          MAX_EPOCHS)
     worker_trends = trends(result.samples, skip_epochs=1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import tarfile
 
-from aisbench.faults.datasets import (
+from aisbench.datagen.self_checking import (
     checked_id,
     content_for,
     datapipe_id,
@@ -43,3 +43,12 @@ def test_shard_holds_every_member_of_every_sample_in_order() -> None:
         assert extracted is not None
         assert extracted.read() == content_for("s03-k01.cls")
     assert names == members == ["s03-k00.txt", "s03-k00.cls", "s03-k01.txt", "s03-k01.cls"]
+
+
+def test_the_kind_registry_holds_exactly_the_kinds_a_scenario_may_name() -> None:
+    from aisbench.faults.id_loaders import DATASET_KINDS, KINDS, SHARD_KINDS, SOAK_KINDS
+
+    assert set(KINDS) == set(DATASET_KINDS)
+    assert set(SOAK_KINDS) <= set(KINDS)
+    assert set(SHARD_KINDS) == {"AISShardReader", "AISMultiShardStream"}
+    assert all(name == kind.name for name, kind in KINDS.items())
