@@ -373,9 +373,12 @@ def _facts(meta: FaultRunMeta | None, unfinished: str) -> tuple[tuple[str, str],
     if meta is None:
         return ()
     finished = unfinished or meta.finished or ""
-    return (
-        ("cluster", meta.cluster),
-        ("aisnode version", meta.aisnode_version or "unknown"),
-        ("started", meta.started),
-        ("finished", finished),
-    )
+    facts = [("cluster", meta.cluster),
+             ("aisnode version", meta.aisnode_version or "unknown")]
+    p = meta.provenance
+    if p is not None:
+        facts += [("code", f"aisbench {p.aisbench_version}, git {p.git_sha or 'unknown'}"),
+                  ("software", f"torch {p.torch_version or '?'}, Python {p.python_version}, "
+                               f"aistore SDK {p.sdk_version or 'not installed'}"),
+                  ("machine", f"{p.cpu_model or 'unknown CPU'} x {p.cpu_count}, {p.platform}")]
+    return (*facts, ("started", meta.started), ("finished", finished))

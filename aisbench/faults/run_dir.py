@@ -21,6 +21,7 @@ from typing import Any
 from aisbench.faults.atomic_file import write_text_atomically
 from aisbench.faults.outcome import FaultOutcome, read_outcomes, write_outcome
 from aisbench.faults.soak import SoakSeries, series_from_dict
+from aisbench.results.schema import Provenance, provenance_from_dict
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class FaultRunMeta:
     Attributes:
         finished: ISO time the suite ended; None while it runs (or when it was killed).
         settings: the scenario's fault settings as plain values (for the report's footer).
+        provenance: code, versions, machine and cluster, as a measuring run records them.
         stopped: why the suite ended before its last fault ("interrupted (SIGTERM)",
             "harness error", ...); None when it ran to the end (or is still running). A run.json
             written before this field existed reads as None.
@@ -44,6 +46,7 @@ class FaultRunMeta:
     finished: str | None = None
     settings: dict[str, Any] = field(default_factory=dict)
     stopped: str | None = None
+    provenance: Provenance | None = None  # None in a run.json written before it was recorded
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,10 @@ class FaultRunDir:
     def read_meta(self) -> FaultRunMeta:
         raw = json.loads(self.meta_path.read_text())
         known = {f.name for f in fields(FaultRunMeta)}
-        return FaultRunMeta(**{k: v for k, v in raw.items() if k in known})
+        values = {k: v for k, v in raw.items() if k in known}
+        if values.get("provenance") is not None:
+            values["provenance"] = provenance_from_dict(values["provenance"])
+        return FaultRunMeta(**values)
 
     def record(self, outcome: FaultOutcome) -> FaultOutcome:
         """Write one outcome now; hand it back."""

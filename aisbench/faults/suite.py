@@ -43,6 +43,8 @@ from aisbench.faults.runner_fault import judge_runner_kill, kill_runner_then_res
 from aisbench.faults.scenario import FaultScenario, SoakSettings
 from aisbench.faults.soak import soak_epochs, soak_outcome, trends, write_series
 from aisbench.results.schema import make_run_id, utc_now_iso
+from aisbench.runner.provenance import collect_provenance
+from aisbench.scenario.dataset import canonical_sha256
 
 Log = Callable[[str], None]
 STATE_PREFIX = "faults-"  # <home>/state/faults-<run id>: one suite's clusters
@@ -79,9 +81,12 @@ def run_fault_suite(scenario: FaultScenario, home: Path, reports: Path,
     run_dir = FaultRunDir(reports / f"{scenario.name}-{run_id}")
     aisnode = find_binary("aisnode", home)
     stop_stale_clusters(home / "state", aisnode, log)
+    cluster = _cluster_label(scenario)
+    provenance = collect_provenance(cluster=cluster, aisnode_version=None,
+                                    scenario_hash=canonical_sha256(scenario.settings()))
     meta = FaultRunMeta(run_id=run_id, scenario=scenario.name,
-                        description=scenario.description, started=utc_now_iso(),
-                        cluster=_cluster_label(scenario), settings=scenario.settings())
+                        description=scenario.description, started=provenance.started_at,
+                        cluster=cluster, settings=scenario.settings(), provenance=provenance)
     run_dir.write_meta(meta)
     log(f"faults run {run_id}: a local cluster of its own ({meta.cluster}); results in "
         f"{run_dir.root}")
@@ -92,7 +97,10 @@ def run_fault_suite(scenario: FaultScenario, home: Path, reports: Path,
         with _sigterm_as_interrupt():
             with fault_bench(state_root / "cluster", aisnode, scenario.topology,
                              scenario.shape) as bench:
-                meta = dataclasses.replace(meta, aisnode_version=bench.aisnode_version)
+                meta = dataclasses.replace(
+                    meta, aisnode_version=bench.aisnode_version,
+                    provenance=dataclasses.replace(provenance,
+                                                   aisnode_version=bench.aisnode_version))
                 run_dir.write_meta(meta)
                 for step in bench_steps(scenario, bench, state_root, run_dir):
                     recorder.run(step)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
+from aisbench.faults.report_content import report_content
 from aisbench.faults.run_dir import FaultRunDir, is_fault_run_dir
+from aisbench.runner.provenance import collect_provenance
 from tests.unit.faults.sample_fault_runs import meta, outcome, run_dir, two_worker_soak
 
 
@@ -16,9 +18,21 @@ def test_why_a_run_stopped_early_round_trips(tmp_path: Path) -> None:
     assert directory.read_meta().stopped == "interrupted (SIGTERM)"
 
 
+def test_provenance_round_trips_and_reaches_the_report_facts(tmp_path: Path) -> None:
+    provenance = collect_provenance(cluster="local: 1 proxy, 2 targets", aisnode_version="5.0",
+                                    scenario_hash="ab" * 32)
+    directory = FaultRunDir(tmp_path)
+    directory.write_meta(replace(meta(), provenance=provenance))
+    read = directory.read_meta()
+    assert read.provenance == provenance
+    facts = dict(report_content(read, [], [], ()).facts)
+    assert f"git {provenance.git_sha}" in facts["code"]
+    assert provenance.python_version in facts["software"]
+
+
 def test_a_run_json_written_before_stopped_existed_still_reads(tmp_path: Path) -> None:
     old = asdict(meta())
-    del old["stopped"]
+    del old["stopped"], old["provenance"]
     (tmp_path / "run.json").write_text(json.dumps(old))
     assert FaultRunDir(tmp_path).read_meta() == meta()
 
