@@ -11,21 +11,21 @@ from dataclasses import asdict
 from pathlib import Path
 
 from aisbench import commands
-from aisbench.ab.gate import GateSettings
-from aisbench.ab.run import AbRequest, run_ab
-from aisbench.cluster.base import ClusterStatus, Topology
-from aisbench.cluster.select import (
+from aisbench.ab import AbRequest, GateSettings, run_ab
+from aisbench.cluster import (
     BACKENDS,
     ClusterSettings,
+    ClusterStatus,
+    Topology,
     backend_in_use,
     issue_token,
     make_backend,
     settings_from_env,
+    tls_files_in,
 )
-from aisbench.cluster.tls import tls_files_in
 from aisbench.commands import Paths
 from aisbench.errors import AisbenchError
-from aisbench.scenario.load import find_scenario
+from aisbench.scenario import find_scenario
 from aisref.client import AISError
 
 Handler = Callable[[argparse.Namespace], int]

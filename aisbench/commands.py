@@ -12,16 +12,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aisbench.analysis.compare import Comparison, compare_runs, has_regression, to_markdown
-from aisbench.analysis.tune import Recommendation, recommend, sweep_points
-from aisbench.cluster.select import ClusterSettings
-from aisbench.datagen.generate import ensure_dataset
+from aisbench.analysis import (
+    Comparison,
+    Recommendation,
+    compare_runs,
+    has_regression,
+    recommend,
+    sweep_points,
+    to_markdown,
+)
+from aisbench.cluster import ClusterSettings
+from aisbench.datagen import ensure_dataset
 from aisbench.errors import InvalidValue, UnknownName
-from aisbench.profile.py_spy import profile_case, require_py_spy
+from aisbench.profile import profile_case, require_py_spy
 from aisbench.report import HistorySeries, write_report
-from aisbench.results.schema import MIB, CaseResult, RunRecord
-from aisbench.results.store import ResultStore, read_run_json
-from aisbench.runner.run import (
+from aisbench.results import MIB, CaseResult, ResultStore, RunRecord, read_run_json
+from aisbench.runner import (
     ClusterSession,
     RunOptions,
     RunOutcome,
@@ -29,9 +35,7 @@ from aisbench.runner.run import (
     run_scenario,
     strategy_context,
 )
-from aisbench.scenario.errors import ScenarioError
-from aisbench.scenario.expand import expand
-from aisbench.scenario.load import is_faults_scenario, read_yaml
+from aisbench.scenario import ScenarioError, expand, is_faults_scenario, read_yaml
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -109,9 +113,7 @@ def run_faults(scenario_path: Path, settings: ClusterSettings, paths: Paths, *,
                report: bool = True, log: Callable[[str], None] = print) -> int:
     """Run a ``kind: faults`` scenario on a cluster of its own; 0 only when every fault that
     ran kept the rule and was felt, 1 otherwise (the report says which and why)."""
-    from aisbench.faults.report_html import write_faults_report
-    from aisbench.faults.scenario import fault_scenario_from_document
-    from aisbench.faults.suite import run_fault_suite
+    from aisbench.faults import fault_scenario_from_document, run_fault_suite, write_faults_report
 
     scenario = fault_scenario_from_document(scenario_path, read_yaml(scenario_path))
     if settings.endpoint or settings.backend != "local":
@@ -169,8 +171,11 @@ def report(refs: Sequence[str], paths: Paths, *, out: Path | None = None,
            log: Callable[[str], None] = print) -> None:
     """`aisbench report`: a faults run directory gets its faults report in place; run ids or
     run JSON files get one report (two runs: with their comparison)."""
-    from aisbench.faults.report_html import write_faults_report  # plotting: only when needed
-    from aisbench.faults.run_dir import FaultRunDir, is_fault_run_dir
+    from aisbench.faults import (
+        FaultRunDir,
+        is_fault_run_dir,
+        write_faults_report,  # plotting: only when needed
+    )
 
     faults_runs = [Path(ref) for ref in refs if is_fault_run_dir(Path(ref))]
     for directory in faults_runs:

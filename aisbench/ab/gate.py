@@ -16,7 +16,7 @@ from typing import Literal, TypeAlias
 
 from aisbench.ab.errors import AbError
 from aisbench.ab.metrics import CPU_PER_SAMPLE, INSTRUCTIONS_PER_SAMPLE, WALL_METRICS
-from aisbench.analysis.paired import PairedEstimate, PairedVerdict, judge, paired_estimate
+from aisbench.analysis import PairedEstimate, PairedVerdict, judge, paired_estimate
 
 Role: TypeAlias = Literal["base", "current"]
 ROLES: tuple[Role, Role] = ("base", "current")

@@ -12,9 +12,9 @@ import json
 import sys
 from pathlib import Path
 
-from aisbench.runner.case_process import context_from_dict
-from aisbench.scenario.model import Case
-from aisbench.strategies.registry import get_strategy
+from aisbench.runner import context_from_dict
+from aisbench.scenario import Case
+from aisbench.strategies import get_strategy
 
 WARMUP_SAMPLES = 32
 

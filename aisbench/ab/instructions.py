@@ -24,7 +24,7 @@ from pathlib import Path
 from aisbench.ab.errors import AbError
 from aisbench.ab.measure import CaseSite
 from aisbench.ab.versions import Version
-from aisbench.runner.case_process import context_to_dict
+from aisbench.runner import context_to_dict
 
 PROBE = Path(__file__).with_name("instruction_probe.py")
 _PROBE_TIMEOUT_S = 900.0  # valgrind runs Python 20-50x slower with instrumentation on

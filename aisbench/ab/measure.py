@@ -11,10 +11,9 @@ from aisbench.ab.errors import MeasuringStopped
 from aisbench.ab.gate import ProcessMeasurement
 from aisbench.ab.metrics import wall_values
 from aisbench.ab.versions import Version
-from aisbench.runner.metrics import ServedTotals, served_totals
-from aisbench.runner.run import run_in_fresh_process
-from aisbench.scenario.model import Case
-from aisbench.strategies.base import StrategyContext
+from aisbench.runner import ServedTotals, run_in_fresh_process, served_totals
+from aisbench.scenario import Case
+from aisbench.strategies import StrategyContext
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aisbench.results.schema import CaseResult
-from aisbench.runner.metrics import ServedTotals
+from aisbench.results import CaseResult
+from aisbench.runner import ServedTotals
 
 
 @dataclass(frozen=True, slots=True)

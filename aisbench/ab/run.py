@@ -40,17 +40,20 @@ from aisbench.ab.versions import (
     checked_out,
     strategies_of,
 )
-from aisbench.cluster.select import ClusterSettings
-from aisbench.datagen.generate import ensure_dataset
-from aisbench.results.schema import make_run_id
-from aisbench.runner.metrics import target_urls
-from aisbench.runner.run import ClusterSession, load, strategy_context
-from aisbench.scenario.errors import ScenarioError
-from aisbench.scenario.expand import expand
-from aisbench.scenario.load import SCENARIO_SUFFIXES, list_scenarios
-from aisbench.scenario.model import Case, ClusterSpec, DatasetSpec
-from aisbench.strategies.base import LoaderStrategy, StrategyContext
-from aisbench.strategies.registry import get_strategy
+from aisbench.cluster import ClusterSettings
+from aisbench.datagen import ensure_dataset
+from aisbench.results import make_run_id
+from aisbench.runner import ClusterSession, load, strategy_context, target_urls
+from aisbench.scenario import (
+    SCENARIO_SUFFIXES,
+    Case,
+    ClusterSpec,
+    DatasetSpec,
+    ScenarioError,
+    expand,
+    list_scenarios,
+)
+from aisbench.strategies import LoaderStrategy, StrategyContext, get_strategy
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -17,7 +17,7 @@ from typing import Literal, TypeAlias
 from aisbench.analysis.stats import DEFAULT_RESAMPLES, bootstrap_ratio_ci, welch_p_value
 from aisbench.errors import InvalidValue, UnknownName
 from aisbench.md_table import md_cell
-from aisbench.results.schema import METRICS, CaseResult, RunRecord
+from aisbench.results import METRICS, CaseResult, RunRecord
 
 Verdict: TypeAlias = Literal[
     "slower", "faster", "unchanged", "inconclusive", "failed", "skipped", "missing", "new"

@@ -14,7 +14,7 @@ from typing import Any
 
 from aisbench.analysis.stats import DEFAULT_CONFIDENCE, mean_ci
 from aisbench.errors import InvalidValue, UnknownName
-from aisbench.results.schema import CaseResult
+from aisbench.results import CaseResult
 
 SweepPoint = tuple[Any, float, tuple[float, float]]
 """(parameter value, mean throughput, (ci_low, ci_high) of that mean)."""

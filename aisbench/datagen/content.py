@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from aisbench.scenario.model import DatasetSpec
+from aisbench.scenario import DatasetSpec
 
 MANIFEST_NAME = "_aisbench/manifest.json"
 NUM_CLASSES = 1000

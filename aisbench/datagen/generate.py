@@ -22,7 +22,7 @@ from aisbench.datagen.content import (
     item_name,
     manifest,
 )
-from aisbench.scenario.model import DatasetSpec
+from aisbench.scenario import DatasetSpec
 from aisref.client import AISError, Bucket, Client, ObjectNotFound
 
 

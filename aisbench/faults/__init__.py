@@ -12,3 +12,15 @@
 - soak: per-worker RSS and open fds across epochs of persistent workers, and their growth.
 - report*: the faults report (HTML, Markdown, plots) from a run directory.
 """
+from aisbench.faults.report_html import write_faults_report
+from aisbench.faults.run_dir import FaultRunDir, is_fault_run_dir
+from aisbench.faults.scenario import fault_scenario_from_document
+from aisbench.faults.suite import run_fault_suite
+
+__all__ = [
+    "FaultRunDir",
+    "fault_scenario_from_document",
+    "is_fault_run_dir",
+    "run_fault_suite",
+    "write_faults_report",
+]

@@ -14,10 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from aisbench.cluster.base import ClusterError, Topology
-from aisbench.cluster.local import LocalCluster
-from aisbench.cluster.node_control import NodeControl, owner_url
-from aisbench.datagen.self_checking import FaultData, delete_fault_data, put_fault_data
+from aisbench.cluster import ClusterError, LocalCluster, NodeControl, Topology, owner_url
+from aisbench.datagen import FaultData, delete_fault_data, put_fault_data
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Literal
 
-from aisbench.datagen.self_checking import FaultData, make_shard
+from aisbench.datagen import FaultData, make_shard
 from aisbench.errors import InvalidValue
 from aisbench.faults.bench import FaultBench
 from aisbench.faults.epoch_run import patient, run_epoch

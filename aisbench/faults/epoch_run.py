@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from aisbench.datagen.self_checking import FaultData
+from aisbench.datagen import FaultData
 from aisbench.faults.id_loaders import URL_CONFIGURED_KINDS, dataset_kind, id_loader
 from aisbench.faults.outcome import (
     COMPLETED,

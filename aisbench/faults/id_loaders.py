@@ -11,7 +11,7 @@ from typing import Any, Literal, TypeAlias, get_args
 
 from torch.utils.data import DataLoader, Dataset, IterableDataset
 
-from aisbench.datagen.self_checking import (
+from aisbench.datagen import (
     MEMBER_EXTENSIONS,
     FaultData,
     Unit,
@@ -21,7 +21,7 @@ from aisbench.datagen.self_checking import (
     id_from_content,
 )
 from aisbench.errors import InvalidValue
-from aisbench.runner.retries import RetryCounter
+from aisbench.runner import RetryCounter
 from aisref.client import Bucket, DataShard, RequestClient
 
 # -- datasets reduced to ids (module-level classes: they must pickle into workers) -------

@@ -16,9 +16,8 @@ import sys
 import uuid
 from pathlib import Path
 
-from aisbench.cluster.base import Topology
-from aisbench.cluster.local import LocalCluster
-from aisbench.datagen.self_checking import delete_fault_data, put_fault_data
+from aisbench.cluster import LocalCluster, Topology
+from aisbench.datagen import delete_fault_data, put_fault_data
 from aisbench.faults.epoch_run import judge, observe_epoch
 from aisbench.faults.id_loaders import dataset_kind, id_loader
 from aisbench.faults.network_faults import netem_label

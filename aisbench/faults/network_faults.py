@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from aisbench.cluster.local import LocalCluster
-from aisbench.datagen.self_checking import FaultData
+from aisbench.cluster import LocalCluster
+from aisbench.datagen import FaultData
 from aisbench.errors import InvalidValue
 from aisbench.faults.epoch_run import join_notes, patient, run_epoch
 from aisbench.faults.netem import in_namespace_argv, netem_unavailable_reason, network_namespace

@@ -12,8 +12,8 @@ import threading
 import time
 from dataclasses import dataclass
 
-from aisbench.cluster.base import ClusterError
-from aisbench.datagen.self_checking import content_for
+from aisbench.cluster import ClusterError
+from aisbench.datagen import content_for
 from aisbench.faults.bench import FaultBench
 from aisbench.faults.epoch_run import impatient, join_notes, patient, run_epoch
 from aisbench.faults.outcome import (

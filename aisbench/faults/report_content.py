@@ -18,7 +18,7 @@ from typing import ClassVar
 from aisbench.faults.outcome import HARNESS_ERROR, NOT_EXERCISED, SKIPPED, VIOLATION, FaultOutcome
 from aisbench.faults.run_dir import FaultRunMeta, UnreadableFile
 from aisbench.faults.soak import SoakSeries
-from aisbench.results.schema import MIB
+from aisbench.results import MIB
 
 RULE = ("every epoch completed with every sample exactly once, or stopped with a typed error "
         "naming the object and the node")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from aisbench.faults.outcome import HARNESS_ERROR, NOT_EXERCISED, SKIPPED, VIOLATION, FaultOutcome
 from aisbench.faults.soak import FD_TOLERANCE, RSS_TOLERANCE_BYTES, SoakSeries, WorkerSample
 from aisbench.report import Panel, PlotData, PlotOutcome, PlotSection, PlotSkipped, Series
-from aisbench.results.schema import MIB
+from aisbench.results import MIB
 
 # Colour by what the run did, so a slow violation (or a fault never felt) does not pass for a
 # slow success.

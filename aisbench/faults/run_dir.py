@@ -21,7 +21,7 @@ from typing import Any
 from aisbench.faults.atomic_file import write_text_atomically
 from aisbench.faults.outcome import FaultOutcome, read_outcomes, write_outcome
 from aisbench.faults.soak import SoakSeries, series_from_dict
-from aisbench.results.schema import Provenance, provenance_from_dict
+from aisbench.results import Provenance, provenance_from_dict
 
 
 @dataclass(frozen=True)

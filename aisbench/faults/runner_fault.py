@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aisbench.faults.outcome import COMPLETED, FaultOutcome, outcome_text
-from aisbench.results.store import ResultStore
+from aisbench.results import ResultStore
 
 FAULT = "runner SIGKILL after its first case, then --resume"
 N_CASES = 2  # each case is a fresh process (~8 s here): kill after the first, resume the second

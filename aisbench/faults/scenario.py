@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from aisbench.cluster.base import Topology
+from aisbench.cluster import Topology
 from aisbench.faults.bench import DataShape
 from aisbench.faults.data_faults import CORRUPTIONS, Corruption
 from aisbench.faults.epoch_run import INJECT_AFTER
@@ -27,9 +27,7 @@ from aisbench.faults.id_loaders import (
     samples_in_flight,
 )
 from aisbench.faults.tcp_proxy import LinkFaults
-from aisbench.scenario.document import NAME_SYNTAX, allowed
-from aisbench.scenario.errors import ScenarioError
-from aisbench.scenario.validation_errors import raise_from_validation
+from aisbench.scenario import NAME_SYNTAX, ScenarioError, allowed, raise_from_validation
 
 _OBJECT_KINDS = frozenset(DATASET_KINDS) - frozenset(SHARD_KINDS)
 _KINDS_TEXT = ", ".join(DATASET_KINDS)

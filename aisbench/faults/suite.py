@@ -24,8 +24,7 @@ from functools import partial
 from pathlib import Path
 from types import FrameType
 
-from aisbench.cluster.binaries import find_binary
-from aisbench.cluster.local import LocalCluster
+from aisbench.cluster import LocalCluster, find_binary
 from aisbench.faults.bench import FaultBench, fault_bench
 from aisbench.faults.data_faults import corrupt_shard
 from aisbench.faults.epoch_run import baseline, with_baseline
@@ -42,9 +41,9 @@ from aisbench.faults.run_dir import FaultRunDir, FaultRunMeta
 from aisbench.faults.runner_fault import judge_runner_kill, kill_runner_then_resume
 from aisbench.faults.scenario import FaultScenario, SoakSettings
 from aisbench.faults.soak import soak_epochs, soak_outcome, trends, write_series
-from aisbench.results.schema import make_run_id, utc_now_iso
-from aisbench.runner.provenance import collect_provenance
-from aisbench.scenario.dataset import canonical_sha256
+from aisbench.results import make_run_id, utc_now_iso
+from aisbench.runner import collect_provenance
+from aisbench.scenario import canonical_sha256
 
 Log = Callable[[str], None]
 STATE_PREFIX = "faults-"  # <home>/state/faults-<run id>: one suite's clusters

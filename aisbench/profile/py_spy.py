@@ -12,9 +12,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from aisbench.errors import AisbenchError
-from aisbench.runner.case_process import context_to_dict
-from aisbench.scenario.model import Case
-from aisbench.strategies.base import StrategyContext
+from aisbench.runner import context_to_dict
+from aisbench.scenario import Case
+from aisbench.strategies import StrategyContext
 
 
 class ProfilerUnavailable(AisbenchError):

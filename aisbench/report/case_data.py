@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from aisbench.analysis.stats import DEFAULT_CONFIDENCE, mean_ci
-from aisbench.results.schema import CaseResult, ParamValue
+from aisbench.analysis import DEFAULT_CONFIDENCE, mean_ci
+from aisbench.results import CaseResult, ParamValue
 
 CEILING_STRATEGY = "aisloader"
 STRATEGY_PARAM = "strategy"

@@ -8,11 +8,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aisbench.analysis.compare import CaseComparison, Comparison
+from aisbench.analysis import CaseComparison, Comparison
 from aisbench.report.formatting import slug
 from aisbench.report.plot_model import Panel, PlotData, PlotOutcome, PlotSkipped, Reference, Series
-from aisbench.results.schema import METRICS
-from aisbench.results.store import HistoryPoint
+from aisbench.results import METRICS, HistoryPoint
 
 # Regressions stand out in red; improvements green; no change grey.
 VERDICT_COLORS = {"slower": "#C62828", "faster": "#2E7D32", "unchanged": "#9E9E9E"}

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aisbench.analysis.compare import Comparison
-from aisbench.analysis.tune import Recommendation
+from aisbench.analysis import Comparison, Recommendation
 from aisbench.report.compare_plots import HistorySeries
 from aisbench.report.plot_model import PlotSkipped
 from aisbench.report.plots import DrawnPlot
 from aisbench.report.tables import CaseRow
-from aisbench.results.schema import RunRecord
+from aisbench.results import RunRecord
 
 
 @dataclass(frozen=True, slots=True)

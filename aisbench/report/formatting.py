@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-from aisbench.results.schema import METRICS, ParamValue
+from aisbench.results import METRICS, ParamValue
 
 _BINARY_UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
 

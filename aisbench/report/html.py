@@ -10,7 +10,7 @@ from dataclasses import fields
 from html import escape
 from pathlib import Path
 
-from aisbench.analysis.compare import VERDICTS, Comparison
+from aisbench.analysis import VERDICTS, Comparison
 from aisbench.report.compare_plots import VERDICT_COLORS
 from aisbench.report.content import PlotSection, ReportContent, RunSection
 from aisbench.report.formatting import (
@@ -21,7 +21,7 @@ from aisbench.report.formatting import (
 )
 from aisbench.report.page import html_page, plots_html
 from aisbench.report.tables import CaseRow
-from aisbench.results.schema import METRICS, Provenance
+from aisbench.results import METRICS, Provenance
 
 
 def render_html(content: ReportContent, page_dir: Path) -> str:

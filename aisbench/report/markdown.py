@@ -5,12 +5,12 @@ skipped, failed or not plotted, each with its reason. Plots are listed by file, 
 
 from __future__ import annotations
 
-from aisbench.analysis.compare import to_markdown as comparison_markdown
+from aisbench.analysis import to_markdown as comparison_markdown
 from aisbench.md_table import md_cell
 from aisbench.report.content import PlotSection, ReportContent, RunSection
 from aisbench.report.formatting import METRIC_HEADINGS, format_metric, format_metric_value
 from aisbench.report.tables import CaseRow
-from aisbench.results.schema import KEY_METRICS, METRICS
+from aisbench.results import KEY_METRICS, METRICS
 
 
 def render_markdown(content: ReportContent) -> str:

@@ -37,7 +37,7 @@ from aisbench.report.series import (
     ceiling_references,
     sweep_series,
 )
-from aisbench.results.schema import METRICS, CaseResult, RunRecord
+from aisbench.results import METRICS, CaseResult, RunRecord
 
 THROUGHPUT_METRICS = ("samples_per_s", "mib_per_s")
 SIZE_KEYS = ("object_size", "dataset.object_size", "samples_per_shard", "dataset.samples_per_shard")

@@ -22,7 +22,7 @@ from aisbench.report.case_data import (
 )
 from aisbench.report.formatting import params_label
 from aisbench.report.plot_model import Reference, Series
-from aisbench.results.schema import CaseResult
+from aisbench.results import CaseResult
 
 CDF_MAX_POINTS = 400
 

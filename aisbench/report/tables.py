@@ -12,12 +12,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from aisbench.analysis.compare import Comparison
-from aisbench.analysis.tune import Recommendation
+from aisbench.analysis import Comparison, Recommendation
 from aisbench.report.case_data import MetricSummary, is_ceiling, summarize_case
 from aisbench.report.compare_plots import HistorySeries
 from aisbench.report.plot_model import PlotSkipped
-from aisbench.results.schema import (
+from aisbench.results import (
     MEASUREMENT_SCALARS,
     METRICS,
     CaseResult,

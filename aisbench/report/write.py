@@ -17,8 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from aisbench.analysis.compare import Comparison
-from aisbench.analysis.tune import Recommendation
+from aisbench.analysis import Comparison, Recommendation
 from aisbench.errors import InvalidValue
 from aisbench.report.compare_plots import HistorySeries, comparison_ratios, history_trend
 from aisbench.report.content import PlotSection, ReportContent, RunSection
@@ -35,7 +34,7 @@ from aisbench.report.tables import (
     write_json,
     write_repeats_csv,
 )
-from aisbench.results.schema import RunRecord, utc_now_iso
+from aisbench.results import RunRecord, utc_now_iso
 
 log = logging.getLogger(__name__)
 

@@ -1,14 +1,22 @@
 """Results: immutable values with a JSON form (schema) and their SQLite history (store)."""
 
 from aisbench.results.schema import (
+    KEY_METRICS,
+    MEASUREMENT_SCALARS,
     METRICS,
+    MIB,
     CaseResult,
     Measurement,
     MetricInfo,
+    ParamValue,
     Provenance,
     ResultFormatError,
     RunRecord,
+    case_from_dict,
+    case_to_dict,
     make_run_id,
+    provenance_from_dict,
+    run_to_dict,
     utc_now_iso,
 )
 from aisbench.results.store import (
@@ -21,19 +29,27 @@ from aisbench.results.store import (
 )
 
 __all__ = [
+    "KEY_METRICS",
+    "MEASUREMENT_SCALARS",
     "METRICS",
+    "MIB",
     "CaseResult",
     "HistoryPoint",
     "Measurement",
     "MetricInfo",
+    "ParamValue",
     "Provenance",
     "ResultFormatError",
     "ResultStore",
     "RunRecord",
     "RunSummary",
     "StoreError",
+    "case_from_dict",
+    "case_to_dict",
     "make_run_id",
+    "provenance_from_dict",
     "read_run_json",
+    "run_to_dict",
     "utc_now_iso",
     "write_run_json",
 ]

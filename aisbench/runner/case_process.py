@@ -12,13 +12,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from aisbench.results.schema import CaseResult, Measurement, case_to_dict
+from aisbench.results import CaseResult, Measurement, case_to_dict
 from aisbench.runner.metrics import ProcessTreeSampler, served_gets, target_urls
 from aisbench.runner.retries import RetryCounter
 from aisbench.runner.window import WindowPlan, run_window
-from aisbench.scenario.model import Case
-from aisbench.strategies.base import LoaderStrategy, StrategyContext, ToolStrategy
-from aisbench.strategies.registry import get_strategy
+from aisbench.scenario import Case
+from aisbench.strategies import LoaderStrategy, StrategyContext, ToolStrategy, get_strategy
 
 TOOL_DEFAULT_DURATION_S = 10.0  # aisloader runs by time; an epochs case gets this long
 

@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 from aisbench import __version__
-from aisbench.results.schema import Provenance, utc_now_iso
+from aisbench.results import Provenance, utc_now_iso
 
 
 def git_sha(repo: Path) -> str | None:

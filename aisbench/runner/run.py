@@ -13,21 +13,30 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from aisbench.cluster.base import ClusterBackend, ClusterError, Topology, TopologyMismatch
-from aisbench.cluster.binaries import find_binary
-from aisbench.cluster.health import cluster_version, etl_unavailable_reason
-from aisbench.cluster.select import ClusterSettings, make_backend
-from aisbench.datagen.content import data_prefix
-from aisbench.datagen.generate import ensure_dataset
-from aisbench.results.schema import CaseResult, RunRecord, case_from_dict, make_run_id
-from aisbench.results.store import ResultStore, write_run_json
+from aisbench.cluster import (
+    ClusterBackend,
+    ClusterError,
+    ClusterSettings,
+    Topology,
+    TopologyMismatch,
+    cluster_version,
+    etl_unavailable_reason,
+    find_binary,
+    make_backend,
+)
+from aisbench.datagen import data_prefix, ensure_dataset
+from aisbench.results import (
+    CaseResult,
+    ResultStore,
+    RunRecord,
+    case_from_dict,
+    make_run_id,
+    write_run_json,
+)
 from aisbench.runner.case_process import context_to_dict
 from aisbench.runner.provenance import collect_provenance
-from aisbench.scenario.expand import expand
-from aisbench.scenario.load import load_scenario
-from aisbench.scenario.model import Case, ClusterSpec, DatasetSpec, Scenario
-from aisbench.strategies.base import StrategyContext
-from aisbench.strategies.registry import STRATEGIES, get_strategy
+from aisbench.scenario import Case, ClusterSpec, DatasetSpec, Scenario, expand, load_scenario
+from aisbench.strategies import STRATEGIES, StrategyContext, get_strategy
 from aisref.client import AISError
 
 CASE_SLACK_S = 180.0  # start-up, listing and shutdown on top of the measured windows

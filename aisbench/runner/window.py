@@ -6,9 +6,9 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from aisbench.results.schema import Measurement
+from aisbench.results import Measurement
 from aisbench.runner.metrics import TreeUsage
-from aisbench.strategies.base import CountedBatch
+from aisbench.strategies import CountedBatch
 
 MAX_LATENCIES = 100_000  # keep every batch's wait up to this many; enough for any p99
 

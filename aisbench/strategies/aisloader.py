@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from aisbench.results.schema import Measurement
-from aisbench.scenario.model import Case
+from aisbench.results import Measurement
+from aisbench.scenario import Case
 from aisbench.strategies.base import StrategyContext
 
 # Concurrent GETs: enough to saturate a small cluster on a 2-core machine, stated in results.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from aisbench.scenario.model import Case
+from aisbench.scenario import Case
 from aisbench.strategies.base import StrategyContext
 from aisbench.strategies.dataset_strategy import OBJECTS, SHARDS, DatasetStrategy, etl_name
 from aisref.client import Bucket, Client, DataShard

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from aisbench.results.schema import Measurement
-from aisbench.scenario.model import Case, DatasetSpec
+from aisbench.results import Measurement
+from aisbench.scenario import Case, DatasetSpec
 
 # What a loader yields per batch, counted inside the workers: (samples, payload bytes, payload).
 CountedBatch = tuple[int, int, Any]

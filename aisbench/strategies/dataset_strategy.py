@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from aisbench.scenario.model import Case
+from aisbench.scenario import Case
 from aisbench.strategies.base import CountedBatch, StrategyContext, etl_skip_reason
 from aisbench.strategies.samples import make_dataloader
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 from typing import Any
 
-from aisbench.scenario.model import Case
+from aisbench.scenario import Case
 from aisbench.strategies.base import StrategyContext
 from aisbench.strategies.dataset_strategy import OBJECTS, SHARDS, DatasetStrategy, etl_name
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import requests
 
-from aisbench.scenario.model import Case
+from aisbench.scenario import Case
 from aisbench.strategies.base import StrategyContext
 from aisbench.strategies.dataset_strategy import OBJECTS, DatasetStrategy
 from aisref.client import Client

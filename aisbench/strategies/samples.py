@@ -14,7 +14,7 @@ import numpy as np
 from torch.utils.data import DataLoader, Dataset, IterableDataset
 from torch.utils.data._utils.collate import default_collate
 
-from aisbench.scenario.model import Case
+from aisbench.scenario import Case
 
 Transform = Callable[[bytes], Any]
 

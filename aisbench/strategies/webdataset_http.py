@@ -6,7 +6,7 @@ import importlib.util
 import shutil
 from typing import Any
 
-from aisbench.scenario.model import Case
+from aisbench.scenario import Case
 from aisbench.strategies.base import StrategyContext
 from aisbench.strategies.dataset_strategy import SHARDS, DatasetStrategy
 from aisref.client import Client

@@ -63,3 +63,17 @@ def test_impl_imports_nothing_of_aisbench() -> None:
                  if "aisbench" in {n.module.split(".")[0] for n in ast.walk(ast.parse(
                      p.read_text())) if isinstance(n, ast.ImportFrom) and n.module}]
     assert offenders == []
+
+
+def test_other_packages_are_used_through_their_face() -> None:
+    """Inside aisbench, a package's modules are its own business: other packages import what its
+    ``__init__`` exports (``from aisbench.results import RunRecord``), never a module of it."""
+    reaching = []
+    for path in sorted((ROOT / "aisbench").rglob("*.py")):
+        source = _package(path)
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                parts = node.module.split(".")
+                if parts[0] == "aisbench" and len(parts) > 2 and parts[1] != source:
+                    reaching.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.module}")
+    assert reaching == []
