@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from aisbench.atomic_file import write_text_atomically
 from aisbench.cluster.base import ClusterError
 from aisbench.cluster.config import NodeLayout, NodePorts
 
@@ -83,6 +83,4 @@ def load_state(state_dir: Path) -> ClusterState | None:
 def save_state(state_dir: Path, state: ClusterState) -> None:
     """Write atomically, so a crash mid-write never leaves half a state file."""
     state_dir.mkdir(parents=True, exist_ok=True)
-    tmp = state_dir / f".{STATE_FILE}.tmp"
-    tmp.write_text(state_to_json(state))
-    os.replace(tmp, state_dir / STATE_FILE)
+    write_text_atomically(state_dir / STATE_FILE, state_to_json(state))

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from aisbench.faults.atomic_file import write_text_atomically
+from aisbench.atomic_file import write_text_atomically
 
 COMPLETED = "completed exactly once"
 TYPED_ERROR = "typed error naming object and node"

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from aisbench.faults.atomic_file import write_text_atomically
+from aisbench.atomic_file import write_text_atomically
 from aisbench.faults.outcome import FaultOutcome, read_outcomes, write_outcome
 from aisbench.faults.soak import SoakSeries, series_from_dict
 from aisbench.results import Provenance, provenance_from_dict

@@ -19,8 +19,8 @@ from typing import Any
 
 import psutil
 
+from aisbench.atomic_file import write_text_atomically
 from aisbench.errors import InvalidValue
-from aisbench.faults.atomic_file import write_text_atomically
 from aisbench.faults.outcome import (
     COMPLETED,
     NOT_EXERCISED,

@@ -17,6 +17,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple
 
+from aisbench.atomic_file import write_text_atomically
 from aisbench.errors import AisbenchError, UnknownName
 from aisbench.results.schema import (
     METRICS,
@@ -239,9 +240,8 @@ def write_run_json(record: RunRecord, path: str | Path) -> None:
     """Write ``record`` as an aisbench-run JSON document (indented, keys in schema order)."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(json.dumps(run_to_dict(record), indent=2, allow_nan=False) + "\n")
-    tmp.replace(target)  # never leave a half-written file behind
+    write_text_atomically(target, json.dumps(run_to_dict(record), indent=2, allow_nan=False)
+                          + "\n")
 
 
 def read_run_json(path: str | Path) -> RunRecord:

@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # Each package with the layer it sits in; a package may import only from lower layers.
 LAYERS: dict[str, int] = {
-    "errors": 0, "md_table": 0,
+    "errors": 0, "md_table": 0, "atomic_file": 0,
     "cluster": 1, "results": 1, "scenario": 1,
     "datagen": 2, "strategies": 2, "analysis": 2,
     "runner": 3, "report": 3,
