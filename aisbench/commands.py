@@ -171,11 +171,8 @@ def report(refs: Sequence[str], paths: Paths, *, out: Path | None = None,
            log: Callable[[str], None] = print) -> None:
     """`aisbench report`: a faults run directory gets its faults report in place; run ids or
     run JSON files get one report (two runs: with their comparison)."""
-    from aisbench.faults import (
-        FaultRunDir,
-        is_fault_run_dir,
-        write_faults_report,  # plotting: only when needed
-    )
+    # imported here: the faults package pulls in its report's plotting
+    from aisbench.faults import FaultRunDir, is_fault_run_dir, write_faults_report
 
     faults_runs = [Path(ref) for ref in refs if is_fault_run_dir(Path(ref))]
     for directory in faults_runs:
@@ -236,7 +233,7 @@ def tune(scenario_path: Path, settings: ClusterSettings, paths: Paths, *, parame
     label = axis_keys.get(parameter) or parameter.rsplit(".", 1)[-1]
     if label not in axis_keys.values():
         raise InvalidValue(f"{scenario_path}: matrix has no axis {parameter!r} to tune; "
-                         f"axes: {', '.join(axis_keys) or 'none'}")
+                           f"axes: {', '.join(axis_keys) or 'none'}")
     outcome = run(scenario_path, settings, paths, report=False, log=log)
     recommendations = []
     for group in group_by_other_params(outcome.record.cases, label).values():

@@ -147,8 +147,8 @@ def series_from_dict(raw: dict[str, Any], source: str = "soak series") -> SoakSe
             trends=tuple(WorkerTrend(**_known(WorkerTrend, t)) for t in raw.get("trends", [])),
         )
     except (KeyError, TypeError) as err:
-        raise InvalidValue(f"{source}: not a soak series ({type(err).__name__}: {err}); expected "
-                         "keys label, seconds, samples, trends") from err
+        raise InvalidValue(f"{source}: not a soak series ({type(err).__name__}: {err}); "
+                           "expected keys label, seconds, samples, trends") from err
 
 
 def _known(cls: type, raw: dict[str, Any]) -> dict[str, Any]:
