@@ -181,7 +181,9 @@ class ResultStore:
         ).fetchone()
         if row is None:
             known = [r.run_id for r in self.list_runs()[-5:]]
-            raise StoreError(f"no run {run_id!r} in {self.path}; latest: {', '.join(known)}")
+            hint = (f"latest: {', '.join(known)}" if known
+                    else "it holds no runs yet (`aisbench run SCENARIO` adds one)")
+            raise StoreError(f"no run {run_id!r} in {self.path}; {hint}")
         cases = self._db.execute(
             "SELECT result FROM cases WHERE run_id = ? ORDER BY seq", (run_id,)
         )

@@ -100,8 +100,11 @@ def test_a_rerun_case_replaces_the_old_result_in_place(store):
     assert cases[0].mean("samples_per_s") == 2000.0
 
 
-def test_loading_an_unknown_run_names_it(store):
-    with pytest.raises(StoreError, match="no run 'missing'"):
+def test_loading_an_unknown_run_names_it_and_what_there_is(store):
+    with pytest.raises(StoreError, match=r"no run 'missing'.*holds no runs yet.*aisbench run"):
+        store.load_run("missing")
+    store.begin_run(RUN_ID, "smoke", PROVENANCE)
+    with pytest.raises(StoreError, match=rf"no run 'missing'.*latest: {RUN_ID}"):
         store.load_run("missing")
 
 
