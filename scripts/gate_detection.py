@@ -115,9 +115,9 @@ def summarize(rows: list[dict], header: list[str]) -> str:
     lines = [*header, "",
              "| condition | decisions | A/A slower (false alarms) | A/A unchanged | "
              "A/A inconclusive | A/B slower (caught) | A/B inconclusive | A/B unchanged | "
-             "A/B throughput ratio (median) | A/B CPU/sample ratio (median) | seconds per "
-             "decision (median, max) |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+             "A/B throughput ratio (median) | A/B CPU/sample ratio (median) | A/A intervals "
+             "excluding 1 (throughput, CPU) | seconds per decision (median, max) |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"]
     for condition in dict.fromkeys(r["condition"] for r in rows):
         aa = [r for r in rows if r["condition"] == condition and r["kind"] == "A/A"]
         ab = [r for r in rows if r["condition"] == condition and r["kind"] == "A/B"]
@@ -129,12 +129,18 @@ def summarize(rows: list[dict], header: list[str]) -> str:
             values = sorted(r[metric]["ratio"] for r in group if metric in r)
             return f"{values[len(values) // 2]:.3f}" if values else "-"
 
+        def excluding_one(group: list[dict], metric: str) -> str:
+            """How often the 95% interval of an A/A missed the truth (1): ~1 in 20 if honest."""
+            judged = [r[metric]["ci"] for r in group if metric in r]
+            return f"{sum(not low <= 1 <= high for low, high in judged)}/{len(judged)}"
+
         seconds = sorted(r["seconds"] for r in rows if r["condition"] == condition)
         lines.append(
             f"| {condition} | {len(aa)} + {len(ab)} | {count(aa, 'slower')} | "
             f"{count(aa, 'unchanged')} | {count(aa, 'inconclusive')} | {count(ab, 'slower')} | "
             f"{count(ab, 'inconclusive')} | {count(ab, 'unchanged')} | "
             f"{median(ab, 'samples_per_s')} | {median(ab, 'cpu_s_per_sample')} | "
+            f"{excluding_one(aa, 'samples_per_s')}, {excluding_one(aa, 'cpu_s_per_sample')} | "
             f"{seconds[len(seconds) // 2]:.0f}, {seconds[-1]:.0f} |")
     return "\n".join(lines) + "\n"
 
@@ -161,7 +167,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--max-blocks", type=int, default=12)
     parser.add_argument("--budget-s", type=float, default=130.0)
     parser.add_argument("--out", default=str(REPO / "reports" / "gate-detection"))
+    parser.add_argument("--summarize", metavar="DECISIONS_JSONL",
+                        help="only print the table of an earlier run's decisions.jsonl")
     args = parser.parse_args(argv)
+    if args.summarize:
+        earlier = [json.loads(line) for line in Path(args.summarize).read_text().splitlines()
+                   if line.strip()]
+        print(summarize(earlier, [f"# Decisions in {args.summarize}"]))
+        return 0
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
