@@ -201,6 +201,9 @@ class DockerCluster:
     # -- lifecycle ------------------------------------------------------------------------
 
     def up(self, topology: Topology) -> ClusterStatus:
+        # The state dir marks a home a docker cluster was made from: commands without --backend
+        # ask the engine only then (cluster.select.backend_in_use).
+        self.state_dir.mkdir(parents=True, exist_ok=True)
         running = self._reuse_or_clean(topology)
         if running is not None:
             return running
