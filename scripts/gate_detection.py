@@ -25,12 +25,14 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from aisbench.ab.gate import EXIT_SLOWER, GateSettings
+from aisbench.ab.blocks import replay
+from aisbench.ab.gate import EXIT_SLOWER, CaseVerdict, GateSettings, exit_code
 from aisbench.ab.injected_slowdown import iterations_for, slowed_commit
-from aisbench.ab.run import REPO, AbOutcome, AbRequest, run_ab
+from aisbench.ab.run import REPO, AbOutcome, AbRequest, read_measurements, run_ab
 from aisbench.cluster.select import settings_from_env
 
 LOAD_MAX_S = 4 * 3600  # the background load ends by itself even if this script is killed
@@ -91,6 +93,15 @@ def _calibrate(args: argparse.Namespace, reports: Path, log: Any) -> tuple[str, 
     return sha, iterations, 1 - slowdown
 
 
+def _rejudged(row: dict, gate: GateSettings) -> dict:
+    """``row`` as the gate ``gate`` would have decided on the same recorded measurements."""
+    directory = Path(row["directory"])
+    measurements = read_measurements(directory)
+    verdict = replay(measurements[0].case_id, measurements, gate)
+    return _verdict_row(row["kind"], row["condition"], row["index"], verdict, directory,
+                        row["seconds"])
+
+
 def replace_blocks(args: argparse.Namespace, blocks: int) -> argparse.Namespace:
     copy = argparse.Namespace(**vars(args))
     copy.blocks = copy.max_blocks = blocks
@@ -99,11 +110,15 @@ def replace_blocks(args: argparse.Namespace, blocks: int) -> argparse.Namespace:
 
 
 def _row(kind: str, condition: str, index: int, outcome: AbOutcome, seconds: float) -> dict:
-    case = outcome.verdicts[0]
+    return _verdict_row(kind, condition, index, outcome.verdicts[0], outcome.directory, seconds)
+
+
+def _verdict_row(kind: str, condition: str, index: int, case: CaseVerdict, directory: Path,
+                 seconds: float) -> dict:
     row: dict[str, Any] = {"condition": condition, "kind": kind, "index": index,
-                           "verdict": case.verdict, "exit_code": outcome.exit_code,
+                           "verdict": case.verdict, "exit_code": exit_code([case]),
                            "blocks": case.blocks, "seconds": round(seconds, 1),
-                           "reason": case.reason, "directory": str(outcome.directory)}
+                           "reason": case.reason, "directory": str(directory)}
     for metric in case.metrics:
         e = metric.estimate
         row[metric.metric] = {"ratio": e.ratio, "ci": [e.ci_low, e.ci_high], "p": e.p_value,
@@ -169,11 +184,23 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--out", default=str(REPO / "reports" / "gate-detection"))
     parser.add_argument("--summarize", metavar="DECISIONS_JSONL",
                         help="only print the table of an earlier run's decisions.jsonl")
+    parser.add_argument("--threshold", type=float, default=None,
+                        help="with --summarize: re-judge the recorded blocks at this threshold")
+    parser.add_argument("--cpu-threshold", type=float, default=None,
+                        help="with --summarize: re-judge the recorded blocks at this CPU/sample "
+                             "threshold")
     args = parser.parse_args(argv)
     if args.summarize:
         earlier = [json.loads(line) for line in Path(args.summarize).read_text().splitlines()
                    if line.strip()]
-        print(summarize(earlier, [f"# Decisions in {args.summarize}"]))
+        title = f"# Decisions in {args.summarize}"
+        if args.cpu_threshold is not None or args.threshold is not None:
+            gate = replace(_gate(args), threshold=args.threshold or GateSettings.threshold,
+                           cpu_threshold=args.cpu_threshold or GateSettings.cpu_threshold)
+            earlier = [_rejudged(row, gate) for row in earlier]
+            title += (f", re-judged: throughput {gate.threshold:.0%}, CPU/sample "
+                      f"{gate.cpu_threshold:.0%} (seconds as measured)")
+        print(summarize(earlier, [title]))
         return 0
 
     out = Path(args.out)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from aisbench.ab.errors import MeasuringStopped
-from aisbench.ab.gate import GateSettings, ProcessMeasurement, Role, judge_case
+from aisbench.ab.gate import CaseVerdict, GateSettings, ProcessMeasurement, Role, judge_case
 from aisbench.ab.schedule import block_order
 
 Measure = Callable[[str, Role, int, int], ProcessMeasurement]  # case_id, role, block, slot
@@ -78,6 +78,22 @@ def measure_blocks(case_ids: Sequence[str], settings: GateSettings, measure: Mea
         log(f"measuring stopped: {exc}")
         return BlocksOutcome(tuple(measurements), interrupted=False, stopped_by=str(exc))
     return BlocksOutcome(tuple(measurements), interrupted=False, stopped_by=stopped_by)
+
+
+def replay(case_id: str, measurements: Sequence[ProcessMeasurement],
+           settings: GateSettings) -> CaseVerdict:
+    """The verdict `measure_blocks` would have reached for ``case_id`` on these recorded
+    measurements under ``settings``, the budget aside: judged after ``min_blocks``, then after
+    every further pair, up to ``max_blocks`` or the end of the record. Re-judges a recorded A/B
+    with other thresholds (scripts/gate_detection.py --summarize)."""
+    recorded = max((m.block + 1 for m in measurements if m.case_id == case_id), default=0)
+    upto = settings.min_blocks
+    while True:
+        verdict = judge_case(case_id, [m for m in measurements if m.block < upto], settings)
+        if (verdict.verdict != "inconclusive" or upto + 2 > settings.max_blocks
+                or upto + 2 > recorded):
+            return verdict
+        upto += 2
 
 
 def _block_seconds(measurements: Sequence[ProcessMeasurement], case_id: str) -> float:

@@ -108,12 +108,21 @@ def check_strategies(cases: list[Case], versions: tuple[Version, ...]) -> None:
                               "drop it from the scenario, or compare with a ref that has it")
 
 
+MEASUREMENTS_FILE = "measurements.jsonl"
+
+
+def read_measurements(directory: Path) -> list[ProcessMeasurement]:
+    """The measurements an A/B recorded in ``directory`` (see `_Recorder`)."""
+    lines = (directory / MEASUREMENTS_FILE).read_text().splitlines()
+    return [ProcessMeasurement(**json.loads(line)) for line in lines if line.strip()]
+
+
 class _Recorder:
     """Appends each measurement to measurements.jsonl as it ends (one JSON line each)."""
 
     def __init__(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        self.path = directory / "measurements.jsonl"
+        self.path = directory / MEASUREMENTS_FILE
 
     def __call__(self, m: ProcessMeasurement) -> None:
         with self.path.open("a") as out:

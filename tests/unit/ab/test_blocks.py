@@ -1,6 +1,6 @@
 """The measuring loop: interleaved mirrored blocks, re-runs within a budget, Ctrl-C kept."""
 
-from aisbench.ab.blocks import measure_blocks
+from aisbench.ab.blocks import measure_blocks, replay
 from aisbench.ab.gate import GateSettings, ProcessMeasurement, judge_case
 from aisbench.ab.schedule import block_order
 from tests.unit.ab.fakes import FakeVersions
@@ -91,3 +91,22 @@ def test_a_lost_cluster_stops_measuring_and_keeps_what_was_measured():
     assert not outcome.interrupted
     assert outcome.stopped_by == "a target stopped answering"
     assert len(outcome.measurements) == 5
+
+
+def test_a_replay_of_the_record_reaches_the_live_verdict_at_the_same_block():
+    settings = GateSettings(min_blocks=6, max_blocks=12, budget_s=1e9)
+    for effect, noise, seed in ((-0.2, 0.01, 0), (0.0, 0.01, 1), (-0.05, 0.15, 2)):
+        outcome = measure_blocks(["c"], settings, FakeVersions(effect, noise=noise, seed=seed))
+        live = judge_case("c", outcome.measurements, settings)
+        replayed = replay("c", outcome.measurements, settings)
+        assert (replayed.verdict, replayed.blocks) == (live.verdict, live.blocks)
+
+
+def test_a_replay_with_a_looser_threshold_stops_where_that_gate_would_have():
+    # 12 blocks recorded of a noisy 4% slowdown: strict gate measures them all, a loose one
+    # is sure after the first 6 that nothing beyond 20% changed.
+    record = measure_blocks(["c"], GateSettings(min_blocks=12, max_blocks=12),
+                            FakeVersions(-0.04, noise=0.02)).measurements
+    loose = GateSettings(threshold=0.2, cpu_threshold=0.2, min_blocks=6, max_blocks=12)
+    verdict = replay("c", record, loose)
+    assert (verdict.verdict, verdict.blocks) == ("unchanged", 6)
