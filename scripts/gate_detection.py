@@ -93,9 +93,12 @@ def _calibrate(args: argparse.Namespace, reports: Path, log: Any) -> tuple[str, 
     return sha, iterations, 1 - slowdown
 
 
-def _rejudged(row: dict, gate: GateSettings) -> dict:
-    """``row`` as the gate ``gate`` would have decided on the same recorded measurements."""
+def _rejudged(row: dict, gate: GateSettings, decisions: Path) -> dict:
+    """``row`` as the gate ``gate`` would have decided on the same recorded measurements (found
+    where the row says, or under runs/ab/ beside ``decisions`` when the folder was moved)."""
     directory = Path(row["directory"])
+    if not directory.is_dir():
+        directory = decisions.parent / "runs" / "ab" / directory.name
     measurements = read_measurements(directory)
     verdict = replay(measurements[0].case_id, measurements, gate)
     return _verdict_row(row["kind"], row["condition"], row["index"], verdict, directory,
@@ -197,7 +200,7 @@ def main(argv: list[str]) -> int:
         if args.cpu_threshold is not None or args.threshold is not None:
             gate = replace(_gate(args), threshold=args.threshold or GateSettings.threshold,
                            cpu_threshold=args.cpu_threshold or GateSettings.cpu_threshold)
-            earlier = [_rejudged(row, gate) for row in earlier]
+            earlier = [_rejudged(row, gate, Path(args.summarize)) for row in earlier]
             title += (f", re-judged: throughput {gate.threshold:.0%}, CPU/sample "
                       f"{gate.cpu_threshold:.0%} (seconds as measured)")
         print(summarize(earlier, [title]))
