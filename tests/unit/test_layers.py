@@ -77,3 +77,11 @@ def test_other_packages_are_used_through_their_face() -> None:
                 if parts[0] == "aisbench" and len(parts) > 2 and parts[1] != source:
                     reaching.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.module}")
     assert reaching == []
+
+
+def test_the_lazy_runner_face_names_exactly_what_it_exports() -> None:
+    import aisbench.runner as runner
+
+    for name in runner.__all__:
+        assert getattr(runner, name) is not None
+    assert set(runner.__all__) == set(runner._HOMES)
