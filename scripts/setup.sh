@@ -74,4 +74,4 @@ rm -f "$bin/VERSION"  # a half-finished build must not look complete
   go install -ldflags "-X main.build=$pinned" github.com/NVIDIA/aistore/cmd/aisnode \
     github.com/NVIDIA/aistore/cmd/aisloader github.com/NVIDIA/aistore/cmd/authn)
 echo "$stamp" > "$bin/VERSION"
-say "built $("$bin/aisnode" -h 2>&1 | grep -m1 -o 'Version [0-9.]*') into .ais/bin"
+say "built $("$bin/aisnode" -h 2>&1 | grep -m1 -o 'Version [^ ]*') into .ais/bin"
