@@ -104,7 +104,7 @@ def test_ctrl_c_keeps_finished_blocks_and_prints_the_verdict_so_far(ais_endpoint
     proc = subprocess.Popen([sys.executable, "-m", "aisbench.cli", "ab", str(scenario),
                              "--base", "HEAD", "--current", "HEAD", *WIDE, "--reports",
                              str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, cwd=REPO, env=env)
+                            text=True, cwd=REPO, env=env, preexec_fn=_ctrl_c_as_at_a_terminal)
     deadline = time.monotonic() + 300
     jsonl = None
     while time.monotonic() < deadline and proc.poll() is None:
@@ -123,6 +123,13 @@ def test_ctrl_c_keeps_finished_blocks_and_prints_the_verdict_so_far(ais_endpoint
     summary = json.loads((jsonl.parent / "ab.json").read_text())
     assert summary["interrupted"] is True
     assert ab_worktrees() <= worktrees_before  # the checked-out versions are removed
+
+
+def _ctrl_c_as_at_a_terminal() -> None:
+    """A suite started in the background (`make test &`, some CI runners) inherits SIGINT
+    ignored, and Python then never turns it into KeyboardInterrupt: give the child the default
+    disposition a person at a terminal has."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def ab_worktrees() -> set[str]:
