@@ -23,8 +23,8 @@ from aisbench.cluster import (
     settings_from_env,
     tls_files_in,
 )
-from aisbench.commands import Paths
 from aisbench.errors import AisbenchError
+from aisbench.runner import ResultPaths
 from aisbench.scenario import find_scenario
 from aisref.client import AISError
 
@@ -155,8 +155,8 @@ def _add_cluster_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
     logs.set_defaults(handler=cmd_cluster_logs)
 
 
-def _paths(args: argparse.Namespace) -> Paths:
-    return Paths(reports=Path(args.reports))
+def _paths(args: argparse.Namespace) -> ResultPaths:
+    return ResultPaths(reports=Path(args.reports))
 
 
 def _scenario_path(name: str) -> Path:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ from aisbench.report import HistorySeries, write_report
 from aisbench.results import MIB, CaseResult, ResultStore, RunRecord, read_run_json
 from aisbench.runner import (
     ClusterSession,
+    ResultPaths,
     RunOptions,
     RunOutcome,
     load,
@@ -40,25 +40,7 @@ from aisbench.scenario import ScenarioError, expand, is_faults_scenario, read_ya
 REPO = Path(__file__).resolve().parents[1]
 
 
-@dataclass(frozen=True)
-class Paths:
-    """Where results and reports go (defaults under reports/)."""
-
-    reports: Path
-
-    @property
-    def results_db(self) -> Path:
-        return self.reports / "results.sqlite"
-
-    @property
-    def runs_dir(self) -> Path:
-        return self.reports / "runs"
-
-    def report_dir(self, name: str) -> Path:
-        return self.reports / name
-
-
-def resolve_run(ref: str, paths: Paths) -> RunRecord:
+def resolve_run(ref: str, paths: ResultPaths) -> RunRecord:
     """A run by id (from the SQLite history) or by the path of its JSON file."""
     candidate = Path(ref)
     if candidate.suffix == ".json" and candidate.exists():
@@ -67,7 +49,7 @@ def resolve_run(ref: str, paths: Paths) -> RunRecord:
         return store.load_run(ref)
 
 
-def history_series(paths: Paths, record: RunRecord, case_id: str | None = None,
+def history_series(paths: ResultPaths, record: RunRecord, case_id: str | None = None,
                    metric: str = "samples_per_s") -> HistorySeries | None:
     """The metric of one case (default: the run's first measured case) over the stored runs of
     its scenario; None when there is no earlier run to draw a trend from."""
@@ -92,7 +74,7 @@ def write_run_report(runs: Sequence[RunRecord], out_dir: Path, *,
     return Path(files.html)
 
 
-def run(scenario_path: Path, settings: ClusterSettings, paths: Paths, *,
+def run(scenario_path: Path, settings: ClusterSettings, paths: ResultPaths, *,
         resume: str | None = None, report: bool = True, stop_cluster: bool = False,
         progress: bool = True, log: Callable[[str], None] = print) -> RunOutcome:
     outcome = run_scenario(RunOptions(scenario_path=scenario_path, results_db=paths.results_db,
@@ -109,7 +91,7 @@ def run(scenario_path: Path, settings: ClusterSettings, paths: Paths, *,
     return outcome
 
 
-def run_faults(scenario_path: Path, settings: ClusterSettings, paths: Paths, *,
+def run_faults(scenario_path: Path, settings: ClusterSettings, paths: ResultPaths, *,
                report: bool = True, log: Callable[[str], None] = print) -> int:
     """Run a ``kind: faults`` scenario on a cluster of its own; 0 only when every fault that
     ran kept the rule and was felt, 1 otherwise (the report says which and why)."""
@@ -119,12 +101,15 @@ def run_faults(scenario_path: Path, settings: ClusterSettings, paths: Paths, *,
     if settings.endpoint or settings.backend != "local":
         log("note: a faults scenario starts a local cluster of its own (it kills and freezes "
             "nodes); the cluster you chose is not touched")
-    result = run_fault_suite(scenario, settings.home, paths.reports, log=log)
+    result = run_fault_suite(scenario, settings.home, paths, log=log)
+    record = result.record
     skipped = len(result.outcomes) - result.judged
     log(f"{len(result.outcomes)} fault runs: {result.judged - len(result.failures)} kept the "
-        f"rule, {len(result.failures)} failed, {skipped} skipped; results: {result.run_dir.root}")
+        f"rule, {len(result.failures)} failed, {skipped} skipped; results: "
+        f"{paths.runs_dir / f'{record.run_id}.json'} (history: {paths.results_db}, run id "
+        f"{record.run_id})")
     if report:
-        log(f"report: {write_faults_report(result.run_dir).html}")
+        log(f"report: {write_faults_report(record, result.report_dir).html}")
     for failure in result.failures:
         log(f"FAILED: {failure.fault} | {failure.dataset} w{failure.num_workers}: "
             f"{failure.outcome}")
@@ -135,7 +120,7 @@ def run_faults(scenario_path: Path, settings: ClusterSettings, paths: Paths, *,
     return 1 if result.failures or result.stopped or not result.judged else 0
 
 
-def run_any(scenario_path: Path, settings: ClusterSettings, paths: Paths, *,
+def run_any(scenario_path: Path, settings: ClusterSettings, paths: ResultPaths, *,
             resume: str | None = None, report: bool = True, stop_cluster: bool = False,
             progress: bool = True, log: Callable[[str], None] = print) -> int:
     """`aisbench run`: a measuring scenario (exit 1 when a case failed) or a faults scenario
@@ -166,21 +151,30 @@ def data_gen(scenario_path: Path, settings: ClusterSettings,
             f"{info.bytes / MIB:.1f} MiB ({state})")
 
 
-def report(refs: Sequence[str], paths: Paths, *, out: Path | None = None,
+def report(refs: Sequence[str], paths: ResultPaths, *, out: Path | None = None,
            metric: str = "samples_per_s", history_case: str | None = None,
            log: Callable[[str], None] = print) -> None:
-    """`aisbench report`: a faults run directory gets its faults report in place; run ids or
-    run JSON files get one report (two runs: with their comparison)."""
+    """`aisbench report`: run ids or run JSON files get one report (two runs: with their
+    comparison); a fault run gets its faults report, in its own folder; a faults run directory
+    of the format before fault runs were stored (run.json + outcomes/) gets it in place."""
     # imported here: the faults package pulls in its report's plotting
-    from aisbench.faults import FaultRunDir, is_fault_run_dir, write_faults_report
+    from aisbench.faults import is_fault_run_dir, read_fault_run_dir, write_faults_report
 
-    faults_runs = [Path(ref) for ref in refs if is_fault_run_dir(Path(ref))]
-    for directory in faults_runs:
-        log(f"report: {write_faults_report(FaultRunDir(directory)).html}")
-    run_refs = [ref for ref in refs if Path(ref) not in faults_runs]
-    if not run_refs:
+    runs = []
+    for ref in refs:
+        if is_fault_run_dir(Path(ref)):
+            legacy = read_fault_run_dir(Path(ref))
+            files = write_faults_report(legacy.record, Path(ref), legacy.problems)
+            log(f"report: {files.html}")
+            continue
+        record = resolve_run(ref, paths)
+        if record.is_fault_run:
+            directory = out or paths.report_dir(f"{record.scenario}-{record.run_id}")
+            log(f"report: {write_faults_report(record, directory).html}")
+        else:
+            runs.append(record)
+    if not runs:
         return
-    runs = [resolve_run(ref, paths) for ref in run_refs]
     comparison = compare_runs(runs[0], runs[1], metric=metric) if len(runs) == 2 else None
     html = write_run_report(runs, out or paths.report_dir(f"report-{runs[-1].run_id}"),
                             comparison=comparison,
@@ -211,7 +205,7 @@ def _summary_line(case: CaseResult) -> str:
             f"{fmt(mean('peak_rss_bytes'), 1 / 2**20, 0):>8}  {status}")
 
 
-def compare(base_ref: str, current_ref: str, paths: Paths, *, metric: str,
+def compare(base_ref: str, current_ref: str, paths: ResultPaths, *, metric: str,
             threshold: float, alpha: float, markdown_out: Path | None,
             log: Callable[[str], None] = print) -> int:
     """Print the comparison (Markdown); exit 1 on a regression, 0 otherwise."""
@@ -224,7 +218,7 @@ def compare(base_ref: str, current_ref: str, paths: Paths, *, metric: str,
     return 1 if has_regression(comparison) else 0
 
 
-def tune(scenario_path: Path, settings: ClusterSettings, paths: Paths, *, parameter: str,
+def tune(scenario_path: Path, settings: ClusterSettings, paths: ResultPaths, *, parameter: str,
          within: float, metric: str = "samples_per_s",
          log: Callable[[str], None] = print) -> list[Recommendation]:
     """Run the scenario, then recommend a value of `parameter` per combination of the others."""
@@ -259,7 +253,7 @@ def group_by_other_params(cases: Sequence[CaseResult],
     return groups
 
 
-def profile(scenario_path: Path, case_id: str, settings: ClusterSettings, paths: Paths,
+def profile(scenario_path: Path, case_id: str, settings: ClusterSettings, paths: ResultPaths,
             log: Callable[[str], None] = print) -> tuple[Path, Path]:
     """Run one case of the scenario under py-spy; the flamegraph SVG and speedscope JSON land in
     reports/profile-<scenario>/."""

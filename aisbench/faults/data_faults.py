@@ -10,6 +10,7 @@ import dataclasses
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Literal
 
 from aisbench.datagen import FaultData, make_shard
@@ -17,7 +18,9 @@ from aisbench.errors import InvalidValue
 from aisbench.faults.bench import FaultBench
 from aisbench.faults.epoch_run import patient, run_epoch
 from aisbench.faults.id_loaders import SHARD_KINDS
-from aisbench.faults.outcome import FaultOutcome
+from aisbench.faults.kinds import BenchFault, BenchSite, FaultSettings, Step
+from aisbench.results import FaultOutcome
+from aisbench.scenario import allowed
 from aisref.client import Bucket, RequestClient
 
 Corruption = Literal["truncated", "garbage"]
@@ -67,3 +70,25 @@ def corrupt_shard(bench: FaultBench, kind: str, workers: int, how: Corruption) -
                          suspects=[f"ais://{data.shards_bucket}/{corrupt_name(how)}"],
                          must_feel=False,
                          notes="the samples of the corrupt shard cannot be delivered")
+
+
+# --- as the scenario names it (see kinds.py) -----------------------------------------------
+
+
+class CorruptShardSettings(FaultSettings):
+    corruptions: list[Corruption] = allowed(
+        "a non-empty list of truncated, garbage", default_factory=lambda: list(CORRUPTIONS),
+        min_length=1)
+
+
+def _corrupt_steps(settings: CorruptShardSettings, site: BenchSite) -> Iterator[Step]:
+    """Once per corruption, shard dataset and worker count."""
+    for how in settings.corruptions:
+        for kind in (k for k in site.datasets if k in SHARD_KINDS):
+            for workers in site.num_workers:
+                yield Step(f"{how} shard {kind} w{workers}",
+                           partial(corrupt_shard, site.bench, kind, workers, how))
+
+
+CORRUPT_SHARD = BenchFault("corrupt_shard", CorruptShardSettings, "{corruptions}",
+                           _corrupt_steps)

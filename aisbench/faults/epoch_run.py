@@ -9,16 +9,14 @@ from dataclasses import dataclass
 
 from aisbench.datagen import FaultData
 from aisbench.faults.id_loaders import URL_CONFIGURED_KINDS, dataset_kind, id_loader
-from aisbench.faults.outcome import (
-    COMPLETED,
-    NOT_EXERCISED,
-    FaultOutcome,
+from aisbench.faults.judge import (
     error_fields,
     is_ordered_prefix,
     names_object_and_node,
     tally,
     verdict,
 )
+from aisbench.results import COMPLETED, NOT_EXERCISED, FaultOutcome
 from aisref.client import AISError, RequestClient
 
 

@@ -21,7 +21,7 @@ from aisbench.datagen import delete_fault_data, put_fault_data
 from aisbench.faults.epoch_run import judge, observe_epoch
 from aisbench.faults.id_loaders import dataset_kind, id_loader
 from aisbench.faults.network_faults import netem_label
-from aisbench.faults.outcome import outcome_to_dict
+from aisbench.results import outcome_to_dict
 from aisref.client import RequestClient
 
 N_OBJECTS = 24

@@ -11,18 +11,24 @@ import dataclasses
 import json
 import subprocess
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from pydantic import field_validator
+from pydantic_core import PydanticCustomError
+
 from aisbench.cluster import LocalCluster
 from aisbench.datagen import FaultData
 from aisbench.errors import InvalidValue
+from aisbench.faults.bench import FaultBench
 from aisbench.faults.epoch_run import join_notes, patient, run_epoch
+from aisbench.faults.kinds import EpochFault, FaultSettings, OwnClusterFault, Step
 from aisbench.faults.netem import in_namespace_argv, netem_unavailable_reason, network_namespace
-from aisbench.faults.outcome import SKIPPED, FaultOutcome, outcome_from_dict
 from aisbench.faults.tcp_proxy import FaultyTcpProxy, LinkFaults
+from aisbench.results import SKIPPED, FaultOutcome, outcome_from_dict
+from aisbench.scenario import allowed
 
 NETEM_TIMEOUT_S = 120.0
 
@@ -93,3 +99,42 @@ def netem_epoch(state_dir: Path, aisnode: Path, delay_ms: int, loss_pct: float) 
         raise RuntimeError(f"the netem run in its namespace failed ({proc.returncode}): "
                            f"{tail[0]}")
     return outcome_from_dict(json.loads(proc.stdout))
+
+
+# --- as the scenario names them (see kinds.py) ---------------------------------------------
+
+
+class SlowLinkSettings(FaultSettings):
+    delay_ms: float = allowed("0..1000 ms per forwarded chunk", default=20.0, ge=0, le=1000)
+    drop_every: int = allowed("0 (none) or N >= 2: drop every N-th request", default=3, ge=0,
+                              le=1000)
+
+    @field_validator("drop_every")
+    @classmethod
+    def _not_every_request(cls, value: int) -> int:
+        if value == 1:
+            raise PydanticCustomError("drop_every", "{problem}", {
+                "problem": "dropping every request leaves nothing to measure",
+                "allowed": "0 (none) or N >= 2"})
+        return value
+
+
+class NetemSettings(FaultSettings):
+    delay_ms: int = allowed("0..1000 ms", default=20, ge=0, le=1000)
+    loss_pct: float = allowed("0..50 percent", default=2.0, ge=0, le=50)
+
+
+def _slow_link(settings: SlowLinkSettings, bench: FaultBench, kind: str,
+               workers: int) -> FaultOutcome:
+    link = LinkFaults(settings.delay_ms / 1000.0, settings.drop_every)
+    return slow_lossy_link(bench.data, bench.target_urls(), kind, workers, link).outcome
+
+
+def _netem_steps(settings: NetemSettings, state_dir: Path, aisnode: Path) -> Iterator[Step]:
+    yield Step("netem", lambda: netem_epoch(state_dir, aisnode, settings.delay_ms,
+                                            settings.loss_pct))
+
+
+SLOW_LINK = EpochFault("slow_link", SlowLinkSettings, "{delay_ms, drop_every}", "slow link",
+                       _slow_link)
+NETEM = OwnClusterFault("netem", NetemSettings, "{delay_ms, loss_pct}", _netem_steps)

@@ -10,21 +10,17 @@ from __future__ import annotations
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from aisbench.cluster import ClusterError
 from aisbench.datagen import content_for
 from aisbench.faults.bench import FaultBench
 from aisbench.faults.epoch_run import impatient, join_notes, patient, run_epoch
-from aisbench.faults.outcome import (
-    NOT_EXERCISED,
-    TYPED_ERROR,
-    VIOLATION,
-    FaultOutcome,
-    error_fields,
-    names_object_and_node,
-    outcome_text,
-)
+from aisbench.faults.judge import error_fields, names_object_and_node, outcome_text
+from aisbench.faults.kinds import BenchFault, BenchSite, EpochFault, FaultSettings, NoSettings, Step
+from aisbench.results import NOT_EXERCISED, TYPED_ERROR, VIOLATION, FaultOutcome
+from aisbench.scenario import allowed
 from aisref.client import AISError, Bucket, Object, RequestClient
 
 # Down this long before the restart begins, so reads meet the dead node and must retry (a
@@ -238,3 +234,46 @@ def _stream_outcome(error: Exception | None, received: int, object_url: str,
     if named_object is None or named_node is None:
         problems.append("error does not name the object and the node")
     return outcome_text(problems, TYPED_ERROR)
+
+
+# --- as the scenario names them (see kinds.py) ---------------------------------------------
+
+
+class KillRestartSettings(FaultSettings):
+    restart_after_s: float = allowed("0..30 seconds", default=RESTART_AFTER_S, ge=0, le=30)
+
+
+class FreezeSettings(FaultSettings):
+    """The client's timeouts for the GET that meets the frozen target."""
+
+    connect_timeout_s: float = allowed("0.1..30 seconds", default=1.0, ge=0.1, le=30)
+    read_timeout_s: float = allowed("0.1..30 seconds", default=1.5, ge=0.1, le=30)
+
+
+def _kill_and_restart(settings: KillRestartSettings, bench: FaultBench, kind: str,
+                      workers: int) -> FaultOutcome:
+    return kill_and_restart(bench, kind, workers, settings.restart_after_s)
+
+
+def _kill_for_good(_settings: NoSettings, bench: FaultBench, kind: str,
+                   workers: int) -> FaultOutcome:
+    return kill_for_good(bench, kind, workers)
+
+
+def _freeze_steps(settings: FreezeSettings, site: BenchSite) -> Iterator[Step]:
+    yield Step("target freeze", lambda: freeze_then_resume(
+        site.bench, settings.connect_timeout_s, settings.read_timeout_s).outcome)
+
+
+def _streaming_steps(_settings: NoSettings, site: BenchSite) -> Iterator[Step]:
+    yield Step("kill while streaming", lambda: kill_while_streaming(site.bench))
+
+
+TARGET_KILL_RESTART = EpochFault("target_kill_restart", KillRestartSettings,
+                                 "{restart_after_s}", "kill and restart", _kill_and_restart)
+TARGET_KILL = EpochFault("target_kill", NoSettings, "{} (no settings)", "kill for good",
+                         _kill_for_good)
+TARGET_FREEZE = BenchFault("target_freeze", FreezeSettings,
+                           "{connect_timeout_s, read_timeout_s}", _freeze_steps)
+KILL_WHILE_STREAMING = BenchFault("kill_while_streaming", NoSettings, "{} (no settings)",
+                                  _streaming_steps)

@@ -1,6 +1,6 @@
 """What the faults report says, decided once so the HTML page and the Markdown agree.
 
-Pure functions from a run's meta, its outcomes and its soak series to verdicts, one section per
+Pure functions from a fault run's record and its soak series to verdicts, one section per
 fault and a row per soaked worker; cells are plain text (each renderer escapes for itself).
 Three kinds of failure are told apart and none is ever a pass: a VIOLATION (the dataset broke
 the rule), NOT EXERCISED (the fault was never felt: nothing proven) and a HARNESS ERROR (the
@@ -15,10 +15,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from aisbench.faults.outcome import HARNESS_ERROR, NOT_EXERCISED, SKIPPED, VIOLATION, FaultOutcome
-from aisbench.faults.run_dir import FaultRunMeta, UnreadableFile
 from aisbench.faults.soak import SoakSeries
-from aisbench.results import MIB
+from aisbench.results import (
+    HARNESS_ERROR,
+    MIB,
+    NOT_EXERCISED,
+    SKIPPED,
+    VIOLATION,
+    FaultOutcome,
+    RunRecord,
+)
 
 RULE = ("every epoch completed with every sample exactly once, or stopped with a typed error "
         "naming the object and the node")
@@ -197,35 +203,35 @@ class FaultReportContent:
     soak_problems: tuple[str, ...] = ()
 
 
-def report_content(meta: FaultRunMeta | None, outcomes: Sequence[FaultOutcome],
-                   soaks: Sequence[SoakSeries],
-                   unreadable: Sequence[UnreadableFile] = ()) -> FaultReportContent:
-    """The report of one faults run (``meta`` None: outcomes gathered without a run.json);
-    ``unreadable``: soak series files that could not be read."""
-    unfinished = unfinished_line(meta, outcomes)
+def report_content(record: RunRecord, soaks: Sequence[SoakSeries],
+                   soak_problems: Sequence[str] = ()) -> FaultReportContent:
+    """The report of one fault run; ``soak_problems``: a line per soak series that could not
+    be read."""
+    outcomes = record.verdicts
+    unfinished = unfinished_line(record)
     return FaultReportContent(
-        title=_title(meta),
-        description=meta.description if meta else "",
-        facts=_facts(meta, unfinished),
+        title=f"Faults report: {record.scenario} — run {record.run_id}",
+        description=record.description,
+        facts=_facts(record, unfinished),
         finished=not unfinished,
         verdict=verdict_of(outcomes),
         sections=fault_sections(outcomes),
         soaked=bool(soaks),
         soak_rows=soak_rows(soaks),
-        settings=tuple((k, json.dumps(v)) for k, v in (meta.settings if meta else {}).items()),
+        settings=tuple((k, json.dumps(v)) for k, v in record.settings.items()),
         unfinished=unfinished,
-        soak_problems=tuple(f"soak series {f.name} unreadable: {f.why}" for f in unreadable),
+        soak_problems=tuple(soak_problems),
     )
 
 
-def unfinished_line(meta: FaultRunMeta | None, outcomes: Sequence[FaultOutcome]) -> str:
+def unfinished_line(record: RunRecord) -> str:
     """Why the report may be partial: "did not finish: <why it stopped>", or "did not finish
-    (still running, or killed)"; "" for a run that ended normally (or without a run.json)."""
-    if meta is None or (meta.finished is not None and meta.stopped is None):
+    (still running, or killed)"; "" for a run that ended normally."""
+    if record.finished_at is not None and record.stopped is None:
         return ""
-    so_far = f"this report shows the {runs(len(outcomes), 'fault run')} recorded so far"
-    if meta.stopped is not None:
-        return f"did not finish: {meta.stopped}; {so_far}"
+    so_far = f"this report shows the {runs(len(record.verdicts), 'fault run')} recorded so far"
+    if record.stopped is not None:
+        return f"did not finish: {record.stopped}; {so_far}"
     return f"did not finish (still running, or killed): {so_far}"
 
 
@@ -363,22 +369,12 @@ def run_name(o: FaultOutcome) -> str:
     return f"{o.fault} / {o.dataset} / {o.num_workers} workers"
 
 
-def _title(meta: FaultRunMeta | None) -> str:
-    if meta is None:
-        return "Faults report"
-    return f"Faults report: {meta.scenario} — run {meta.run_id}"
-
-
-def _facts(meta: FaultRunMeta | None, unfinished: str) -> tuple[tuple[str, str], ...]:
-    if meta is None:
-        return ()
-    finished = unfinished or meta.finished or ""
-    facts = [("cluster", meta.cluster),
-             ("aisnode version", meta.aisnode_version or "unknown")]
-    p = meta.provenance
-    if p is not None:
-        facts += [("code", f"aisbench {p.aisbench_version}, git {p.git_sha or 'unknown'}"),
-                  ("software", f"torch {p.torch_version or '?'}, Python {p.python_version}, "
-                               f"aistore SDK {p.sdk_version or 'not installed'}"),
-                  ("machine", f"{p.cpu_model or 'unknown CPU'} x {p.cpu_count}, {p.platform}")]
-    return (*facts, ("started", meta.started), ("finished", finished))
+def _facts(record: RunRecord, unfinished: str) -> tuple[tuple[str, str], ...]:
+    p = record.provenance
+    return (("cluster", p.cluster),
+            ("aisnode version", p.aisnode_version or "unknown"),
+            ("code", f"aisbench {p.aisbench_version}, git {p.git_sha or 'unknown'}"),
+            ("software", f"torch {p.torch_version or '?'}, Python {p.python_version}, "
+                         f"aistore SDK {p.sdk_version or 'not installed'}"),
+            ("machine", f"{p.cpu_model or 'unknown CPU'} x {p.cpu_count}, {p.platform}"),
+            ("started", p.started_at), ("finished", unfinished or record.finished_at or ""))

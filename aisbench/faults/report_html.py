@@ -11,11 +11,11 @@ be read is named on the page instead of breaking the report.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
-from aisbench.faults.outcome import HARNESS_ERROR, NOT_EXERCISED, VIOLATION
 from aisbench.faults.report import faults_markdown
 from aisbench.faults.report_content import (
     GROWTH_NOTE,
@@ -31,7 +31,7 @@ from aisbench.faults.report_content import (
     run_name,
 )
 from aisbench.faults.report_plots import FaultPlots, fault_cost_plot, soak_plots
-from aisbench.faults.run_dir import FaultRunDir
+from aisbench.faults.soak import soak_readout
 from aisbench.report import (
     PAGE_CSS,
     PLOTS_DIR,
@@ -44,6 +44,7 @@ from aisbench.report import (
     plots_html,
     table_row,
 )
+from aisbench.results import HARNESS_ERROR, NOT_EXERCISED, VIOLATION, RunRecord
 
 _CSS = PAGE_CSS + """
 .verdict { font-size: 1.1em; } .skip { border-left-color: #9a6700; background: #fff8e5; }
@@ -76,26 +77,28 @@ class FaultReportFiles:
                 *(path for p in self.plots for path in (p.png, p.svg, p.data)))
 
 
-def write_faults_report(run_dir: FaultRunDir) -> FaultReportFiles:
-    """Write index.html, faults.md and plots/ into ``run_dir.root`` from its run.json (if any),
-    outcomes/ and soak/. Needs no network and no display."""
-    meta = run_dir.read_meta() if run_dir.meta_path.is_file() else None
-    outcomes = run_dir.outcomes()
-    readout = run_dir.read_soaks()
+def write_faults_report(record: RunRecord, out_dir: Path,
+                        problems: Sequence[str] = ()) -> FaultReportFiles:
+    """Write index.html, faults.md and plots/ into ``out_dir`` from a fault run's record;
+    ``problems``: lines about data that could not be read (shown with the soak). Needs no
+    network and no display."""
+    outcomes = record.verdicts
+    readout = soak_readout(record)
     soaks = readout.series
-    content = report_content(meta, outcomes, soaks, readout.unreadable)
-    plots_dir = run_dir.root / PLOTS_DIR
+    content = report_content(record, soaks, (*problems, *readout.problems))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    plots_dir = out_dir / PLOTS_DIR
     clear_old_plots(plots_dir)
     plots = FaultPlots(cost=draw_all([fault_cost_plot(outcomes)], plots_dir),
                        soak=draw_all(soak_plots(soaks), plots_dir))
     files = FaultReportFiles(
-        html=run_dir.root / "index.html",
-        markdown=run_dir.root / "faults.md",
+        html=out_dir / "index.html",
+        markdown=out_dir / "faults.md",
         plots=(*plots.cost.drawn, *plots.soak.drawn),
         skipped_plots=(*plots.cost.skipped, *plots.soak.skipped),
     )
     files.markdown.write_text(faults_markdown(content, plots))
-    files.html.write_text(faults_html(content, plots, run_dir.root))
+    files.html.write_text(faults_html(content, plots, out_dir))
     return files
 
 

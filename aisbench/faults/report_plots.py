@@ -13,10 +13,9 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from aisbench.faults.outcome import HARNESS_ERROR, NOT_EXERCISED, SKIPPED, VIOLATION, FaultOutcome
 from aisbench.faults.soak import FD_TOLERANCE, RSS_TOLERANCE_BYTES, SoakSeries, WorkerSample
 from aisbench.report import Panel, PlotData, PlotOutcome, PlotSection, PlotSkipped, Series
-from aisbench.results import MIB
+from aisbench.results import HARNESS_ERROR, MIB, NOT_EXERCISED, SKIPPED, VIOLATION, FaultOutcome
 
 # Colour by what the run did, so a slow violation (or a fault never felt) does not pass for a
 # slow success.

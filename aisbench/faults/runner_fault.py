@@ -13,11 +13,13 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from aisbench.faults.outcome import COMPLETED, FaultOutcome, outcome_text
-from aisbench.results import ResultStore
+from aisbench.faults.judge import outcome_text
+from aisbench.faults.kinds import BenchFault, BenchSite, NoSettings, Step
+from aisbench.results import COMPLETED, FaultOutcome, ResultStore
 
 FAULT = "runner SIGKILL after its first case, then --resume"
 N_CASES = 2  # each case is a fresh process (~8 s here): kill after the first, resume the second
@@ -131,3 +133,14 @@ def judge_runner_kill(observation: RunnerKillObservation) -> FaultOutcome:
         duration_s=round(observation.duration_s, 3),
         notes=f"{len(before)} of {N_CASES} cases stored at the kill, {intact}; samples here "
               "are cases")
+
+
+# --- as the scenario names it (see kinds.py) -----------------------------------------------
+
+
+def _runner_kill_steps(_settings: NoSettings, site: BenchSite) -> Iterator[Step]:
+    yield Step("runner kill", lambda: judge_runner_kill(
+        kill_runner_then_resume(site.bench.endpoint, site.state_root / "runner-kill")))
+
+
+RUNNER_KILL = BenchFault("runner_kill", NoSettings, "{} (no settings)", _runner_kill_steps)

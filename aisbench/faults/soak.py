@@ -9,26 +9,17 @@ thirds, so a single noisy epoch (a GC pause, a page-cache blip) does not decide 
 from __future__ import annotations
 
 import gc
-import json
 import statistics
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, fields
-from pathlib import Path
 from typing import Any
 
 import psutil
 
-from aisbench.atomic_file import write_text_atomically
 from aisbench.errors import InvalidValue
-from aisbench.faults.outcome import (
-    COMPLETED,
-    NOT_EXERCISED,
-    EpochTally,
-    FaultOutcome,
-    outcome_text,
-    tally,
-)
+from aisbench.faults.judge import EpochTally, outcome_text, tally
+from aisbench.results import COMPLETED, NOT_EXERCISED, FaultOutcome, RunRecord
 
 
 @dataclass(frozen=True)
@@ -114,21 +105,24 @@ def trends(samples: Sequence[WorkerSample], skip_epochs: int = 1) -> list[Worker
     return out
 
 
-def write_series(path: Path, label: str, samples: Sequence[WorkerSample],
-                 worker_trends: Sequence[WorkerTrend], seconds: float) -> None:
-    """The soak as JSON: every sample (for plotting RSS/fds per worker per epoch) and trends."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_text_atomically(path, json.dumps({
+SOAK_SERIES = "soak_series"  # the key of a soak case's series in its result's ``extra``
+
+
+def series_to_dict(label: str, samples: Sequence[WorkerSample],
+                   worker_trends: Sequence[WorkerTrend], seconds: float) -> dict[str, Any]:
+    """The soak as JSON values: every sample (for plotting RSS/fds per worker per epoch) and
+    the trends; `series_from_dict` reads it back."""
+    return {
         "label": label,
         "seconds": round(seconds, 1),
         "samples": [asdict(s) for s in samples],
         "trends": [asdict(t) for t in worker_trends],
-    }, indent=1) + "\n")
+    }
 
 
 @dataclass(frozen=True)
 class SoakSeries:
-    """One soak as `write_series` wrote it: a loader's label, its wall time (seconds), every
+    """One soak as `series_to_dict` gave it: a loader's label, its wall time (seconds), every
     sample and the per-worker trends."""
 
     label: str
@@ -138,7 +132,7 @@ class SoakSeries:
 
 
 def series_from_dict(raw: dict[str, Any], source: str = "soak series") -> SoakSeries:
-    """A `SoakSeries` from its JSON form; a missing key is a ValueError naming ``source``."""
+    """A `SoakSeries` from its JSON form; anything else is an InvalidValue naming ``source``."""
     try:
         return SoakSeries(
             label=str(raw["label"]),
@@ -146,7 +140,7 @@ def series_from_dict(raw: dict[str, Any], source: str = "soak series") -> SoakSe
             samples=tuple(WorkerSample(**_known(WorkerSample, s)) for s in raw.get("samples", [])),
             trends=tuple(WorkerTrend(**_known(WorkerTrend, t)) for t in raw.get("trends", [])),
         )
-    except (KeyError, TypeError) as err:
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
         raise InvalidValue(f"{source}: not a soak series ({type(err).__name__}: {err}); "
                            "expected keys label, seconds, samples, trends") from err
 
@@ -237,3 +231,25 @@ def soak_outcome(label: str, workers: int, expected_per_epoch: int, result: Soak
         notes=f"samples here are epochs of {expected_per_epoch} samples, each checked exactly "
               f"once; growth from the first third of the epochs to the last (medians): "
               f"{growth or 'no worker sampled'}")
+
+
+@dataclass(frozen=True)
+class SoakReadout:
+    """The soak series of a run that could be read, and a line for each that could not."""
+
+    series: tuple[SoakSeries, ...] = ()
+    problems: tuple[str, ...] = ()
+
+
+def soak_readout(record: RunRecord) -> SoakReadout:
+    """Every soak series kept beside the run's outcomes, in run order; one that cannot be read
+    is set aside with why (the report says so), never fatal."""
+    series: list[SoakSeries] = []
+    problems: list[str] = []
+    for case in record.cases:
+        if SOAK_SERIES in case.extra:
+            try:
+                series.append(series_from_dict(case.extra[SOAK_SERIES], case.case_id))
+            except InvalidValue as err:
+                problems.append(f"soak series unreadable: {err}")
+    return SoakReadout(tuple(series), tuple(problems))

@@ -1,10 +1,12 @@
 """Run a faults scenario: every fault it names, on a cluster of its own, recorded as it goes.
 
-The order: for each dataset and worker count, a clean baseline epoch, then the epoch faults
-(kill and restart, kill for good, slow link) timed against it; then the single-request faults
-(freeze, kill while streaming), the corrupt shards, the runner kill, the soak, and last netem
-(its own cluster inside a network namespace). Every outcome is written the moment it exists
-(run_dir.py), so a crash keeps what was measured and the report renders from it.
+The order (the registry's, registry.py): for each dataset and worker count, a clean baseline
+epoch, then the epoch faults (kill and restart, kill for good, slow link) timed against it;
+then the bench faults (freeze, kill while streaming, the corrupt shards, the runner kill), the
+soak, and last the faults on clusters of their own (netem, inside a network namespace). A fault
+run is a run like a measuring one: each outcome is a case result kept by the runner's journal in
+the one results store and the run's JSON the moment it exists, so a crash keeps what was
+measured and the report renders from it.
 
 A step whose fault machinery fails (a node that will not restart) is recorded as a HARNESS
 ERROR naming the step, and stops the suite: the cluster is in an unknown state. SIGTERM (a CI
@@ -23,26 +25,35 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from aisbench.cluster import LocalCluster, find_binary
 from aisbench.faults.bench import FaultBench, fault_bench
-from aisbench.faults.data_faults import corrupt_shard
 from aisbench.faults.epoch_run import baseline, with_baseline
-from aisbench.faults.id_loaders import SHARD_KINDS, dataset_kind, persistent_loader
-from aisbench.faults.network_faults import netem_epoch, slow_lossy_link
-from aisbench.faults.node_faults import (
-    freeze_then_resume,
-    kill_and_restart,
-    kill_for_good,
-    kill_while_streaming,
+from aisbench.faults.id_loaders import dataset_kind, persistent_loader
+from aisbench.faults.kinds import (
+    BenchFault,
+    BenchSite,
+    EpochFault,
+    FaultKind,
+    FaultSettings,
+    Judged,
+    OwnClusterFault,
+    Step,
 )
-from aisbench.faults.outcome import HARNESS_ERROR, SKIPPED, FaultOutcome
-from aisbench.faults.run_dir import FaultRunDir, FaultRunMeta
-from aisbench.faults.runner_fault import judge_runner_kill, kill_runner_then_resume
+from aisbench.faults.registry import FAULT_KINDS
 from aisbench.faults.scenario import FaultScenario, SoakSettings
-from aisbench.faults.soak import soak_epochs, soak_outcome, trends, write_series
-from aisbench.results import make_run_id, utc_now_iso
-from aisbench.runner import collect_provenance
+from aisbench.faults.soak import SOAK_SERIES, series_to_dict, soak_epochs, soak_outcome, trends
+from aisbench.results import (
+    HARNESS_ERROR,
+    SKIPPED,
+    FaultOutcome,
+    ResultStore,
+    RunRecord,
+    fault_case,
+    make_run_id,
+)
+from aisbench.runner import INTERRUPTED, ResultPaths, RunJournal, collect_provenance
 from aisbench.scenario import canonical_sha256
 
 Log = Callable[[str], None]
@@ -50,18 +61,19 @@ STATE_PREFIX = "faults-"  # <home>/state/faults-<run id>: one suite's clusters
 
 
 @dataclass(frozen=True)
-class Step:
-    """One fault run: what it is (for the log and a harness-error row) and how to run it."""
-
-    label: str
-    run: Callable[[], FaultOutcome]
-
-
-@dataclass(frozen=True)
 class FaultSuiteResult:
-    run_dir: FaultRunDir
-    outcomes: tuple[FaultOutcome, ...]
-    stopped: str | None
+    """The run as stored, and its report folder (the nodes' logs of a failed run are there)."""
+
+    record: RunRecord
+    report_dir: Path
+
+    @property
+    def outcomes(self) -> tuple[FaultOutcome, ...]:
+        return self.record.verdicts
+
+    @property
+    def stopped(self) -> str | None:
+        return self.record.stopped
 
     @property
     def failures(self) -> tuple[FaultOutcome, ...]:
@@ -73,54 +85,49 @@ class FaultSuiteResult:
         return sum(o.outcome != SKIPPED for o in self.outcomes)
 
 
-def run_fault_suite(scenario: FaultScenario, home: Path, reports: Path,
+def run_fault_suite(scenario: FaultScenario, home: Path, paths: ResultPaths,
                     log: Log = print) -> FaultSuiteResult:
-    """Run every fault of ``scenario``; the run's directory is ``<reports>/<name>-<run id>``."""
+    """Run every fault of ``scenario``, kept in ``paths``' store and run JSON; its report
+    folder is ``<reports>/<name>-<run id>``."""
     run_id = make_run_id()
-    run_dir = FaultRunDir(reports / f"{scenario.name}-{run_id}")
+    report_dir = paths.report_dir(f"{scenario.name}-{run_id}")
     aisnode = find_binary("aisnode", home)
     stop_stale_clusters(home / "state", aisnode, log)
-    cluster = _cluster_label(scenario)
-    provenance = collect_provenance(cluster=cluster, aisnode_version=None,
+    provenance = collect_provenance(cluster=_cluster_label(scenario), aisnode_version=None,
                                     scenario_hash=canonical_sha256(scenario.settings()))
-    meta = FaultRunMeta(run_id=run_id, scenario=scenario.name,
-                        description=scenario.description, started=provenance.started_at,
-                        cluster=cluster, settings=scenario.settings(), provenance=provenance)
-    run_dir.write_meta(meta)
-    log(f"faults run {run_id}: a local cluster of its own ({meta.cluster}); results in "
-        f"{run_dir.root}")
     state_root = home / "state" / f"{STATE_PREFIX}{run_id}"
-    recorder = _Recorder(run_dir, log)
     stopped: str | None = None
-    try:
-        with _sigterm_as_interrupt():
-            with fault_bench(state_root / "cluster", aisnode, scenario.topology,
-                             scenario.shape) as bench:
-                meta = dataclasses.replace(
-                    meta, aisnode_version=bench.aisnode_version,
-                    provenance=dataclasses.replace(provenance,
-                                                   aisnode_version=bench.aisnode_version))
-                run_dir.write_meta(meta)
-                for step in bench_steps(scenario, bench, state_root, run_dir):
+    with ResultStore(paths.results_db) as store:
+        journal = RunJournal.begin(store, run_id, scenario.name, provenance,
+                                   paths.runs_dir / f"{run_id}.json",
+                                   description=scenario.description,
+                                   settings=scenario.settings())
+        log(f"faults run {run_id}: a local cluster of its own ({provenance.cluster}); results "
+            f"in {journal.json_path}")
+        recorder = _Recorder(journal, scenario.name, log)
+        try:
+            with _sigterm_as_interrupt():
+                with fault_bench(state_root / "cluster", aisnode, scenario.topology,
+                                 scenario.shape) as bench:
+                    journal.update_provenance(dataclasses.replace(
+                        provenance, aisnode_version=bench.aisnode_version))
+                    for step in bench_steps(scenario, bench, state_root):
+                        recorder.run(step)
+                for step in own_cluster_steps(scenario, state_root, aisnode):
                     recorder.run(step)
-            if scenario.netem is not None:
-                recorder.run(Step("netem", partial(netem_epoch, state_root / "netem", aisnode,
-                                                   scenario.netem.delay_ms,
-                                                   scenario.netem.loss_pct)))
-    except _HarnessFailed as err:
-        stopped = f"harness error in {err}"
-    except KeyboardInterrupt:
-        stopped = "interrupted (SIGINT or SIGTERM)"
-        log(f"faults run {run_id} {stopped}; what ran is kept")
-    except Exception as err:  # starting, healing or cleaning the cluster: outside any step
-        stopped = f"harness error outside a step: {traceback.format_exception_only(err)[-1]}"
-        log(f"faults run {run_id} stopped: {stopped}")
-    finally:
-        failed = stopped is not None or any(o.failed for o in run_dir.outcomes())
-        _keep_logs(state_root, run_dir.root / "logs", keep=failed)
-        run_dir.write_meta(dataclasses.replace(meta, finished=utc_now_iso(), stopped=stopped)
-                           if stopped is None else dataclasses.replace(meta, stopped=stopped))
-    return FaultSuiteResult(run_dir, tuple(run_dir.outcomes()), stopped)
+        except _HarnessFailed as err:
+            stopped = f"harness error in {err}"
+        except KeyboardInterrupt:
+            stopped = INTERRUPTED
+            log(f"faults run {run_id} {stopped}; what ran is kept")
+        except Exception as err:  # starting, healing or cleaning the cluster: outside any step
+            stopped = f"harness error outside a step: {traceback.format_exception_only(err)[-1]}"
+            log(f"faults run {run_id} stopped: {stopped}")
+        finally:
+            record = journal.finish(stopped)
+            _keep_logs(state_root, report_dir / "logs",
+                       keep=stopped is not None or any(o.failed for o in record.verdicts))
+    return FaultSuiteResult(record, report_dir)
 
 
 def _cluster_label(scenario: FaultScenario) -> str:
@@ -133,8 +140,9 @@ def stop_stale_clusters(state_dir: Path, aisnode: Path, log: Log) -> None:
     every cleanup; their aisnode processes run in sessions of their own and outlive them)."""
     if not state_dir.is_dir():
         return
+    own = [kind.key for kind in FAULT_KINDS if isinstance(kind, OwnClusterFault)]
     for stale in sorted(state_dir.glob(f"{STATE_PREFIX}*")):
-        for cluster_dir in (stale / "cluster", stale / "netem"):
+        for cluster_dir in (stale / "cluster", *(stale / key for key in own)):
             LocalCluster(cluster_dir, find_aisnode=lambda: aisnode).down(keep_data=False)
         shutil.rmtree(stale, ignore_errors=True)
         log(f"stopped the cluster a killed faults run left in {stale}")
@@ -170,62 +178,81 @@ class _HarnessFailed(Exception):
 
 
 class _Recorder:
-    """Runs steps, writes each outcome at once with its step number, logs a line per step; a
-    step that raises is recorded as a harness error naming it, and stops the suite."""
+    """Runs steps, keeps each outcome at once (with its step number) as a case of the run,
+    logs a line per step; a step that raises is kept as a harness error naming it, and stops
+    the suite."""
 
-    def __init__(self, run_dir: FaultRunDir, log: Log) -> None:
-        self.run_dir = run_dir
+    def __init__(self, journal: RunJournal, scenario: str, log: Log) -> None:
+        self.journal = journal
+        self.scenario = scenario
         self.log = log
         self.count = 0
 
     def run(self, step: Step) -> FaultOutcome:
         self.count += 1
         try:
-            outcome = step.run()
+            done = step.run()
         except Exception as err:
             detail = traceback.format_exception_only(err)[-1].strip()
             failed = FaultOutcome(fault=HARNESS_ERROR, dataset=step.label, num_workers=0,
                                   outcome=f"{HARNESS_ERROR}: {detail}", expected=0, seen=0,
                                   duplicates=0, missing=0, duration_s=0.0, step=self.count,
                                   notes="the suite stopped here; the results before it stand")
-            self.run_dir.record(failed)
+            self._keep(Judged(failed))
             self.log(f"[{self.count}] {step.label}: {failed.outcome}")
             raise _HarnessFailed(f"step {self.count} ({step.label}): {detail}") from err
-        outcome = self.run_dir.record(dataclasses.replace(outcome, step=self.count))
+        judged = done if isinstance(done, Judged) else Judged(done)
+        outcome = self._keep(dataclasses.replace(
+            judged, outcome=dataclasses.replace(judged.outcome, step=self.count)))
         self.log(f"[{self.count}] {outcome.fault} | {outcome.dataset} w{outcome.num_workers}: "
                  f"{outcome.outcome} ({outcome.seen}/{outcome.expected}, "
                  f"{outcome.duration_s:.1f} s)")
         return outcome
 
+    def _keep(self, judged: Judged) -> FaultOutcome:
+        self.journal.record(fault_case(self.journal.run_id, self.scenario, judged.outcome,
+                                       judged.extra))
+        return judged.outcome
+
+
+def _chosen(scenario: FaultScenario) -> list[tuple[FaultKind, FaultSettings]]:
+    """The scenario's faults with their settings, in the registry's order."""
+    return [(kind, scenario.faults[kind.key]) for kind in FAULT_KINDS
+            if kind.key in scenario.faults]
+
 
 def bench_steps(scenario: FaultScenario, bench: FaultBench, state_root: Path,
-                run_dir: FaultRunDir) -> Iterator[Step]:
+                ) -> Iterator[Step]:
     """The steps that run on the bench, in order (lazily: each is built after the one before
     ran, so an epoch fault can be timed against the baseline just measured)."""
-    for kind in scenario.datasets:
+    chosen = _chosen(scenario)
+    for dataset in scenario.datasets:
         for workers in scenario.num_workers:
             reference: list[FaultOutcome] = []
-            yield Step(f"baseline {kind} w{workers}",
+            yield Step(f"baseline {dataset} w{workers}",
                        _keeping(reference, partial(baseline, bench.data, bench.target_urls(),
-                                                   kind, workers)))
-            yield from _epoch_faults(scenario, bench, kind, workers, reference)
-    if scenario.freeze is not None:
-        freeze = scenario.freeze
-        yield Step("target freeze",
-                   lambda: freeze_then_resume(bench, freeze.connect_s, freeze.read_s).outcome)
-    if scenario.kill_while_streaming:
-        yield Step("kill while streaming", partial(kill_while_streaming, bench))
-    for how in scenario.corruptions:
-        for kind in (k for k in scenario.datasets if k in SHARD_KINDS):
-            for workers in scenario.num_workers:
-                yield Step(f"{how} shard {kind} w{workers}",
-                           partial(corrupt_shard, bench, kind, workers, how))
-    if scenario.runner_kill:
-        yield Step("runner kill", lambda: judge_runner_kill(
-            kill_runner_then_resume(bench.endpoint, state_root / "runner-kill")))
+                                                   dataset, workers)))
+            for kind, settings in chosen:
+                if isinstance(kind, EpochFault):
+                    yield Step(f"{kind.label} {dataset} w{workers}",
+                               partial(_timed, reference, kind.run, settings, bench, dataset,
+                                       workers))
+    site = BenchSite(bench, state_root, scenario.datasets, scenario.num_workers)
+    for kind, settings in chosen:
+        if isinstance(kind, BenchFault):
+            yield from kind.steps(settings, site)
     if scenario.soak is not None:
-        for kind in scenario.soak.datasets:
-            yield Step(f"soak {kind}", partial(_soak, bench, kind, scenario.soak, run_dir))
+        for dataset in scenario.soak.datasets:
+            yield Step(f"soak {dataset}", partial(_soak, bench, dataset, scenario.soak))
+
+
+def own_cluster_steps(scenario: FaultScenario, state_root: Path, aisnode: Path,
+                      ) -> Iterator[Step]:
+    """The steps of the faults that bring clusters of their own, after the bench is down; each
+    gets ``<state_root>/<its key>``."""
+    for kind, settings in _chosen(scenario):
+        if isinstance(kind, OwnClusterFault):
+            yield from kind.steps(settings, state_root / kind.key, aisnode)
 
 
 def _keeping(store: list[FaultOutcome], run: Callable[[], FaultOutcome],
@@ -237,32 +264,22 @@ def _keeping(store: list[FaultOutcome], run: Callable[[], FaultOutcome],
     return keep
 
 
-def _epoch_faults(scenario: FaultScenario, bench: FaultBench, kind: str, workers: int,
-                  reference: list[FaultOutcome]) -> Iterator[Step]:
-    def timed(label: str, run: Callable[[], FaultOutcome]) -> Step:
-        return Step(f"{label} {kind} w{workers}",
-                    lambda: with_baseline(run(), reference[0] if reference else None))
-
-    if scenario.kill_restart is not None:
-        yield timed("kill and restart", partial(kill_and_restart, bench, kind, workers,
-                                                scenario.kill_restart.restart_after_s))
-    if scenario.kill_for_good:
-        yield timed("kill for good", partial(kill_for_good, bench, kind, workers))
-    if scenario.slow_link is not None:
-        link = scenario.slow_link
-        yield timed("slow link", lambda: slow_lossy_link(bench.data, bench.target_urls(),
-                                                         kind, workers, link).outcome)
+def _timed(reference: list[FaultOutcome],
+           run: Callable[[Any, FaultBench, str, int], FaultOutcome], settings: FaultSettings,
+           bench: FaultBench, dataset: str, workers: int) -> FaultOutcome:
+    """An epoch fault's outcome with the baseline epoch just measured for the same loader."""
+    return with_baseline(run(settings, bench, dataset, workers),
+                         reference[0] if reference else None)
 
 
-def _soak(bench: FaultBench, kind: str, settings: SoakSettings,
-          run_dir: FaultRunDir) -> FaultOutcome:
-    """Persistent workers for ``settings.seconds``; the RSS and fd series are written for the
-    report's plots."""
+def _soak(bench: FaultBench, kind: str, settings: SoakSettings) -> Judged:
+    """Persistent workers for ``settings.seconds``; the RSS and fd series are kept beside the
+    outcome for the report's plots."""
     expected = bench.data.expected_ids(dataset_kind(kind).unit)
     result = soak_epochs(lambda: persistent_loader(kind, bench.data, settings.num_workers),
                          expected, settings.seconds, settings.max_epochs)
     worker_trends = trends(result.samples, skip_epochs=1)
     label = f"{kind}, {settings.num_workers} persistent workers"
-    write_series(run_dir.soak_dir / f"{kind}.json", label, result.samples, worker_trends,
-                 result.seconds)
-    return soak_outcome(kind, settings.num_workers, len(expected), result, worker_trends)
+    series = series_to_dict(label, result.samples, worker_trends, result.seconds)
+    return Judged(soak_outcome(kind, settings.num_workers, len(expected), result, worker_trends),
+                  {SOAK_SERIES: series})

@@ -1,4 +1,5 @@
-"""Results: immutable values with a JSON form (schema) and their SQLite history (store)."""
+"""Results: immutable values with a JSON form (schema), fault verdicts (verdict), and their SQLite
+history (store)."""
 
 from aisbench.results.schema import (
     KEY_METRICS,
@@ -14,6 +15,7 @@ from aisbench.results.schema import (
     RunRecord,
     case_from_dict,
     case_to_dict,
+    fault_case,
     make_run_id,
     provenance_from_dict,
     run_to_dict,
@@ -27,13 +29,37 @@ from aisbench.results.store import (
     read_run_json,
     write_run_json,
 )
+from aisbench.results.verdict import (
+    COMPLETED,
+    HARNESS_ERROR,
+    KEPT_RULE,
+    NOT_EXERCISED,
+    SKIPPED,
+    TYPED_ERROR,
+    TYPED_ERROR_NODE,
+    TYPED_ERROR_OBJECT,
+    VIOLATION,
+    FaultOutcome,
+    outcome_from_dict,
+    outcome_to_dict,
+)
 
 __all__ = [
+    "COMPLETED",
+    "HARNESS_ERROR",
+    "KEPT_RULE",
     "KEY_METRICS",
     "MEASUREMENT_SCALARS",
     "METRICS",
     "MIB",
+    "NOT_EXERCISED",
+    "SKIPPED",
+    "TYPED_ERROR",
+    "TYPED_ERROR_NODE",
+    "TYPED_ERROR_OBJECT",
+    "VIOLATION",
     "CaseResult",
+    "FaultOutcome",
     "HistoryPoint",
     "Measurement",
     "MetricInfo",
@@ -46,7 +72,10 @@ __all__ = [
     "StoreError",
     "case_from_dict",
     "case_to_dict",
+    "fault_case",
     "make_run_id",
+    "outcome_from_dict",
+    "outcome_to_dict",
     "provenance_from_dict",
     "read_run_json",
     "run_to_dict",

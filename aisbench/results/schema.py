@@ -1,8 +1,9 @@
-"""Benchmark results as immutable values, and their JSON form (format "aisbench-run", version 1).
+"""Benchmark results as immutable values, and their JSON form (format "aisbench-run", version 2).
 
 Units: seconds (``_s``), bytes (``_bytes`` / ``bytes``), MiB = 2**20 bytes. A `Measurement` is
 one timed window (a repeat, or the warmup); a `CaseResult` is one case of a run; a `RunRecord`
-is a whole run with the `Provenance` of the machine and software that produced it.
+is a whole run with the `Provenance` of the machine and software that produced it. A fault run
+is a run too: each of its cases carries a `FaultOutcome` (verdict.py) instead of repeats.
 
 Derived numbers (throughput, percentiles, utilisation) are properties, never stored, so the JSON
 holds only what was measured. Metric names for comparisons and history are listed in `METRICS`.
@@ -20,9 +21,13 @@ from typing import Any, Literal, TypeAlias
 import numpy as np
 
 from aisbench.errors import InvalidValue, UnknownName
+from aisbench.results.verdict import SKIPPED, FaultOutcome, outcome_from_dict, outcome_to_dict
 
 FORMAT_NAME = "aisbench-run"
-FORMAT_VERSION = 1
+# 2 added a case's ``verdict`` and a run's ``description``, ``settings``, ``finished_at`` and
+# ``stopped``; a version 1 document reads as version 2 with those empty (`run_from_dict`).
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 MIB = 2**20
 
 Status: TypeAlias = Literal["ok", "skipped", "failed"]
@@ -199,9 +204,11 @@ MEASUREMENT_SCALARS = tuple(f.name for f in fields(Measurement) if f.name != "ba
 class CaseResult:
     """The outcome of one case in one run.
 
-    status "ok" has at least one repeat; "skipped" (not applicable here, e.g. no ETL on the
-    cluster) and "failed" carry a ``reason`` a person can act on. ``params`` are the case's matrix
-    values; ``extra`` holds strategy-specific JSON values (e.g. aisloader's ceiling numbers).
+    status "ok" has at least one repeat, or a verdict that kept the rule; "skipped" (not
+    applicable here, e.g. no ETL on the cluster) and "failed" carry a ``reason`` a person can act
+    on. ``params`` are the case's matrix values; ``extra`` holds strategy-specific JSON values
+    (e.g. aisloader's ceiling numbers, a soak's series). ``verdict``: a fault case's judgement
+    (None for a measured case); its status follows from it (`fault_case`).
     """
 
     run_id: str
@@ -214,12 +221,14 @@ class CaseResult:
     warmup: Measurement | None = None
     repeats: tuple[Measurement, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
+    verdict: FaultOutcome | None = None
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
             raise ResultFormatError(f"status must be one of {STATUSES}, got {self.status!r}")
-        if self.status == "ok" and not self.repeats:
-            raise ResultFormatError(f"case {self.case_id!r}: status ok needs at least one repeat")
+        if self.status == "ok" and not self.repeats and self.verdict is None:
+            raise ResultFormatError(f"case {self.case_id!r}: status ok needs at least one repeat "
+                                    "or a verdict")
         if self.status != "ok" and not self.reason:
             raise ResultFormatError(f"case {self.case_id!r}: status {self.status} needs a reason")
         if not isinstance(self.repeats, tuple):
@@ -256,16 +265,52 @@ class Provenance:
 
 @dataclass(frozen=True, slots=True)
 class RunRecord:
-    """One run of one scenario: its provenance and every case result, in run order."""
+    """One run of one scenario: its provenance and every case result, in run order.
+
+    description: the scenario's one line. settings: the scenario's settings as plain values,
+    where the run records them (fault runs: the report's record of what ran). finished_at: ISO
+    time the run ended; None while it runs or when it was killed. stopped: why it ended before
+    its last case ("interrupted (SIGINT or SIGTERM)", "harness error in ..."); None otherwise.
+    """
 
     run_id: str
     scenario: str
     provenance: Provenance
     cases: tuple[CaseResult, ...] = ()
+    description: str = ""
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    finished_at: str | None = None
+    stopped: str | None = None
 
     def case(self, case_id: str) -> CaseResult | None:
         """The result of ``case_id`` in this run, or None."""
         return next((c for c in self.cases if c.case_id == case_id), None)
+
+    @property
+    def verdicts(self) -> tuple[FaultOutcome, ...]:
+        """The fault outcomes of the run's cases, in run order (empty for a measuring run)."""
+        return tuple(c.verdict for c in self.cases if c.verdict is not None)
+
+    @property
+    def is_fault_run(self) -> bool:
+        return any(c.verdict is not None for c in self.cases)
+
+
+def fault_case(run_id: str, scenario: str, outcome: FaultOutcome,
+               extra: Mapping[str, Any] | None = None) -> CaseResult:
+    """A fault outcome as the case result the store keeps: ok when it kept the rule, skipped
+    when the machine could not inject the fault, failed otherwise (the outcome is the reason)."""
+    status: Status = ("failed" if outcome.failed
+                      else "skipped" if outcome.outcome == SKIPPED else "ok")
+    if status == "skipped":
+        reason = outcome.notes or outcome.outcome
+    else:
+        reason = outcome.outcome if status == "failed" else ""
+    return CaseResult(run_id=run_id, case_id=outcome.case_id, scenario=scenario,
+                      strategy=outcome.dataset,
+                      params={"fault": outcome.fault, "dataset": outcome.dataset,
+                              "num_workers": outcome.num_workers},
+                      status=status, reason=reason, extra=dict(extra or {}), verdict=outcome)
 
 
 def make_run_id(now: datetime | None = None, suffix: str | None = None) -> str:
@@ -320,6 +365,7 @@ def case_to_dict(case: CaseResult) -> dict[str, Any]:
         "warmup": None if case.warmup is None else measurement_to_dict(case.warmup),
         "repeats": [measurement_to_dict(m) for m in case.repeats],
         "extra": dict(case.extra),
+        "verdict": None if case.verdict is None else outcome_to_dict(case.verdict),
     }
 
 
@@ -337,7 +383,15 @@ def case_from_dict(data: Mapping[str, Any]) -> CaseResult:
         warmup=None if warmup is None else measurement_from_dict(warmup),
         repeats=tuple(measurement_from_dict(m) for m in data.get("repeats", ())),
         extra=dict(data.get("extra", {})),
+        verdict=None if data.get("verdict") is None else _verdict_from_dict(data["verdict"]),
     )
+
+
+def _verdict_from_dict(data: Mapping[str, Any]) -> FaultOutcome:
+    try:
+        return outcome_from_dict(data)
+    except InvalidValue as err:
+        raise ResultFormatError(f"case verdict: {err}") from None
 
 
 def provenance_to_dict(p: Provenance) -> dict[str, Any]:
@@ -360,25 +414,42 @@ def run_to_dict(record: RunRecord) -> dict[str, Any]:
         "run_id": record.run_id,
         "scenario": record.scenario,
         "provenance": provenance_to_dict(record.provenance),
+        "description": record.description,
+        "settings": dict(record.settings),
+        "finished_at": record.finished_at,
+        "stopped": record.stopped,
         "cases": [case_to_dict(c) for c in record.cases],
     }
 
 
 def run_from_dict(data: Mapping[str, Any]) -> RunRecord:
-    if data.get("format") != FORMAT_NAME or data.get("version") != FORMAT_VERSION:
+    """A run document of any readable version; version 1 (before fault runs were runs) lacks
+    the run's description, settings, finished_at and stopped, and reads with them empty."""
+    if data.get("format") != FORMAT_NAME or data.get("version") not in READABLE_VERSIONS:
+        readable = " or ".join(str(v) for v in READABLE_VERSIONS)
         raise ResultFormatError(
-            f"not an {FORMAT_NAME} version {FORMAT_VERSION} document "
+            f"not an {FORMAT_NAME} version {readable} document "
             f"(format={data.get('format')!r}, version={data.get('version')!r})"
         )
+    _no_unknown_keys("run", data, _RUN_KEYS[data["version"]])
     try:
         return RunRecord(
             run_id=data["run_id"],
             scenario=data["scenario"],
             provenance=provenance_from_dict(data["provenance"]),
             cases=tuple(case_from_dict(c) for c in data["cases"]),
+            description=data.get("description", ""),
+            settings=dict(data.get("settings") or {}),
+            finished_at=data.get("finished_at"),
+            stopped=data.get("stopped"),
         )
     except KeyError as err:
         raise ResultFormatError(f"run document is missing the key {err}") from None
+
+
+_V1_RUN_KEYS = {"format", "version", "run_id", "scenario", "provenance", "cases"}
+_RUN_KEYS = {1: _V1_RUN_KEYS,
+             2: _V1_RUN_KEYS | {"description", "settings", "finished_at", "stopped"}}
 
 
 def _no_unknown_keys(what: str, data: Mapping[str, Any], known: set[str]) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,15 +33,17 @@ from aisbench.results.schema import (
     run_to_dict,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
+# ``meta``: the run's description, settings, finished_at and stopped as JSON (added in 2).
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     run_id      TEXT PRIMARY KEY,
     scenario    TEXT NOT NULL,
     started_at  TEXT NOT NULL,
     git_sha     TEXT,
-    provenance  TEXT NOT NULL
+    provenance  TEXT NOT NULL,
+    meta        TEXT NOT NULL DEFAULT '{}'
 );
 CREATE TABLE IF NOT EXISTS cases (
     run_id   TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
@@ -53,6 +55,9 @@ CREATE TABLE IF NOT EXISTS cases (
 );
 CREATE INDEX IF NOT EXISTS cases_by_case_id ON cases (case_id);
 """
+# Each step takes a store of the version before it to the next, in one transaction.
+_MIGRATIONS = {1: "ALTER TABLE runs ADD COLUMN meta TEXT NOT NULL DEFAULT '{}'"}
+_META_KEYS = ("description", "settings", "finished_at", "stopped")
 
 
 class StoreError(AisbenchError):
@@ -96,14 +101,18 @@ class ResultStore:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        if version not in (0, SCHEMA_VERSION):
+        if version > SCHEMA_VERSION:
             raise StoreError(
-                f"{self.path}: results schema version {version}, this aisbench reads "
+                f"{self.path}: results schema version {version}, this aisbench reads up to "
                 f"{SCHEMA_VERSION}; use a new --results file or upgrade aisbench"
             )
         if version == 0:
             self._db.executescript(_SCHEMA)  # idempotent: CREATE ... IF NOT EXISTS
             self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        for old in range(version or SCHEMA_VERSION, SCHEMA_VERSION):
+            with self._transaction():
+                self._db.execute(_MIGRATIONS[old])
+                self._db.execute(f"PRAGMA user_version={old + 1}")
 
     def __enter__(self) -> ResultStore:
         return self
@@ -119,7 +128,8 @@ class ResultStore:
     def close(self) -> None:
         self._db.close()
 
-    def begin_run(self, run_id: str, scenario: str, provenance: Provenance) -> None:
+    def begin_run(self, run_id: str, scenario: str, provenance: Provenance, *,
+                  description: str = "", settings: Mapping[str, Any] | None = None) -> None:
         """Record the start of a run; calling it again for the same run_id (resume) is a no-op
         as long as the scenario matches."""
         row = self._db.execute("SELECT scenario FROM runs WHERE run_id = ?", (run_id,)).fetchone()
@@ -132,16 +142,40 @@ class ResultStore:
             return
         with self._transaction():
             self._db.execute(
-                "INSERT INTO runs (run_id, scenario, started_at, git_sha, provenance) "
-                "VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO runs (run_id, scenario, started_at, git_sha, provenance, meta) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     run_id,
                     scenario,
                     provenance.started_at,
                     provenance.git_sha,
                     _dumps(provenance_to_dict(provenance)),
+                    _dumps({"description": description, "settings": dict(settings or {})}),
                 ),
             )
+
+    def set_provenance(self, run_id: str, provenance: Provenance) -> None:
+        """Replace the run's provenance with what it learnt after it began (the aisnode
+        version, once its cluster is up)."""
+        with self._transaction():
+            self._run_exists(run_id)
+            self._db.execute("UPDATE runs SET provenance = ? WHERE run_id = ?",
+                             (_dumps(provenance_to_dict(provenance)), run_id))
+
+    def end_run(self, run_id: str, *, finished_at: str | None, stopped: str | None) -> None:
+        """Record how the run ended: ``finished_at`` when it ran to the end, ``stopped`` (why)
+        when it did not. A resumed run that then finishes loses its earlier ``stopped``."""
+        with self._transaction():
+            meta = json.loads(self._run_exists(run_id))
+            meta.update(finished_at=finished_at, stopped=stopped)
+            self._db.execute("UPDATE runs SET meta = ? WHERE run_id = ?", (_dumps(meta), run_id))
+
+    def _run_exists(self, run_id: str) -> str:
+        """The run's meta JSON; StoreError when the run was never begun."""
+        row = self._db.execute("SELECT meta FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"run {run_id} was never begun; call begin_run first")
+        return str(row[0])
 
     def add_case(self, result: CaseResult) -> None:
         """Store one case result, committed before returning; a re-run case replaces the old."""
@@ -177,7 +211,7 @@ class ResultStore:
     def load_run(self, run_id: str) -> RunRecord:
         """The run with its cases in the order they were first added."""
         row = self._db.execute(
-            "SELECT scenario, provenance FROM runs WHERE run_id = ?", (run_id,)
+            "SELECT scenario, provenance, meta FROM runs WHERE run_id = ?", (run_id,)
         ).fetchone()
         if row is None:
             known = [r.run_id for r in self.list_runs()[-5:]]
@@ -187,11 +221,13 @@ class ResultStore:
         cases = self._db.execute(
             "SELECT result FROM cases WHERE run_id = ? ORDER BY seq", (run_id,)
         )
+        meta = json.loads(row[2])
         return RunRecord(
             run_id=run_id,
             scenario=row[0],
             provenance=provenance_from_dict(json.loads(row[1])),
             cases=tuple(case_from_dict(json.loads(c[0])) for c in cases),
+            **{key: meta[key] for key in _META_KEYS if key in meta},
         )
 
     def list_runs(self, scenario: str | None = None) -> list[RunSummary]:

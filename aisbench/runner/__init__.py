@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from aisbench.runner.case_process import context_from_dict, context_to_dict
+    from aisbench.runner.journal import INTERRUPTED, ResultPaths, RunJournal
     from aisbench.runner.metrics import ServedTotals, served_totals, target_urls
     from aisbench.runner.provenance import collect_provenance
     from aisbench.runner.retries import RetryCounter
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 _HOMES = {
     "context_from_dict": "case_process", "context_to_dict": "case_process",
     "ServedTotals": "metrics", "served_totals": "metrics", "target_urls": "metrics",
+    "INTERRUPTED": "journal", "ResultPaths": "journal", "RunJournal": "journal",
     "collect_provenance": "provenance", "RetryCounter": "retries",
     "ClusterSession": "run", "RunOptions": "run", "RunOutcome": "run", "load": "run",
     "run_in_fresh_process": "run", "run_scenario": "run", "strategy_context": "run",
@@ -43,8 +45,11 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "INTERRUPTED",
     "ClusterSession",
+    "ResultPaths",
     "RetryCounter",
+    "RunJournal",
     "RunOptions",
     "RunOutcome",
     "ServedTotals",

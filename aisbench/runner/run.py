@@ -31,9 +31,9 @@ from aisbench.results import (
     RunRecord,
     case_from_dict,
     make_run_id,
-    write_run_json,
 )
 from aisbench.runner.case_process import context_to_dict
+from aisbench.runner.journal import INTERRUPTED, RunJournal
 from aisbench.runner.provenance import collect_provenance
 from aisbench.scenario import Case, ClusterSpec, DatasetSpec, Scenario, expand, load_scenario
 from aisbench.strategies import STRATEGIES, StrategyContext, get_strategy
@@ -185,8 +185,9 @@ def run_scenario(options: RunOptions, settings: ClusterSettings,
                                         aisnode_version=(cluster_version(first_endpoint)
                                                          if first_endpoint else None),
                                         scenario_hash=scenario.scenario_hash)
-        store.begin_run(run_id, scenario.name, provenance)
-        done = store.finished_case_ids(run_id)
+        journal = RunJournal.begin(store, run_id, scenario.name, provenance, json_path,
+                                   description=scenario.description)
+        done = journal.finished_case_ids()
         if done:
             log(f"resuming run {run_id}: {len(done)} of {len(cases)} cases already finished")
         contexts: dict[tuple[ClusterSpec, DatasetSpec], StrategyContext] = {}
@@ -210,8 +211,7 @@ def run_scenario(options: RunOptions, settings: ClusterSettings,
                     except (ClusterError, AISError) as exc:
                         # This case's cluster or dataset failed; the run goes on with the rest.
                         result = _failed(case, run_id, f"{type(exc).__name__}: {exc}")
-                    store.add_case(result)
-                    write_run_json(store.load_run(run_id), json_path)
+                    journal.record(result)
                     if result.status != "ok":
                         log(f"{case.case_id}: {result.status}: {result.reason}")
                     overhead = float(result.extra.get("harness_overhead", 0.0))
@@ -221,11 +221,11 @@ def run_scenario(options: RunOptions, settings: ClusterSettings,
                             f"{HARNESS_OVERHEAD_LIMIT:.0%}); its numbers are less exact")
                     bar.update(1)
         except KeyboardInterrupt:
+            journal.finish(stopped=INTERRUPTED)
             log(f"interrupted: finished cases are stored; continue with --resume {run_id}")
             raise
         finally:
             if options.stop_cluster:
                 session.stop_all()
-        record = store.load_run(run_id)
-    write_run_json(record, json_path)
+        record = journal.finish()
     return RunOutcome(record=record, json_path=json_path)

@@ -1,7 +1,7 @@
 """Scenarios: YAML files -> validated `Scenario` -> `Case`s (see scenarios/README.md)."""
 
 from aisbench.scenario.dataset import DatasetSpec, SizeRange, canonical_sha256
-from aisbench.scenario.document import NAME_SYNTAX, allowed
+from aisbench.scenario.document import NAME_SYNTAX, ClusterDoc, allowed
 from aisbench.scenario.errors import ScenarioError
 from aisbench.scenario.expand import expand
 from aisbench.scenario.load import (
@@ -35,6 +35,7 @@ __all__ = [
     "AcceleratorSettings",
     "Case",
     "CaseSettings",
+    "ClusterDoc",
     "ClusterSpec",
     "DatasetSpec",
     "EtlSpec",

@@ -2,27 +2,35 @@
 
 Fault tests kill and freeze nodes, so they never touch the session's shared cluster
 (aisbench.faults.bench stops it, resuming frozen nodes first, even when a test fails).
-Every outcome is also written to a faults run directory (reports/faults-tests/ unless
-AISBENCH_FAULTS_DIR says otherwise) that ``aisbench report <dir>`` renders.
+Every outcome is also kept as a case of one fault run per test session, in the results store
+under reports/faults-tests/ (AISBENCH_FAULTS_DIR says otherwise):
+``aisbench report <run id> --reports reports/faults-tests`` renders it.
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from aisbench.cluster.base import Topology
 from aisbench.cluster.binaries import find_binary
 from aisbench.faults.bench import FaultBench, fault_bench
-from aisbench.faults.outcome import FaultOutcome
-from aisbench.faults.run_dir import FaultRunDir
+from aisbench.results import FaultOutcome, Provenance, ResultStore, fault_case, make_run_id
+from aisbench.runner import ResultPaths, RunJournal, collect_provenance
 
 REPO = Path(__file__).resolve().parents[2]
-FAULTS_RUN_DIR = FaultRunDir(Path(os.environ.get("AISBENCH_FAULTS_DIR",
-                                                REPO / "reports" / "faults-tests")))
+FAULT_TESTS = ResultPaths(Path(os.environ.get("AISBENCH_FAULTS_DIR",
+                                              REPO / "reports" / "faults-tests")))
+SCENARIO = "faults-tests"
+RUN_ID = make_run_id()  # this session's run
+_steps = itertools.count(1)
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +42,20 @@ def fault_cluster(tmp_path_factory: pytest.TempPathFactory, ais_home: Path,
         yield bench
 
 
-def record(outcome: FaultOutcome) -> FaultOutcome:
-    """Write the outcome for the faults report and hand it back for asserting."""
-    return FAULTS_RUN_DIR.record(outcome)
+def record(outcome: FaultOutcome, extra: Mapping[str, Any] | None = None) -> FaultOutcome:
+    """Keep the outcome (and ``extra``, e.g. a soak's series) as a case of this session's
+    fault run, for the faults report; hand the outcome back for asserting."""
+    with ResultStore(FAULT_TESTS.results_db) as store:
+        journal = RunJournal.begin(store, RUN_ID, SCENARIO, _provenance(),
+                                   FAULT_TESTS.runs_dir / f"{RUN_ID}.json",
+                                   description="the fault tests of one test session")
+        journal.record(fault_case(RUN_ID, SCENARIO, replace(outcome, step=next(_steps)),
+                                  extra))
+        journal.finish()  # a collection of tests, not a suite: it ends with its latest outcome
+    return outcome
+
+
+@functools.cache
+def _provenance() -> Provenance:
+    return collect_provenance(cluster="local: 1 proxy, 3 targets, 1 mountpath (one per test "
+                              "module)", aisnode_version=None, scenario_hash="")

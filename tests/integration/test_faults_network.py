@@ -19,8 +19,8 @@ import pytest
 from aisbench.cluster.binaries import find_binary
 from aisbench.datagen.self_checking import FaultData, delete_fault_data, put_fault_data
 from aisbench.faults.network_faults import netem_epoch, slow_lossy_link
-from aisbench.faults.outcome import COMPLETED, SKIPPED, TYPED_ERROR_NODE, FaultOutcome
 from aisbench.faults.tcp_proxy import FaultyTcpProxy, LinkFaults
+from aisbench.results import COMPLETED, SKIPPED, TYPED_ERROR_NODE, FaultOutcome
 from aisref.client import Bucket, ClusterUnreachable, RequestClient
 from tests.integration.fault_fixtures import record
 

@@ -1,6 +1,6 @@
 """Node faults on a real 3-target cluster: every aisref dataset, 0 and 2 DataLoader workers.
 
-The rule (aisbench.faults.outcome): an epoch either completes with every sample exactly once
+The rule (aisbench.faults.judge): an epoch either completes with every sample exactly once
 or stops with a typed error naming the object and the node - never a silent gap or duplicate.
 The faults themselves live in aisbench.faults.node_faults, shared with the ``faults`` scenario.
 """
@@ -17,7 +17,7 @@ from aisbench.faults.node_faults import (
     kill_for_good,
     kill_while_streaming,
 )
-from aisbench.faults.outcome import COMPLETED, TYPED_ERROR
+from aisbench.results import COMPLETED, TYPED_ERROR
 from tests.integration.fault_fixtures import fault_cluster, record
 
 __all__ = ["fault_cluster"]  # the fixture, imported for pytest

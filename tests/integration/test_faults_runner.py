@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from aisbench.faults.outcome import COMPLETED
 from aisbench.faults.runner_fault import N_CASES, judge_runner_kill, kill_runner_then_resume
+from aisbench.results import COMPLETED
 from aisbench.results.store import ResultStore
 from tests.integration.fault_fixtures import record
 

@@ -17,8 +17,15 @@ from pathlib import Path
 
 import pytest
 
-from aisbench.faults.outcome import COMPLETED, SKIPPED, TYPED_ERROR, TYPED_ERROR_OBJECT
-from aisbench.faults.run_dir import FaultRunDir
+from aisbench.faults.soak import SOAK_SERIES
+from aisbench.results import (
+    COMPLETED,
+    SKIPPED,
+    TYPED_ERROR,
+    TYPED_ERROR_OBJECT,
+    ResultStore,
+    read_run_json,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -69,8 +76,12 @@ def test_faults_scenario_reports_every_fault_its_effect_and_that_nothing_was_los
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output[-3000:]
     (root,) = reports.glob("faults-ci-*")
-    run_dir = FaultRunDir(root)
-    outcomes = run_dir.outcomes()
+    (run_json,) = (reports / "runs").glob("*.json")
+    record = read_run_json(run_json)
+    with ResultStore(reports / "results.sqlite") as store:
+        assert store.load_run(record.run_id) == record  # the one store holds the same run
+    assert root.name == f"faults-ci-{record.run_id}"
+    outcomes = record.verdicts
 
     assert {o.fault for o in outcomes} == set(FAULTS), output[-3000:]
     for o in outcomes:
@@ -81,9 +92,11 @@ def test_faults_scenario_reports_every_fault_its_effect_and_that_nothing_was_los
     epoch_faults = [o for o in outcomes if o.fault in FAULTS[1:4]]
     assert len(epoch_faults) == 6  # 3 faults x 2 datasets x 1 worker count
     assert all(o.baseline_s is not None and o.baseline_s > 0 for o in epoch_faults)
-    assert run_dir.read_meta().finished is not None
+    assert record.finished_at is not None and record.stopped is None
+    assert record.provenance.aisnode_version and record.provenance.git_sha
+    assert [c.status for c in record.cases if c.verdict and c.verdict.failed] == []
 
-    (soak,) = run_dir.soaks()
+    (soak,) = [c.extra[SOAK_SERIES] for c in record.cases if SOAK_SERIES in c.extra]
     assert {s["pid"] for s in soak["samples"]} and len(soak["trends"]) == 2
 
     html = (root / "index.html").read_text()
@@ -125,7 +138,7 @@ def test_a_faults_run_stopped_by_sigterm_keeps_what_ran_stops_its_cluster_and_sa
                                   "--reports", str(reports)], env=env, stdout=log,
                                  stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 180
-        while not list(reports.glob("faults-sigterm-*/outcomes/*.json")):
+        while not _cases_kept(reports):
             assert suite.poll() is None and time.monotonic() < deadline, \
                 (tmp_path / "run.log").read_text()[-2000:]
             time.sleep(0.2)
@@ -134,14 +147,20 @@ def test_a_faults_run_stopped_by_sigterm_keeps_what_ran_stops_its_cluster_and_sa
     output = (tmp_path / "run.log").read_text()
     assert code == 1, output[-2000:]
     (root,) = reports.glob("faults-sigterm-*")
-    run_dir = FaultRunDir(root)
-    meta = run_dir.read_meta()
-    assert meta.stopped == "interrupted (SIGINT or SIGTERM)"
-    assert meta.finished is None
-    kept = run_dir.outcomes()
+    (run_json,) = (reports / "runs").glob("*.json")
+    record = read_run_json(run_json)
+    assert record.stopped == "interrupted (SIGINT or SIGTERM)"
+    assert record.finished_at is None
+    kept = record.verdicts
     assert kept and all(not o.failed for o in kept)  # what ran before the signal stands
     assert "did not finish" in (root / "index.html").read_text()
     assert not list((home / "state").glob("faults-*"))  # its cluster stopped and removed
     leftover = subprocess.run(["pgrep", "-f", str(home / "state")], capture_output=True,
                               text=True, check=False)
     assert leftover.stdout.strip() == "", leftover.stdout
+
+
+def _cases_kept(reports: Path) -> int:
+    """Cases the run's JSON holds so far (0 before it exists; it is replaced atomically)."""
+    runs = list((reports / "runs").glob("*.json"))
+    return len(read_run_json(runs[0]).cases) if runs else 0

@@ -80,6 +80,12 @@ def test_run_exits_0(finished_run: FinishedRun) -> None:
     assert finished_run.proc.returncode == 0, finished_run.proc.stderr
 
 
+def test_the_run_json_records_how_the_run_ended(finished_run: FinishedRun) -> None:
+    run = finished_run.run
+    assert (run["version"], run["description"]) == (2, "two strategies, with and without workers")
+    assert run["finished_at"] and run["stopped"] is None
+
+
 def test_run_reads_the_scenarios_dataset_bucket(finished_run: FinishedRun) -> None:
     assert f"dataset {DATASET.bucket_name}: 200 objects" in finished_run.proc.stdout
 

@@ -18,6 +18,7 @@ from aisbench import commands
 from aisbench.cluster.authn import ClusterAuth, control_token
 from aisbench.cluster.select import ClusterSettings
 from aisbench.datagen.generate import ensure_dataset
+from aisbench.runner import ResultPaths
 from aisbench.scenario.dataset import DatasetSpec, SizeRange
 from aisref.client import AISError, AuthenticationRequired, Bucket, Client, DataShard
 from aisref.pytorch import AISIterDataset, AISMapDataset, AISMultiShardStream, AISShardReader
@@ -182,7 +183,7 @@ def test_token_never_appears_in_a_harness_run_its_results_or_report(
     reports = tmp_path / "reports"
     outcome = commands.run(scenario, ClusterSettings(home=tmp_path / "home",
                                                      endpoint=auth_cluster.endpoint),
-                           commands.Paths(reports), report=True, progress=True,
+                           ResultPaths(reports), report=True, progress=True,
                            log=lines.append)
     assert [(case.status, case.reason) for case in outcome.record.cases] == [("ok", "")]
     written = [p for p in reports.rglob("*") if p.is_file()]

@@ -15,6 +15,7 @@ from aisbench import commands
 from aisbench.cluster.health import ClusterAccess, fetch_smap
 from aisbench.cluster.select import ClusterSettings
 from aisbench.datagen.generate import ensure_dataset
+from aisbench.runner import ResultPaths
 from aisbench.scenario.dataset import DatasetSpec, SizeRange
 from aisref.client import Bucket, CertificateNotTrusted, Client, DataShard
 from aisref.pytorch import AISIterDataset, AISMapDataset, AISMultiShardStream, AISShardReader
@@ -148,7 +149,7 @@ def test_harness_runs_a_scenario_over_https(
     scenario = tmp_path / "tiny.yaml"
     scenario.write_text(TINY_SCENARIO)
     settings = ClusterSettings(home=tmp_path / "home", endpoint=tls_cluster.endpoint)
-    outcome = commands.run(scenario, settings, commands.Paths(tmp_path / "reports"),
+    outcome = commands.run(scenario, settings, ResultPaths(tmp_path / "reports"),
                            report=False, progress=False, log=lambda line: None)
     assert [(case.status, case.reason) for case in outcome.record.cases] == [("ok", "")] * 3
     assert all(case.repeats[0].samples > 0 for case in outcome.record.cases)

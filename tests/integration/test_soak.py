@@ -20,17 +20,18 @@ from aisbench.faults.soak import (
     FD_TOLERANCE,
     MIN_EPOCHS,
     RSS_TOLERANCE_BYTES,
+    SOAK_SERIES,
+    series_to_dict,
     soak_epochs,
+    soak_outcome,
     soak_problems,
     trends,
-    write_series,
 )
-from tests.integration.fault_fixtures import FAULTS_RUN_DIR
+from tests.integration.fault_fixtures import record
 
 pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
-SOAK_DIR = FAULTS_RUN_DIR.soak_dir
 SOAK_S = float(os.environ.get("AISBENCH_SOAK_S", "15"))
 MAX_EPOCHS = 400
 WORKERS = 2
@@ -52,8 +53,9 @@ def test_persistent_workers_keep_rss_and_fds_flat_across_epochs(
     result = soak_epochs(lambda: persistent_loader(kind, soak_data, WORKERS), expected, SOAK_S,
                          MAX_EPOCHS)
     worker_trends = trends(result.samples, skip_epochs=1)
-    write_series(SOAK_DIR / f"{kind}.json", f"{kind}, {WORKERS} persistent workers",
-                 result.samples, worker_trends, result.seconds)
+    label = f"{kind}, {WORKERS} persistent workers"
+    record(soak_outcome(kind, WORKERS, len(expected), result, worker_trends),
+           {SOAK_SERIES: series_to_dict(label, result.samples, worker_trends, result.seconds)})
     assert result.bad_epochs == ()  # every epoch exactly once, bytes checked
     assert result.epochs >= MIN_EPOCHS, f"{result.epochs} epochs in {SOAK_S:.0f} s"
     assert len(result.worker_pids) == WORKERS  # the same workers throughout: persistent

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from aisbench.cluster.select import settings_from_env
-from aisbench.commands import Paths, profile
+from aisbench.commands import profile
 from aisbench.profile import ProfilerUnavailable
+from aisbench.runner import ResultPaths
 
 pytestmark = pytest.mark.integration
 
@@ -98,4 +99,4 @@ def test_profile_says_clearly_when_py_spy_cannot_attach(
     monkeypatch.setenv("PATH", f"{fake.parent}:{os.environ['PATH']}")
     monkeypatch.setenv("AIS_ENDPOINT", ais_endpoint)
     with pytest.raises(ProfilerUnavailable, match=r"py-spy cannot attach.*CAP_SYS_PTRACE"):
-        profile(scenario_file, "num_workers=0", settings_from_env(), Paths(tmp_path))
+        profile(scenario_file, "num_workers=0", settings_from_env(), ResultPaths(tmp_path))

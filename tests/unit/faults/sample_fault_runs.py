@@ -1,22 +1,27 @@
-"""Hand-made fault outcomes, soak series and run directories with numbers easy to check."""
+"""Hand-made fault outcomes, soak series, fault runs and (old-layout) run directories with
+numbers easy to check."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from aisbench.faults.outcome import (
+from aisbench.faults.soak import SOAK_SERIES, SoakSeries, WorkerSample, WorkerTrend, series_to_dict
+from aisbench.results import (
     COMPLETED,
     HARNESS_ERROR,
     NOT_EXERCISED,
     SKIPPED,
     TYPED_ERROR,
     FaultOutcome,
+    Provenance,
+    RunRecord,
+    fault_case,
+    outcome_to_dict,
 )
-from aisbench.faults.run_dir import FaultRunDir, FaultRunMeta
-from aisbench.faults.soak import SoakSeries, WorkerSample, WorkerTrend, write_series
 
 MIB = 2**20
 NETEM_MISSING = "tc netem is not available on this kernel"
@@ -70,22 +75,56 @@ def two_worker_soak(label: str = "map, 2 workers") -> SoakSeries:
     return SoakSeries(label, 25.0, tuple(samples), trends)
 
 
-def meta(finished: str | None = "2026-11-23T21:00:00+00:00",
-         stopped: str | None = None) -> FaultRunMeta:
-    return FaultRunMeta(run_id="r1", scenario="faults-smoke", description="kill and freeze",
-                        started="2026-11-23T20:00:00+00:00", cluster="local: 1 proxy, 2 targets",
-                        aisnode_version="3.31", finished=finished, settings={"epochs": 2},
-                        stopped=stopped)
+STARTED = "2026-11-23T20:00:00+00:00"
+FINISHED = "2026-11-23T21:00:00+00:00"
+PROVENANCE = Provenance(
+    git_sha="0123456789abcdef0123456789abcdef01234567", aisbench_version="0.1.0",
+    aisnode_version="5.0.v1.5.0", sdk_version="2.0.0", torch_version="2.15.0",
+    python_version="3.11.7", platform="Linux-6.1-x86_64", cpu_model="Example CPU", cpu_count=2,
+    cluster="local: 1 proxy, 2 targets", scenario_hash="ab" * 32, started_at=STARTED)
 
 
-def run_dir(root: Path, outcomes: Sequence[FaultOutcome], soaks: Sequence[SoakSeries] = (),
-            run_meta: FaultRunMeta | None = None) -> FaultRunDir:
-    """A faults run directory as the suite writes it (no soak/ when ``soaks`` is empty)."""
-    directory = FaultRunDir(root)
-    directory.write_meta(run_meta or meta())
-    for o in outcomes:
-        directory.record(o)
+def soak_outcome_of(soak: SoakSeries) -> FaultOutcome:
+    return FaultOutcome(fault="soak: persistent workers across epochs", dataset=soak.label,
+                        num_workers=2, outcome=COMPLETED, expected=48, seen=48, duplicates=0,
+                        missing=0, duration_s=soak.seconds)
+
+
+def fault_record(outcomes: Sequence[FaultOutcome], soaks: Sequence[SoakSeries] = (), *,
+                 finished: str | None = FINISHED, stopped: str | None = None) -> RunRecord:
+    """A fault run as the suite stores it: a case per outcome (steps numbered in order), then a
+    soak case per series with the series beside its outcome."""
+    cases = [fault_case("r1", "faults-smoke", replace(o, step=o.step or i + 1))
+             for i, o in enumerate(outcomes)]
     for soak in soaks:
-        write_series(directory.soak_dir / f"{soak.label.split(',')[0]}.json", soak.label,
-                     soak.samples, soak.trends, soak.seconds)
-    return directory
+        soak_case = replace(soak_outcome_of(soak), step=len(cases) + 1)
+        cases.append(fault_case("r1", "faults-smoke", soak_case,
+                                {SOAK_SERIES: series_to_dict(soak.label, soak.samples,
+                                                             soak.trends, soak.seconds)}))
+    return RunRecord(run_id="r1", scenario="faults-smoke", provenance=PROVENANCE,
+                     cases=tuple(cases), description="kill and freeze",
+                     settings={"epochs": 2}, finished_at=finished, stopped=stopped)
+
+
+def legacy_meta(finished: str | None = FINISHED, stopped: str | None = None) -> dict[str, Any]:
+    """run.json as the suite wrote it before fault runs were stored as runs."""
+    return {"run_id": "r1", "scenario": "faults-smoke", "description": "kill and freeze",
+            "started": STARTED, "cluster": "local: 1 proxy, 2 targets",
+            "aisnode_version": "3.31", "finished": finished, "settings": {"epochs": 2},
+            "stopped": stopped}
+
+
+def legacy_run_dir(root: Path, outcomes: Sequence[FaultOutcome],
+                   soaks: Sequence[SoakSeries] = (),
+                   run_meta: dict[str, Any] | None = None) -> Path:
+    """A faults run directory in the layout older versions wrote (no soak/ without soaks)."""
+    (root / "outcomes").mkdir(parents=True, exist_ok=True)
+    (root / "run.json").write_text(json.dumps(run_meta or legacy_meta()))
+    for i, o in enumerate((*outcomes, *(soak_outcome_of(s) for s in soaks))):
+        o = replace(o, step=o.step or i + 1)
+        (root / "outcomes" / f"{o.case_id}.json").write_text(json.dumps(outcome_to_dict(o)))
+    for soak in soaks:
+        (root / "soak").mkdir(exist_ok=True)
+        (root / "soak" / f"{soak.label.split(',')[0]}.json").write_text(json.dumps(
+            series_to_dict(soak.label, soak.samples, soak.trends, soak.seconds)))
+    return root

@@ -6,7 +6,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from aisbench.faults.scenario import FreezeSettings, NetemSettings, fault_scenario_from_document
+from aisbench.faults.data_faults import CorruptShardSettings
+from aisbench.faults.kinds import NoSettings
+from aisbench.faults.network_faults import NetemSettings, SlowLinkSettings
+from aisbench.faults.node_faults import FreezeSettings, KillRestartSettings
+from aisbench.faults.registry import FAULT_KINDS
+from aisbench.faults.scenario import fault_scenario_from_document
 from aisbench.scenario.errors import ScenarioError
 from aisbench.scenario.load import (
     find_scenario,
@@ -31,13 +36,17 @@ def test_shipped_faults_scenario_runs_every_fault_on_every_dataset():
     assert scenario.datasets == ("AISMapDataset", "AISIterDataset", "AISShardReader",
                                  "AISMultiShardStream", "datapipes")
     assert scenario.num_workers == (0, 2)
-    assert scenario.kill_restart is not None and scenario.kill_restart.restart_after_s == 1.0
-    assert scenario.kill_for_good and scenario.kill_while_streaming and scenario.runner_kill
-    assert scenario.freeze == FreezeSettings(connect_s=1.0, read_s=1.5)
-    assert scenario.slow_link is not None and scenario.slow_link.delay_s == pytest.approx(0.02)
-    assert scenario.slow_link.drop_every == 3
-    assert scenario.netem == NetemSettings(delay_ms=20, loss_pct=2.0)
-    assert scenario.corruptions == ("truncated", "garbage")
+    assert scenario.faults == {
+        "target_kill_restart": KillRestartSettings(restart_after_s=1.0),
+        "target_kill": NoSettings(),
+        "slow_link": SlowLinkSettings(delay_ms=20.0, drop_every=3),
+        "target_freeze": FreezeSettings(connect_timeout_s=1.0, read_timeout_s=1.5),
+        "kill_while_streaming": NoSettings(),
+        "corrupt_shard": CorruptShardSettings(corruptions=["truncated", "garbage"]),
+        "runner_kill": NoSettings(),
+        "netem": NetemSettings(delay_ms=20, loss_pct=2.0),
+    }
+    assert list(scenario.faults) == [kind.key for kind in FAULT_KINDS]  # the registry's order
     assert scenario.soak is not None and scenario.soak.datasets == ("AISMapDataset",
                                                                      "AISShardReader")
 
@@ -46,9 +55,8 @@ def test_a_fault_written_without_settings_takes_its_defaults(tmp_path):
     path = tmp_path / "f.yaml"
     path.write_text("kind: faults\nfaults:\n  target_kill:\n  slow_link:\n")
     scenario = load(path)
-    assert scenario.kill_for_good
-    assert scenario.slow_link is not None and scenario.slow_link.drop_every == 3
-    assert scenario.kill_restart is None and not scenario.runner_kill
+    assert scenario.faults == {"target_kill": NoSettings(), "slow_link": SlowLinkSettings()}
+    assert SlowLinkSettings().drop_every == 3
     assert scenario.name == "f"
 
 
@@ -65,7 +73,13 @@ def test_a_fault_written_without_settings_takes_its_defaults(tmp_path):
     ("num_workers: [0, 99]\nfaults: {target_kill: {}}", "num_workers", "out of range",
      "0..16"),
     ("cluster: {targets: 1}\nfaults: {target_kill: {}}", "cluster.targets",
-     "out of range, must be >= 2", "2..16"),
+     "another must keep serving", "2..16"),
+    ("cluster: {backend: docker}\nfaults: {target_kill: {}}", "cluster.backend",
+     "a cluster of its own", "local"),
+    ("cluster: {targets: 65}\nfaults: {target_kill: {}}", "cluster.targets",
+     "out of range", "1..64"),
+    ("cluster: {target: 3}\nfaults: {target_kill: {}}", "cluster.target",
+     "did you mean 'targets'", "targets"),
     ("faults: {target_kill_restart: {restart_after_s: '1'}}",
      "faults.target_kill_restart.restart_after_s", "not a number", "0..30 seconds"),
     ("faults: {slow_link: {drop_every: 1}}", "faults.slow_link.drop_every",

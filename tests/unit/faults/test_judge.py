@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from aisbench.faults.epoch_run import EpochObservation, judge
-from aisbench.faults.outcome import (
+from aisbench.faults.judge import is_ordered_prefix
+from aisbench.results import (
     COMPLETED,
     HARNESS_ERROR,
     NOT_EXERCISED,
@@ -11,7 +12,6 @@ from aisbench.faults.outcome import (
     TYPED_ERROR,
     VIOLATION,
     FaultOutcome,
-    is_ordered_prefix,
 )
 from aisref.client import ClusterUnreachable
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from aisbench.faults.outcome import FaultOutcome
 from aisbench.faults.report import faults_markdown
 from aisbench.faults.report_content import report_content
-from aisbench.faults.run_dir import UnreadableFile
 from aisbench.faults.soak import SoakSeries
+from aisbench.results import FaultOutcome
 from tests.unit.faults.sample_fault_runs import (
     HARNESS_ERROR_TEXT,
     NETEM_MISSING,
+    fault_record,
     harness_error,
-    meta,
     not_exercised,
     outcome,
     skipped,
@@ -21,7 +20,7 @@ from tests.unit.faults.sample_fault_runs import (
 
 
 def _markdown(outcomes: list[FaultOutcome], soaks: list[SoakSeries] | None = None) -> str:
-    return faults_markdown(report_content(None, outcomes, soaks or []))
+    return faults_markdown(report_content(fault_record(outcomes), soaks or []))
 
 
 def test_report_has_one_row_per_outcome_under_its_fault() -> None:
@@ -70,7 +69,7 @@ def test_missing_soak_is_stated() -> None:
 
 
 def test_run_meta_titles_the_report_and_a_partial_run_says_so() -> None:
-    text = faults_markdown(report_content(meta(finished=None), [outcome()], []))
+    text = faults_markdown(report_content(fault_record([outcome()], finished=None), []))
     assert text.startswith("# Faults report: faults-smoke — run r1")
     assert "- finished: did not finish" in text
 
@@ -93,15 +92,15 @@ def test_a_failed_run_has_its_outcome_in_bold_and_its_loss_line_too() -> None:
 
 def test_a_run_stopped_early_says_why_before_the_verdict() -> None:
     text = faults_markdown(report_content(
-        meta(stopped="interrupted (SIGTERM)"), [outcome()], []))
+        fault_record([outcome()], finished=None, stopped="interrupted (SIGTERM)"), []))
     stopped = text.index("**did not finish: interrupted (SIGTERM); this report shows the 1 "
                          "fault run recorded so far**")
     assert stopped < text.index("kept the rule")
 
 
 def test_an_unreadable_soak_series_is_named_in_the_soak_section() -> None:
-    content = report_content(None, [outcome()], [],
-                             [UnreadableFile("soak/map.json", "not valid JSON (x)")])
+    content = report_content(fault_record([outcome()]), [],
+                             ["soak series unreadable: 002-soak: not a soak series (x)"])
     text = faults_markdown(content)
-    assert "- **soak series soak/map.json unreadable: not valid JSON (x)**" in text
+    assert "- **soak series unreadable: 002-soak: not a soak series (x)**" in text
     assert "No soak was run" not in text

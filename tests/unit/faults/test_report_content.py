@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from aisbench.faults.outcome import HARNESS_ERROR, NOT_EXERCISED, VIOLATION
 from aisbench.faults.report_content import (
     RULE,
     fault_sections,
@@ -11,11 +10,12 @@ from aisbench.faults.report_content import (
     report_content,
     verdict_of,
 )
+from aisbench.results import HARNESS_ERROR, NOT_EXERCISED, VIOLATION
 from tests.unit.faults.sample_fault_runs import (
     HARNESS_ERROR_TEXT,
     NETEM_MISSING,
+    fault_record,
     harness_error,
-    meta,
     not_exercised,
     outcome,
     skipped,
@@ -90,22 +90,22 @@ def test_long_errors_are_cut_to_one_line_with_an_ellipsis() -> None:
 
 
 def test_a_run_without_finish_time_says_it_did_not_finish() -> None:
-    content = report_content(meta(finished=None), [outcome()], [])
+    content = report_content(fault_record([outcome()], finished=None), [])
     assert not content.finished
     assert dict(content.facts)["finished"].startswith("did not finish")
     assert "1 fault run recorded so far" in dict(content.facts)["finished"]
 
 
 def test_title_names_scenario_and_run() -> None:
-    content = report_content(meta(), [], [])
+    content = report_content(fault_record([]), [])
     assert content.title == "Faults report: faults-smoke — run r1"
-    assert dict(content.facts)["aisnode version"] == "3.31"
+    assert dict(content.facts)["aisnode version"] == "5.0.v1.5.0"
 
 
 def test_row_cells_line_up_with_their_headings() -> None:
     row = outcome_row(typed_error())
     assert dict(zip(row.HEADINGS, row.cells, strict=True))["error"].startswith("ObjectNotFound")
-    soak_row = report_content(None, [], [two_worker_soak()]).soak_rows[0]
+    soak_row = report_content(fault_record([]), [two_worker_soak()]).soak_rows[0]
     assert dict(zip(soak_row.HEADINGS, soak_row.cells, strict=True))["RSS last MiB"] == "102.5"
 
 
@@ -171,7 +171,8 @@ def test_rows_carry_their_kind_of_failure() -> None:
 
 
 def test_a_run_stopped_early_says_why() -> None:
-    content = report_content(meta(stopped="harness error"), [outcome(), harness_error()], [])
+    content = report_content(fault_record([outcome(), harness_error()], finished=None,
+                                          stopped="harness error"), [])
     assert not content.finished
     assert content.unfinished == ("did not finish: harness error; this report shows the 2 fault "
                                   "runs recorded so far")
@@ -179,6 +180,6 @@ def test_a_run_stopped_early_says_why() -> None:
 
 
 def test_a_finished_run_has_no_unfinished_line() -> None:
-    content = report_content(meta(), [outcome()], [])
+    content = report_content(fault_record([outcome()]), [])
     assert content.finished and content.unfinished == ""
     assert dict(content.facts)["finished"] == "2026-11-23T21:00:00+00:00"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from aisbench.faults.outcome import NOT_EXERCISED
 from aisbench.faults.report_plots import (
     OUTCOME_COLORS,
     epoch_ticks,
@@ -11,6 +10,7 @@ from aisbench.faults.report_plots import (
     soak_rss_plot,
 )
 from aisbench.report.plot_model import PlotData, PlotSkipped, plot_to_dict
+from aisbench.results import NOT_EXERCISED
 from tests.unit.faults.sample_fault_runs import (
     not_exercised,
     outcome,

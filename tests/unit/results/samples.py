@@ -1,6 +1,7 @@
-"""A small, fully specified run record (the golden file is this record as JSON)."""
+"""Small, fully specified run records (the golden files are these records as JSON)."""
 
-from aisbench.results.schema import CaseResult, Measurement, Provenance, RunRecord
+from aisbench.results.schema import CaseResult, Measurement, Provenance, RunRecord, fault_case
+from aisbench.results.verdict import SKIPPED, TYPED_ERROR, VIOLATION, FaultOutcome
 
 RUN_ID = "20261123T204512-ab12cd"
 
@@ -59,3 +60,28 @@ def sample_record() -> RunRecord:
         reason="the cluster has no ETL support (no Kubernetes)",
     )
     return RunRecord(run_id=RUN_ID, scenario="smoke", provenance=PROVENANCE, cases=(ok, skipped))
+
+
+def sample_fault_record() -> RunRecord:
+    """A fault run: one verdict per kind of status, the run's meta filled in."""
+    kept = FaultOutcome(fault="target kill", dataset="aisref-map", num_workers=2,
+                        outcome=TYPED_ERROR, expected=48, seen=20, duplicates=0, missing=28,
+                        duration_s=1.5, error_type="AISConnectionError",
+                        error="GET ais://faults/obj-0021 from target 127.0.0.1:9081 refused",
+                        retries=3, baseline_s=0.5, step=2)
+    skipped = FaultOutcome(fault="netem", dataset="listing", num_workers=0, outcome=SKIPPED,
+                           expected=0, seen=0, duplicates=0, missing=0, duration_s=0.0,
+                           notes="the kernel has no netem qdisc", step=3)
+    broken = FaultOutcome(fault="slow link", dataset="aisref-iter", num_workers=0,
+                          outcome=f"{VIOLATION}: silent gap or duplicate (1 missing, 0 "
+                                  "duplicates, 0 unexpected)",
+                          expected=48, seen=47, duplicates=0, missing=1, duration_s=2.0, step=4)
+    soak_series = {"label": "aisref-map, 2 persistent workers", "seconds": 15.0,
+                   "samples": [], "trends": []}
+    return RunRecord(
+        run_id=RUN_ID, scenario="faults", provenance=PROVENANCE,
+        cases=(fault_case(RUN_ID, "faults", kept), fault_case(RUN_ID, "faults", skipped),
+               fault_case(RUN_ID, "faults", broken, extra={"soak": soak_series})),
+        description="every fault on a small cluster",
+        settings={"num_workers": [0, 2], "slow_link": {"delay_s": 0.02, "drop_every": 3}},
+        finished_at="2026-11-23T20:50:00+00:00", stopped=None)

@@ -17,9 +17,12 @@ from aisbench.results.schema import (
     run_to_dict,
 )
 from aisbench.results.store import read_run_json, write_run_json
-from tests.unit.results.samples import RUN_ID, measurement, sample_record
+from tests.unit.results.samples import RUN_ID, measurement, sample_fault_record, sample_record
 
-GOLDEN = Path(__file__).parent / "golden" / "run_v1.json"
+GOLDEN_DIR = Path(__file__).parent / "golden"
+GOLDEN = GOLDEN_DIR / "run_v2.json"
+GOLDEN_V1 = GOLDEN_DIR / "run_v1.json"  # written by the format before fault runs were runs
+GOLDEN_FAULTS = GOLDEN_DIR / "faults_run_v2.json"
 
 
 def test_throughput_is_per_second_of_the_window():
@@ -122,6 +125,49 @@ def test_golden_json_reads_back_to_the_same_record():
 def test_written_json_is_byte_identical_to_the_golden_file(tmp_path):
     write_run_json(sample_record(), tmp_path / "run.json")
     assert (tmp_path / "run.json").read_text() == GOLDEN.read_text()
+
+
+def test_a_version_1_document_reads_as_the_same_run_with_its_new_fields_empty():
+    record = read_run_json(GOLDEN_V1)
+    assert record == sample_record()
+    assert (record.description, dict(record.settings), record.finished_at, record.stopped) == (
+        "", {}, None, None)
+    assert all(case.verdict is None for case in record.cases)
+
+
+def test_a_version_1_document_with_a_version_2_key_is_refused():
+    data = json.loads(GOLDEN_V1.read_text()) | {"stopped": "interrupted"}
+    with pytest.raises(ResultFormatError, match=r"unknown keys .*stopped"):
+        run_from_dict(data)
+
+
+def test_a_fault_run_matches_its_golden_json_and_reads_back_equal(tmp_path):
+    write_run_json(sample_fault_record(), tmp_path / "run.json")
+    assert (tmp_path / "run.json").read_text() == GOLDEN_FAULTS.read_text()
+    assert read_run_json(GOLDEN_FAULTS) == sample_fault_record()
+
+
+def test_a_fault_case_takes_its_status_and_reason_from_the_verdict():
+    kept, skipped, broken = sample_fault_record().cases
+    assert (kept.status, kept.reason) == ("ok", "")
+    assert (skipped.status, skipped.reason) == ("skipped", "the kernel has no netem qdisc")
+    assert broken.status == "failed" and broken.reason.startswith("VIOLATION: silent gap")
+    assert [c.case_id for c in (kept, skipped, broken)] == [
+        "002-target-kill-aisref-map-w2", "003-netem-listing-w0", "004-slow-link-aisref-iter-w0"]
+    assert sample_fault_record().is_fault_run and not sample_record().is_fault_run
+    assert [v.step for v in sample_fault_record().verdicts] == [2, 3, 4]
+
+
+def test_a_verdict_with_a_missing_field_is_a_format_error():
+    data = run_to_dict(sample_fault_record())
+    del data["cases"][0]["verdict"]["outcome"]
+    with pytest.raises(ResultFormatError, match=r"case verdict: .*outcome"):
+        run_from_dict(data)
+
+
+def test_an_ok_case_may_have_a_verdict_instead_of_repeats():
+    kept = sample_fault_record().cases[0]
+    assert kept.status == "ok" and kept.repeats == ()
 
 
 def test_whole_seconds_read_back_as_floats():

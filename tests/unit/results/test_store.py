@@ -10,7 +10,13 @@ import pytest
 
 from aisbench.results.schema import CaseResult, RunRecord
 from aisbench.results.store import ResultStore, StoreError
-from tests.unit.results.samples import PROVENANCE, RUN_ID, measurement, sample_record
+from tests.unit.results.samples import (
+    PROVENANCE,
+    RUN_ID,
+    measurement,
+    sample_fault_record,
+    sample_record,
+)
 
 
 @pytest.fixture
@@ -39,6 +45,80 @@ def stored(store: ResultStore, record: RunRecord) -> None:
 def test_a_stored_run_loads_back_equal(store):
     stored(store, sample_record())
     assert store.load_run(RUN_ID) == sample_record()
+
+
+def test_a_fault_run_with_its_meta_loads_back_equal(store):
+    record = sample_fault_record()
+    store.begin_run(record.run_id, record.scenario, record.provenance,
+                    description=record.description, settings=record.settings)
+    for case in record.cases:
+        store.add_case(case)
+    store.end_run(record.run_id, finished_at=record.finished_at, stopped=None)
+    assert store.load_run(RUN_ID) == record
+
+
+def test_a_run_records_its_later_provenance_and_how_it_ended(store):
+    store.begin_run(RUN_ID, "smoke", PROVENANCE)
+    later = dataclasses.replace(PROVENANCE, aisnode_version="5.0.v1.5.0")
+    store.set_provenance(RUN_ID, later)
+    store.end_run(RUN_ID, finished_at=None, stopped="interrupted (SIGINT or SIGTERM)")
+    loaded = store.load_run(RUN_ID)
+    assert loaded.provenance == later
+    assert (loaded.stopped, loaded.finished_at) == ("interrupted (SIGINT or SIGTERM)", None)
+    store.end_run(RUN_ID, finished_at="2026-11-25T23:00:00+00:00", stopped=None)  # resumed
+    loaded = store.load_run(RUN_ID)
+    assert (loaded.stopped, loaded.finished_at) == (None, "2026-11-25T23:00:00+00:00")
+
+
+@pytest.mark.parametrize("write", [
+    lambda s: s.end_run(RUN_ID, finished_at=None, stopped="x"),
+    lambda s: s.set_provenance(RUN_ID, PROVENANCE),
+])
+def test_ending_or_updating_a_run_never_begun_is_refused(store, write):
+    with pytest.raises(StoreError, match="never begun"):
+        write(store)
+
+
+# The version 1 store, as aisbench wrote it before runs had a meta column.
+_V1_SCHEMA = """
+CREATE TABLE runs (run_id TEXT PRIMARY KEY, scenario TEXT NOT NULL, started_at TEXT NOT NULL,
+                   git_sha TEXT, provenance TEXT NOT NULL);
+CREATE TABLE cases (run_id TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+                    seq INTEGER NOT NULL, case_id TEXT NOT NULL, status TEXT NOT NULL,
+                    result TEXT NOT NULL, PRIMARY KEY (run_id, case_id));
+CREATE INDEX cases_by_case_id ON cases (case_id);
+PRAGMA user_version=1;
+"""
+
+
+def test_a_version_1_store_is_migrated_and_keeps_its_runs(tmp_path):
+    path = tmp_path / "results.sqlite"
+    with ResultStore(path) as current:  # write the cases' JSON as the store keeps them
+        stored(current, sample_record())
+    rows = sqlite3.connect(path).execute(
+        "SELECT run_id, scenario, started_at, git_sha, provenance FROM runs").fetchall()
+    cases = sqlite3.connect(path).execute("SELECT * FROM cases").fetchall()
+    old = tmp_path / "old.sqlite"
+    db = sqlite3.connect(old)
+    db.executescript(_V1_SCHEMA)
+    db.executemany("INSERT INTO runs VALUES (?, ?, ?, ?, ?)", rows)
+    db.executemany("INSERT INTO cases VALUES (?, ?, ?, ?, ?)", cases)
+    db.commit()
+    db.close()
+    with ResultStore(old) as migrated:
+        assert migrated.load_run(RUN_ID) == sample_record()
+        migrated.end_run(RUN_ID, finished_at=None, stopped="interrupted")
+        assert migrated.load_run(RUN_ID).stopped == "interrupted"
+    assert sqlite3.connect(old).execute("PRAGMA user_version").fetchone()[0] == 2
+
+
+def test_a_store_newer_than_this_aisbench_is_refused(tmp_path):
+    path = tmp_path / "results.sqlite"
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version=3")
+    db.close()
+    with pytest.raises(StoreError, match="schema version 3, this aisbench reads up to 2"):
+        ResultStore(path)
 
 
 def test_a_case_is_visible_to_another_connection_as_soon_as_it_is_added(store):

@@ -1,36 +1,20 @@
-"""What a fault did to one epoch: counted samples, the verdict, and its JSON record.
+"""Judge one epoch under a fault: count its samples, check what its error names, decide.
 
 The rule every dataset must keep under a fault: the epoch either completes with every sample
 exactly once, or stops with a typed error (an ``aisref.client.AISError``) whose message names
-the object and the node - never a silent gap, a duplicate or a sample nobody asked for.
-Everything here is pure except `write_outcome` / `read_outcomes`.
+the object and the node - never a silent gap, a duplicate or a sample nobody asked for. The
+verdict's words and the `FaultOutcome` value live in ``aisbench.results`` (a fault case is a
+result like any other); everything here is pure.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, fields
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass
 
-from aisbench.atomic_file import write_text_atomically
-
-COMPLETED = "completed exactly once"
-TYPED_ERROR = "typed error naming object and node"
-TYPED_ERROR_OBJECT = "typed error naming the object"  # bad data: no node is at fault
-TYPED_ERROR_NODE = "typed error naming the node"  # a request about no object (a listing)
-KEPT_RULE = frozenset({COMPLETED, TYPED_ERROR, TYPED_ERROR_OBJECT, TYPED_ERROR_NODE})
-VIOLATION = "VIOLATION"  # the rule broken: "VIOLATION: <why>"
-# The fault was injected but never felt (all data already prefetched, nothing dropped, too few
-# epochs): nothing was proven, so it fails like a violation. "NOT EXERCISED: <why>"
-NOT_EXERCISED = "NOT EXERCISED"
-# The harness could not inject or heal the fault (a node that would not restart): the fault is
-# unjudged and the suite stopped there. "HARNESS ERROR: <what failed>"
-HARNESS_ERROR = "HARNESS ERROR"
-SKIPPED = "skipped"  # the machine cannot inject this fault; ``notes`` says why
+from aisbench.results import COMPLETED, TYPED_ERROR, TYPED_ERROR_OBJECT, VIOLATION
 
 
 @dataclass(frozen=True)
@@ -135,103 +119,6 @@ def error_fields(error: BaseException | None, limit: int = 400) -> tuple[str | N
     if error is None:
         return None, None
     return type(error).__name__, first_line(error, limit)
-
-
-@dataclass(frozen=True)
-class FaultOutcome:
-    """One row of the faults report: a fault, a dataset, a worker count and what happened.
-
-    Attributes:
-        duration_s: seconds from the start of the epoch to its end or its error.
-        retries: retries the dataset's aisref clients made, in this process and in forked
-            DataLoader workers (a shared count); None where that is not observable (spawned
-            workers, or no aisref client reachable from the loader).
-        baseline_s: seconds the same epoch (dataset, workers, data) took without the fault in
-            the same run; None when no baseline was measured. ``duration_s / baseline_s`` is
-            the fault's time cost.
-    """
-
-    fault: str
-    dataset: str
-    num_workers: int
-    outcome: str
-    expected: int
-    seen: int
-    duplicates: int
-    missing: int
-    duration_s: float
-    error_type: str | None = None
-    error: str | None = None
-    retries: int | None = None
-    notes: str = ""
-    baseline_s: float | None = None
-    step: int = 0  # the order a suite ran it in (reports follow it); 0 outside a suite
-
-    @property
-    def failed(self) -> bool:
-        """Neither an allowed outcome nor a skip: a violation, a fault never felt, or a harness
-        error - never counted as a pass."""
-        return self.outcome not in KEPT_RULE and self.outcome != SKIPPED
-
-    @property
-    def violated(self) -> bool:
-        """The dataset broke the rule (a subset of `failed`)."""
-        return self.failed and not (self.not_exercised or self.harness_error)
-
-    @property
-    def not_exercised(self) -> bool:
-        return self.outcome.startswith(NOT_EXERCISED)
-
-    @property
-    def harness_error(self) -> bool:
-        return self.outcome.startswith(HARNESS_ERROR)
-
-    @property
-    def added_s(self) -> float | None:
-        """Seconds the fault added to the epoch: ``duration_s - baseline_s`` (None without a
-        baseline). Absolute, so a tiny clean epoch does not blow a fixed stall up into 30x."""
-        if self.baseline_s is None:
-            return None
-        return self.duration_s - self.baseline_s
-
-    @property
-    def slowdown(self) -> float | None:
-        """``duration_s / baseline_s``, or None without a (positive) baseline."""
-        if self.baseline_s is None or self.baseline_s <= 0:
-            return None
-        return self.duration_s / self.baseline_s
-
-    @property
-    def file_name(self) -> str:
-        """``[NNN-]<fault>-<dataset>-w<N>.json``; the step keeps two runs of one fault apart."""
-        slug = re.sub(r"[^a-z0-9]+", "-", f"{self.fault}-{self.dataset}".lower()).strip("-")
-        prefix = f"{self.step:03d}-" if self.step else ""
-        return f"{prefix}{slug}-w{self.num_workers}.json"
-
-
-def outcome_to_dict(outcome: FaultOutcome) -> dict[str, Any]:
-    return asdict(outcome)
-
-
-def outcome_from_dict(raw: dict[str, Any]) -> FaultOutcome:
-    known = {f.name for f in fields(FaultOutcome)}
-    return FaultOutcome(**{k: v for k, v in raw.items() if k in known})
-
-
-def write_outcome(directory: Path, outcome: FaultOutcome) -> Path:
-    """Write one outcome as ``<directory>/<fault>-<dataset>-w<N>.json``; return the path."""
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / outcome.file_name
-    write_text_atomically(path, json.dumps(outcome_to_dict(outcome), indent=2) + "\n")
-    return path
-
-
-def read_outcomes(directory: Path) -> list[FaultOutcome]:
-    """Every outcome JSON in ``directory``, in the order they ran (then by fault, dataset and
-    workers)."""
-    outcomes = [outcome_from_dict(json.loads(p.read_text()))
-                for p in sorted(directory.glob("*.json"))]
-    return sorted(outcomes, key=lambda o: (o.step, o.fault, o.dataset, o.num_workers))
 
 
 def first_line(error: BaseException, limit: int = 400) -> str:

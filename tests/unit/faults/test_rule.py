@@ -1,20 +1,18 @@
-"""The rule a dataset must keep under a fault, as pure functions."""
+"""The rule a dataset must keep under a fault (tally, verdict, what an error names), as pure
+functions; and a verdict's JSON values."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import json
 
-from aisbench.faults.outcome import (
+from aisbench.faults.judge import first_line, names_object_and_node, tally, verdict
+from aisbench.results import (
     COMPLETED,
     TYPED_ERROR,
     VIOLATION,
     FaultOutcome,
-    first_line,
-    names_object_and_node,
-    read_outcomes,
-    tally,
-    verdict,
-    write_outcome,
+    outcome_from_dict,
+    outcome_to_dict,
 )
 from aisref.client import ClusterUnreachable
 
@@ -82,10 +80,9 @@ def test_first_line_keeps_the_original_message_of_a_worker_traceback() -> None:
     assert first_line(wrapped) == "reading ais://b/o: cannot reach node"
 
 
-def test_outcomes_round_trip_through_json_files(tmp_path: Path) -> None:
+def test_an_outcome_round_trips_through_its_json_values() -> None:
     outcome = FaultOutcome(fault="target SIGKILL", dataset="AISMapDataset", num_workers=2,
                            outcome=COMPLETED, expected=4, seen=4, duplicates=0, missing=0,
-                           duration_s=1.5, retries=None)
-    path = write_outcome(tmp_path, outcome)
-    assert path.name == "target-sigkill-aismapdataset-w2.json"
-    assert read_outcomes(tmp_path) == [outcome]
+                           duration_s=1.5, retries=None, step=7)
+    assert outcome.case_id == "007-target-sigkill-aismapdataset-w2"
+    assert outcome_from_dict(json.loads(json.dumps(outcome_to_dict(outcome)))) == outcome
