@@ -61,6 +61,17 @@ def fetch_smap(endpoint: str, timeout_s: float = 5.0, *,
     return smap
 
 
+def running_jobs(endpoint: str, kind: str, timeout_s: float = 5.0, *,
+                 access: ClusterAccess = OPEN) -> list[str]:
+    """The cluster's running jobs (xactions) of ``kind``, e.g. ``["rebalance[g2]"]``; [] when
+    none runs. Asks every target through the proxy, so it fails while a target is down."""
+    response = requests.get(f"{endpoint}/v1/cluster", params={"what": "running_all"},
+                            json={"kind": kind, "active": True}, timeout=timeout_s,
+                            verify=access.verify, headers=access.headers)
+    response.raise_for_status()
+    return [str(job) for job in response.json() or []]
+
+
 def cluster_version(endpoint: str, timeout_s: float = 5.0, *,
                     access: ClusterAccess = OPEN) -> str | None:
     """The AIStore version the primary reports ("5.0.v1.5.0"; "5.0" from an unstamped build),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import requests
@@ -19,7 +20,7 @@ import requests
 from aisbench.cluster import processes
 from aisbench.cluster.base import ClusterError
 from aisbench.cluster.config import aisnode_argv
-from aisbench.cluster.health import fetch_smap, is_ready
+from aisbench.cluster.health import fetch_smap, is_ready, running_jobs
 from aisbench.cluster.state import ClusterState, NodeRecord, load_state, save_state
 
 _POLL_S = 0.1
@@ -142,6 +143,37 @@ class NodeControl:
             time.sleep(_POLL_S * 2)
         raise ClusterError(f"cluster map at {endpoint} not stable with targets {sorted(targets)} "
                            f"after {timeout_s:.0f} s (last: {version})")
+
+
+    def set_config(self, values: Mapping[str, str]) -> None:
+        """Set cluster-wide configuration, e.g. ``{"rebalance.enabled": "false"}``; AIStore
+        refuses an unknown key or a value out of range (400, with why)."""
+        endpoint = self._state().endpoint
+        response = requests.put(f"{endpoint}/v1/cluster/set-config", params=dict(values),
+                                timeout=30.0)
+        if not response.ok:
+            raise ClusterError(f"setting {dict(values)} on the cluster at {endpoint}: HTTP "
+                               f"{response.status_code} {response.text.strip()[:300]}")
+
+    def wait_rebalanced(self, timeout_s: float = 120.0) -> float:
+        """Block until no rebalance runs; return the seconds waited.
+
+        A restarted target rejoins and starts a rebalance that takes tens of seconds to
+        quiesce; a node killed and restarted inside it can be rejected by its peers' streams
+        (seen: the restarted target exits with ``unknown transport endpoint "ack.reb"``).
+        """
+        endpoint = self._state().endpoint
+        started = time.monotonic()
+        deadline = started + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                if not running_jobs(endpoint, "rebalance", timeout_s=5.0):
+                    return time.monotonic() - started
+            except requests.RequestException:
+                pass  # a target still (re)joining: the proxy cannot ask it yet
+            time.sleep(_POLL_S * 5)
+        raise ClusterError(f"a rebalance still runs on the cluster at {endpoint} after "
+                           f"{timeout_s:.0f} s; its targets' logs say why")
 
 
 def _node_ready(url: str) -> bool:

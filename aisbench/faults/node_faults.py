@@ -41,6 +41,7 @@ def kill_and_restart(bench: FaultBench, kind: str, workers: int,
                      restart_after_s: float = RESTART_AFTER_S) -> FaultOutcome:
     """SIGKILL the target that holds the epoch's last data mid-epoch; restart it after
     ``restart_after_s``. A patient client should complete the epoch exactly once."""
+    bench.settle()
     victim = _victim(bench, kind)
     restarter = _Restarter(bench, victim, restart_after_s)
     try:
@@ -88,6 +89,7 @@ class _Restarter:
 def kill_for_good(bench: FaultBench, kind: str, workers: int) -> FaultOutcome:
     """SIGKILL the target mid-epoch and leave it down: the epoch must stop with a typed error
     naming an object it did not deliver and the killed node."""
+    bench.settle()
     victim = _victim(bench, kind)
     try:
         return run_epoch(bench.data, [bench.control.public_url(victim)],
@@ -113,7 +115,7 @@ class FreezeObservation:
 def freeze_then_resume(bench: FaultBench, connect_s: float = 1.0,
                        read_s: float = 1.5) -> FreezeObservation:
     """SIGSTOP a target, GET an object it holds (1 retry), SIGCONT, GET it again."""
-    bench.heal()  # the map settled: a late rejoin must not move the object under the test
+    bench.settle()  # the map settled: a late rejoin must not move the object under the test
     data = bench.data
     victim = bench.control.target_ids()[0]
     name = _an_object_on(bench, victim)
@@ -192,6 +194,7 @@ def _freeze_problems(error: Exception | None, object_url: str, node_url: str,
 def kill_while_streaming(bench: FaultBench) -> FaultOutcome:
     """SIGKILL the target while a 64 MiB object streams from it: the read must stop with a
     typed error naming the object and the node, not return short data as if complete."""
+    bench.settle()
     client = RequestClient(bench.endpoint, timeout=(2.0, 10.0), retries=1)
     bucket = Bucket(client, bench.data.objects_bucket)
     name = "big-stream.bin"

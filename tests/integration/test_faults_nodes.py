@@ -7,8 +7,12 @@ The faults themselves live in aisbench.faults.node_faults, shared with the ``fau
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
+from aisbench.cluster.base import ClusterError
+from aisbench.cluster.health import running_jobs
 from aisbench.faults.bench import FaultBench
 from aisbench.faults.id_loaders import DATASET_KINDS
 from aisbench.faults.node_faults import (
@@ -74,3 +78,25 @@ def test_target_killed_while_an_object_streams_raises_read_interrupted_naming_bo
     assert outcome.error_type == "ObjectReadInterrupted", outcome
     assert outcome.outcome == TYPED_ERROR, outcome
     assert 0 < outcome.seen < outcome.expected
+
+
+@pytest.mark.timeout(90)
+def test_the_bench_turns_rebalance_off_so_a_restart_leaves_a_settled_cluster(
+    fault_cluster: FaultBench,
+) -> None:
+    victim = fault_cluster.control.target_ids()[-1]
+    fault_cluster.control.kill(victim)
+    fault_cluster.heal()  # restarts it: the rejoin that starts a rebalance when it is on
+    polls = []
+    for _ in range(6):  # a rejoin's rebalance started within ~1.5 s when it was on
+        polls.append(running_jobs(fault_cluster.endpoint, "rebalance"))
+        time.sleep(0.5)
+    assert polls == [[]] * 6
+    assert fault_cluster.control.wait_rebalanced(timeout_s=5.0) < 5.0
+
+
+def test_a_config_value_the_cluster_refuses_is_a_cluster_error_saying_why(
+    fault_cluster: FaultBench,
+) -> None:
+    with pytest.raises(ClusterError, match=r"transport\.quiescent.*HTTP 400.*expecting"):
+        fault_cluster.control.set_config({"transport.quiescent": "1s"})
