@@ -199,7 +199,7 @@ class RequestClient:
                 raise self._unreachable(method, url, err, attempt) from None
             except _NO_REPLY as err:
                 if policy is not None and policy.should_retry(attempt):
-                    attempt = self._sleep_before_retry(policy, attempt, method, url, repr(err))
+                    attempt = self.sleep_before_retry(policy, attempt, method, url, repr(err))
                     continue
                 raise self._unreachable(method, url, err, attempt) from None
             if response.status_code < 400:
@@ -210,7 +210,7 @@ class RequestClient:
                 and policy.should_retry(attempt)
             ):
                 response.close()
-                attempt = self._sleep_before_retry(
+                attempt = self.sleep_before_retry(
                     policy, attempt, method, url, f"HTTP {response.status_code}"
                 )
                 continue
@@ -278,9 +278,11 @@ class RequestClient:
             headers["Authorization"] = f"Bearer {self.token}"
         return headers
 
-    def _sleep_before_retry(
+    def sleep_before_retry(
         self, retry: RetryPolicy, attempt: int, method: str, url: str, why: str
     ) -> int:
+        """Sleep the backoff before retry number ``attempt`` (0-based), log it, count it in
+        :attr:`retries_made`; return the next attempt number."""
         delay = retry.delay(attempt)
         log.info("retrying %s %s in %.2f s after %s", method, _without_query(url), delay, why)
         time.sleep(delay)
