@@ -75,23 +75,23 @@ class ObjectReader:
         first, last = self.byte_range
         return f"bytes={first}-{'' if last is None else last}"
 
-    def _get(self, range_header: str | None, retry: bool = True) -> requests.Response:
+    def _request(self, range_header: str | None, retry: bool = True) -> requests.Response:
         headers = {"Range": range_header} if range_header else {}
-        try:
-            return self.client.request(
-                "GET", self.path, params=self.params, headers=headers, stream=True, retry=retry
-            )
-        except ClusterUnreachable as err:  # keep the subclass (e.g. CertificateNotTrusted)
-            raise type(err)(f"reading {self.label}: {err.message}", 0, err.url) from None
+        return self.client.request(
+            "GET", self.path, params=self.params, headers=headers, stream=True, retry=retry
+        )
 
     def _open_body(self) -> ResumingBody:
         """The first GET of a read, as a body that resumes after a break."""
         first_range = self._range_header()
-        response = self._get(first_range)
+        try:
+            response = self._request(first_range)
+        except ClusterUnreachable as err:  # keep the subclass (e.g. CertificateNotTrusted)
+            raise type(err)(f"reading {self.label}: {err.message}", 0, err.url) from None
         self._response_headers = response.headers
         body = ResumingBody(
             response,
-            lambda range_header: self._get(range_header, retry=False),
+            lambda range_header: self._request(range_header, retry=False),
             self.client,
             self.label,
             first_range=first_range,

@@ -41,7 +41,9 @@ class RequestClient:
     - Retries: only idempotent methods (GET, HEAD, PUT, DELETE) whose body can be replayed, on
       connection errors, timeouts, 429 and 5xx other than 501, with exponential backoff bounded
       by :class:`RetryPolicy` in both count and total seconds. ``retries_made`` counts them,
-      including those of forked copies of this client (see :attr:`retries_made`).
+      including those of forked copies of this client (see :attr:`retries_made`). This covers
+      a reply up to its headers; a body that breaks later is resumed by the object reader
+      under the same policy (:mod:`aisref.client.resume`).
     - Errors: status >= 400 becomes a typed :class:`~aisref.client.errors.AISError`; no reply at
       all becomes :class:`~aisref.client.errors.ClusterUnreachable`.
     - Token: sent only in the ``Authorization: Bearer`` header; it never appears in URLs, logs,

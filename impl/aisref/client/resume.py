@@ -311,7 +311,11 @@ class ResumingBody:
         """Back off before the next GET, or raise when the retry policy allows no more."""
         policy = self._client.retry_policy
         if not policy.should_retry(self._resumes):
-            made = f"{self._resumes} retries made" if self._resumes else "no retries allowed"
+            made = (
+                f"{self._resumes} {'retry' if self._resumes == 1 else 'retries'} made"
+                if self._resumes
+                else "no retries allowed"
+            )
             last = f", the last GET failed: {brk.last_failure}" if brk.last_failure else ""
             raise self._interrupted(
                 brk, f"{made} (the client's retries={policy.max_retries}){last}"
