@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+from torch.utils.data import DataLoader
 
 from aisbench.cluster.health import fetch_smap
 from aisbench.datagen.self_checking import (
@@ -225,6 +226,27 @@ def test_shard_reader_yields_every_sample_once_through_cut_bodies(
         assert dict(fields) == {ext: content_for(f"{key}.{ext}") for ext in ("txt", "cls")}
     assert link.bodies_cut == N_SHARDS
     assert link.target_requests == 2 * N_SHARDS
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.filterwarnings("ignore:This DataLoader will create")
+def test_shard_reader_in_two_dataloader_workers_yields_every_sample_once_through_cuts(
+    resume_data: ResumeData,
+) -> None:
+    data = resume_data.data
+    # The workers' replies interleave: cut the first two on each target link, wherever they
+    # fall (a first reply or its resume); each cut costs one more GET, counted across workers.
+    with link_cutting(resume_data, BodyCut(1, 700), BodyCut(2, 512 * 20)) as link:
+        client = RequestClient(link.url, retries=3)
+        loader = DataLoader(AISShardReader(Bucket(client, data.shards_bucket)),
+                            batch_size=None, num_workers=2)
+        samples = [sample for sample in loader]
+    assert Counter(key for key, _ in samples) == Counter(data.sample_keys)
+    for key, fields in samples:
+        assert dict(fields) == {ext: content_for(f"{key}.{ext}") for ext in ("txt", "cls")}
+    assert link.bodies_cut >= 2
+    assert link.target_requests == N_SHARDS + link.bodies_cut
+    assert client.retries_made == link.bodies_cut
 
 
 @pytest.mark.timeout(60)
