@@ -82,7 +82,13 @@ class AccessDenied(AISError):
 
 
 class ObjectReadInterrupted(AISError):
-    """The connection broke while an object's bytes were streaming (status 0)."""
+    """The connection broke while an object's bytes were streaming and the read could not be
+    resumed (status 0); the message names the object, the node and the byte offset."""
+
+
+class ObjectChangedDuringRead(ObjectReadInterrupted):
+    """A read broke, and the reply that was to resume it is of another version of the object
+    (its version, checksum or size differ): the bytes are never joined; read it again."""
 
 
 class ShardFormatError(AISError):

@@ -6,23 +6,16 @@ import io
 from collections.abc import Iterator, Mapping
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
-import urllib3
 from requests.structures import CaseInsensitiveDict
 
-from aisref.client.errors import ClusterUnreachable, ObjectReadInterrupted
+from aisref.client.config import QPARAM_ARCHPATH, QPARAM_ARCHREGX, QPARAM_ETL_NAME
+from aisref.client.errors import ClusterUnreachable
 from aisref.client.request_client import RequestClient
+from aisref.client.resume import ResumingBody
 
 DEFAULT_CHUNK_SIZE = 1 << 20  # bytes
-
-# What a broken connection looks like while a body streams, via requests or raw urllib3.
-_STREAM_ERRORS: tuple[type[BaseException], ...] = (
-    requests.RequestException,
-    urllib3.exceptions.HTTPError,
-    OSError,
-)
 
 
 class ObjectReader:
@@ -33,8 +26,16 @@ class ObjectReader:
     non-streaming ``GET`` (``response.content``), ``read_all`` here streams too, so the same
     code path (and socket reuse) serves all three ways of reading.
 
-    A connection that breaks mid-body, or a body shorter than its ``Content-Length``, raises
-    :class:`~aisref.client.errors.ObjectReadInterrupted` naming the object.
+    A connection that breaks mid-body (or a body shorter than its ``Content-Length``) is
+    resumed: a Range GET for the rest, from the first byte not yet returned (inside the
+    caller's ``byte_range``, if one was given), checked to be of the same object version
+    (``Ais-Version``, ``Ais-Checksum-*``, size; see :mod:`aisref.client.resume`). At most the
+    client's ``retries`` resumes per read, with its backoff. Archive members and ETL output
+    cannot be fetched by range: ``read_all`` reads them again from the start instead, and a
+    stream of them is not resumed. When resuming is not possible or runs out,
+    :class:`~aisref.client.errors.ObjectReadInterrupted` names the object, the node and the
+    byte offset; a changed object raises
+    :class:`~aisref.client.errors.ObjectChangedDuringRead`.
     """
 
     def __init__(
@@ -61,66 +62,79 @@ class ObjectReader:
         self.byte_range = byte_range
         self.chunk_size = chunk_size
         self._response_headers: Mapping[str, str] = CaseInsensitiveDict()
-        self._open_response: requests.Response | None = None
+        self._open: ResumingBody | None = None
 
     @property
     def response_headers(self) -> Mapping[str, str]:
-        """Headers of the last GET (empty before the first read)."""
+        """Headers of the first GET of the last read (empty before the first read)."""
         return self._response_headers
 
-    def _get(self) -> requests.Response:
-        headers = {}
-        if self.byte_range is not None:
-            first, last = self.byte_range
-            headers["Range"] = f"bytes={first}-{'' if last is None else last}"
+    def _range_header(self) -> str | None:
+        if self.byte_range is None:
+            return None
+        first, last = self.byte_range
+        return f"bytes={first}-{'' if last is None else last}"
+
+    def _request(self, range_header: str | None, retry: bool = True) -> requests.Response:
+        headers = {"Range": range_header} if range_header else {}
+        return self.client.request(
+            "GET", self.path, params=self.params, headers=headers, stream=True, retry=retry
+        )
+
+    def _open_body(self) -> ResumingBody:
+        """The first GET of a read, as a body that resumes after a break."""
+        first_range = self._range_header()
         try:
-            response = self.client.request(
-                "GET", self.path, params=self.params, headers=headers, stream=True
-            )
+            response = self._request(first_range)
         except ClusterUnreachable as err:  # keep the subclass (e.g. CertificateNotTrusted)
             raise type(err)(f"reading {self.label}: {err.message}", 0, err.url) from None
         self._response_headers = response.headers
-        self._open_response = response
-        return response
+        body = ResumingBody(
+            response,
+            lambda range_header: self._request(range_header, retry=False),
+            self.client,
+            self.label,
+            first_range=first_range,
+            unresumable=_why_not_by_range(self.params),
+        )
+        self._open = body
+        return body
 
     def read_all(self) -> bytes:
         """All bytes, streamed in ``chunk_size`` pieces and joined once at the end."""
-        return b"".join(self.iter_content())
+        body = self._open_body()
+        try:
+            return body.read_all(self.chunk_size)
+        finally:
+            body.close()
 
     def __iter__(self) -> Iterator[bytes]:
         return self.iter_content()
 
     def iter_content(self, chunk_size: int | None = None) -> Iterator[bytes]:
         """Yield the body in chunks of up to ``chunk_size`` bytes (default: the reader's)."""
-        response = self._get()
-        received = 0
+        size = chunk_size or self.chunk_size
+        body = self._open_body()
         try:
-            try:
-                for chunk in response.iter_content(chunk_size or self.chunk_size):
-                    received += len(chunk)
-                    yield chunk
-            except _STREAM_ERRORS as err:
-                raise self._interrupted(received, response, err) from None
-            expected = _expected_length(response)
-            if expected is not None and received != expected:
-                raise self._interrupted(received, response, None)
+            while chunk := body.read(size):
+                yield chunk
         finally:
-            response.close()
+            body.close()
 
     def raw(self) -> io.BufferedReader:
         """A binary file over the streaming body, for one forward pass (e.g. ``tarfile`` "r|").
 
         Use it as a context manager (``with reader.raw() as f:``) or call ``close()``: closing
-        releases the connection.
+        releases the connection. A break is resumed underneath, so a parser reading it (e.g.
+        the shard readers' tar parser) sees every byte exactly once.
         """
-        response = self._get()
-        return io.BufferedReader(_ResponseStream(self, response), buffer_size=self.chunk_size)
+        return io.BufferedReader(_BodyStream(self._open_body()), buffer_size=self.chunk_size)
 
     def close(self) -> None:
         """Release the connection of the last read, if it is still open."""
-        if self._open_response is not None:
-            self._open_response.close()
-            self._open_response = None
+        if self._open is not None:
+            self._open.close()
+            self._open = None
 
     def __enter__(self) -> ObjectReader:
         return self
@@ -133,62 +147,37 @@ class ObjectReader:
     ) -> None:
         self.close()
 
-    def _interrupted(
-        self, received: int, response: requests.Response, cause: BaseException | None
-    ) -> ObjectReadInterrupted:
-        expected = _expected_length(response)
-        of = f" of {expected}" if expected is not None else ""
-        why = f": {type(cause).__name__}" if cause is not None else ""
-        # The node that was sending: after a redirect that is the target, not the endpoint.
-        node = urlsplit(response.url or "")
-        sender = f" from node {node.scheme}://{node.netloc}" if node.netloc else ""
-        return ObjectReadInterrupted(
-            f"reading {self.label}{sender} stopped after {received}{of} bytes{why}; the "
-            "connection broke or the server closed it early - retry the read",
-            0,
-            response.url,
-        )
+
+_NOT_BY_RANGE = {
+    QPARAM_ARCHPATH: "AIStore does not range-read archive members",
+    QPARAM_ARCHREGX: "AIStore does not range-read archive members",
+    QPARAM_ETL_NAME: "ETL output is made anew by each GET, so its byte offsets may not repeat",
+}
 
 
-class _ResponseStream(io.RawIOBase):
-    """``RawIOBase`` over a streaming response's socket; closing it closes the response."""
+def _why_not_by_range(params: Mapping[str, str]) -> str:
+    """Why a GET with these query parameters cannot be resumed by range; "" if it can."""
+    return next((why for name, why in _NOT_BY_RANGE.items() if params.get(name)), "")
 
-    def __init__(self, reader: ObjectReader, response: requests.Response) -> None:
+
+class _BodyStream(io.RawIOBase):
+    """``RawIOBase`` over a resuming body; closing it releases the connection."""
+
+    def __init__(self, body: ResumingBody) -> None:
         super().__init__()
-        self._reader = reader
-        self._response = response
-        self._received = 0
-        self._expected = _expected_length(response)
-        response.raw.decode_content = True
+        self._body = body
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
         view = memoryview(buffer).cast("B")
-        try:
-            data = self._response.raw.read(len(view))
-        except _STREAM_ERRORS as err:
-            raise self._reader._interrupted(self._received, self._response, err) from None
+        data = self._body.read(len(view))
         n = len(data)
         view[:n] = data
-        self._received += n
-        if n == 0 and len(view) and self._expected is not None and self._received < self._expected:
-            raise self._reader._interrupted(self._received, self._response, None)
         return n
 
     def close(self) -> None:
         if not self.closed:
-            self._response.close()
+            self._body.close()
         super().close()
-
-
-def _expected_length(response: requests.Response) -> int | None:
-    """The body length promised by ``Content-Length``, unless the body is re-encoded."""
-    length = response.headers.get("Content-Length")
-    if length is None or response.headers.get("Content-Encoding"):
-        return None
-    try:
-        return int(length)
-    except ValueError:
-        return None

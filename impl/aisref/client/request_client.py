@@ -41,7 +41,9 @@ class RequestClient:
     - Retries: only idempotent methods (GET, HEAD, PUT, DELETE) whose body can be replayed, on
       connection errors, timeouts, 429 and 5xx other than 501, with exponential backoff bounded
       by :class:`RetryPolicy` in both count and total seconds. ``retries_made`` counts them,
-      including those of forked copies of this client (see :attr:`retries_made`).
+      including those of forked copies of this client (see :attr:`retries_made`). This covers
+      a reply up to its headers; a body that breaks later is resumed by the object reader
+      under the same policy (:mod:`aisref.client.resume`).
     - Errors: status >= 400 becomes a typed :class:`~aisref.client.errors.AISError`; no reply at
       all becomes :class:`~aisref.client.errors.ClusterUnreachable`.
     - Token: sent only in the ``Authorization: Bearer`` header; it never appears in URLs, logs,
@@ -199,7 +201,7 @@ class RequestClient:
                 raise self._unreachable(method, url, err, attempt) from None
             except _NO_REPLY as err:
                 if policy is not None and policy.should_retry(attempt):
-                    attempt = self._sleep_before_retry(policy, attempt, method, url, repr(err))
+                    attempt = self.sleep_before_retry(policy, attempt, method, url, repr(err))
                     continue
                 raise self._unreachable(method, url, err, attempt) from None
             if response.status_code < 400:
@@ -210,7 +212,7 @@ class RequestClient:
                 and policy.should_retry(attempt)
             ):
                 response.close()
-                attempt = self._sleep_before_retry(
+                attempt = self.sleep_before_retry(
                     policy, attempt, method, url, f"HTTP {response.status_code}"
                 )
                 continue
@@ -278,9 +280,11 @@ class RequestClient:
             headers["Authorization"] = f"Bearer {self.token}"
         return headers
 
-    def _sleep_before_retry(
+    def sleep_before_retry(
         self, retry: RetryPolicy, attempt: int, method: str, url: str, why: str
     ) -> int:
+        """Sleep the backoff before retry number ``attempt`` (0-based), log it, count it in
+        :attr:`retries_made`; return the next attempt number."""
         delay = retry.delay(attempt)
         log.info("retrying %s %s in %.2f s after %s", method, _without_query(url), delay, why)
         time.sleep(delay)
