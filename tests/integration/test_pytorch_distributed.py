@@ -4,7 +4,8 @@ One torchrun job runs every case (dist_reader_job.py): each rank all-reduces onc
 so unequal batch counts would hang it (bounded by the gloo and subprocess timeouts). Checked
 here from what each rank wrote: no hang, equal step counts, ``len()`` per rank, and every
 sample read exactly once apart from the documented padding (the first samples again) or
-dropping (the last samples).
+dropping (the last samples). Below them, in-process tests with RANK/WORLD_SIZE set by hand
+check the shard counting against the real server.
 """
 
 from __future__ import annotations
@@ -27,10 +28,10 @@ from aisref.pytorch import AISMultiShardStream, AISShardReader, ShardCountChange
 from tests.integration.pytorch_fixtures import (
     ShardsBucket,
     make_shard,
-    new_bucket,
     pt_endpoint,
     scratch_bucket,
     shards_bucket,
+    temporary_bucket,
 )
 
 __all__ = ["pt_endpoint", "scratch_bucket", "shards_bucket"]  # fixtures used below
@@ -135,11 +136,8 @@ def expected_reads(names: list[str], case: Case) -> Counter[str]:
 
 @pytest.fixture(scope="module")
 def dist_bucket(pt_endpoint: str) -> Iterator[Bucket]:
-    bucket = new_bucket(pt_endpoint, "dist")
-    try:
+    with temporary_bucket(pt_endpoint, "dist") as bucket:
         yield bucket
-    finally:
-        bucket.delete(missing_ok=True)
 
 
 @pytest.fixture(scope="module")
