@@ -17,6 +17,7 @@ import types
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -156,14 +157,21 @@ def shards_bucket(pt_endpoint: str) -> Iterator[ShardsBucket]:
         bucket.delete(missing_ok=True)
 
 
-@pytest.fixture
-def scratch_bucket(pt_endpoint: str) -> Iterator[Bucket]:
-    """An empty bucket for a test that mutates its data; deleted after."""
-    bucket = new_bucket(pt_endpoint, "scratch")
+@contextmanager
+def temporary_bucket(endpoint: str, purpose: str) -> Iterator[Bucket]:
+    """A new empty bucket, deleted (with its objects) on leaving."""
+    bucket = new_bucket(endpoint, purpose)
     try:
         yield bucket
     finally:
         bucket.delete(missing_ok=True)
+
+
+@pytest.fixture
+def scratch_bucket(pt_endpoint: str) -> Iterator[Bucket]:
+    """An empty bucket for a test that mutates its data; deleted after."""
+    with temporary_bucket(pt_endpoint, "scratch") as bucket:
+        yield bucket
 
 
 def import_official_pytorch() -> types.ModuleType:

@@ -3,9 +3,11 @@
 Same public names and arguments as ``aistore.pytorch`` 2.0.0 (plus the torchdata-era
 datapipes), with these deliberate differences:
 
-- Iterable datasets and datapipes split work over distributed ranks x DataLoader workers
-  (each object or shard read once per epoch); the official splits over workers only, so
-  every rank reads everything.
+- Iterable datasets and datapipes split work over torch.distributed ranks, then DataLoader
+  workers, with the same number of samples on every rank (padding by repeating the first
+  samples, as DistributedSampler does; ``drop_last=True`` drops instead;
+  ``split_by_rank=False`` turns the rank split off) and ``len()`` per rank. The official
+  splits over workers only, so every rank reads everything.
 - Sources are listed once, at construction, not once per worker per epoch.
 - The shard reader and multishard stream parse each tar while it streams (one GET per shard;
   memory bounded by the largest sample). The official reader loads whole shards into memory;
@@ -30,6 +32,7 @@ from aisref.pytorch.iter_dataset import AISIterDataset
 from aisref.pytorch.map_dataset import AISMapDataset
 from aisref.pytorch.multishard import AISMultiShardStream
 from aisref.pytorch.shard_reader import AISShardReader
+from aisref.pytorch.shard_spans import ShardCountChanged
 from aisref.pytorch.worker_client import WorkerRequestClient
 from aisref.pytorch.zero_dict import ZeroDict
 
@@ -55,6 +58,7 @@ __all__ = [
     "AISMultiShardStream",
     "AISShardReader",
     "AISSourceLister",
+    "ShardCountChanged",
     "WorkerRequestClient",
     "ZeroDict",
 ]

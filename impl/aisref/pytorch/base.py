@@ -23,7 +23,14 @@ from typing import TypeVar
 from torch.utils.data import Dataset, IterableDataset
 
 from aisref.client import AISSource, ETLConfig, Object
-from aisref.pytorch.partition import ReaderSlot, current_slot, slot_items
+from aisref.pytorch.partition import (
+    CarriesRankToWorkers,
+    RankSplit,
+    ReaderSlot,
+    rank_share,
+    reader_ranges,
+    take,
+)
 from aisref.pytorch.worker_client import WorkerRequestClient
 
 T_co = TypeVar("T_co", covariant=True)
@@ -116,21 +123,39 @@ class AISBaseMapDataset(ABC, Dataset[T_co]):
         return [self[index] for index in indices]
 
 
-class AISBaseIterDataset(ABC, IterableDataset[T_co]):
+class AISBaseIterDataset(CarriesRankToWorkers, ABC, IterableDataset[T_co]):
     """Base for iterable datasets over AIS objects; subclasses implement ``__iter__``.
 
-    Work is split over distributed ranks x DataLoader workers (see
-    :mod:`aisref.pytorch.partition`): each object is read by exactly one reader per epoch.
+    Work is split over distributed ranks, then DataLoader workers (see
+    :mod:`aisref.pytorch.partition`): every rank gets the same number of samples, each sample
+    read once per epoch apart from the padding that makes the counts equal.
 
     Args:
         ais_source_list: one AISSource (e.g. a Bucket) or a list of them.
         prefix_map: optional ``{source: prefix or [prefixes]}``; sources without an entry
             contribute all their objects.
+        split_by_rank: split over torch.distributed ranks (default). False: every rank reads
+            everything (still split over its DataLoader workers); for users who give each
+            rank its own sources or prefixes.
+        drop_last: with several ranks, drop the last (fewer than world size) samples to make
+            the counts equal, instead of padding by reading the first ones again.
+
+    Rank and world size come from torch.distributed when it is initialised, else from the
+    RANK and WORLD_SIZE environment variables; spawned DataLoader workers get the main
+    process's values with the dataset.
     """
 
-    def __init__(self, ais_source_list: SourceList, prefix_map: PrefixMap | None = None) -> None:
+    def __init__(
+        self,
+        ais_source_list: SourceList,
+        prefix_map: PrefixMap | None = None,
+        *,
+        split_by_rank: bool = True,
+        drop_last: bool = False,
+    ) -> None:
         self._ais_source_list = as_source_list(ais_source_list, type(self).__name__)
         self._prefix_map: PrefixMap = dict(prefix_map or {})
+        self._rank_split = RankSplit(split_by_rank=split_by_rank, drop_last=drop_last)
         install_worker_clients(self._ais_source_list)
         self._obj_list = list_objects(self._ais_source_list, self._prefix_map)
 
@@ -142,16 +167,19 @@ class AISBaseIterDataset(ABC, IterableDataset[T_co]):
         """Every object of the dataset, over all readers, in listing order."""
         return self._obj_list
 
-    def _objects_for_this_reader(self) -> tuple[Sequence[Object], ReaderSlot]:
-        slot = current_slot()
-        return slot_items(self._obj_list, slot), slot
+    def _objects_for_this_reader(self) -> tuple[list[Object], ReaderSlot]:
+        slot = self._rank_split.reader_slot()
+        ranges = reader_ranges(len(self._obj_list), slot, self._rank_split.drop_last)
+        return take(self._obj_list, ranges), slot
 
     def __len__(self) -> int:
-        """Number of objects over all ranks and workers (O(1); listed at construction).
+        """Number of objects this rank reads per epoch, over all its DataLoader workers.
 
-        Unlike the official dataset, this does not iterate (or read) the dataset.
+        O(1) (listed at construction); equal on every rank. Unlike the official dataset,
+        this does not iterate (or read) the dataset.
         """
-        return len(self._obj_list)
+        _, world_size = self._rank_split.ranks()
+        return rank_share(len(self._obj_list), world_size, self._rank_split.drop_last)
 
     @abstractmethod
     def __iter__(self) -> Iterator[T_co]: ...

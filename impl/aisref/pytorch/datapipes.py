@@ -7,15 +7,17 @@
 - :class:`AISSourceLister` (functional ``ais_list_sources``): AISSources → HTTP object URLs.
 
 Listers list once, at construction, and every DataLoader worker replays that list. The
-loader is the stage that reads, so it is the one that splits: each URL is loaded by exactly
-one reader over distributed ranks x DataLoader workers. Do not add ``sharding_filter()``
-between a lister and the loader; it would split a second time and drop data.
+loader is the stage that reads, so it is the one that splits over distributed ranks and
+DataLoader workers, with equal per-rank counts (see :class:`AISFileLoaderIterDataPipe`). Do
+not add ``sharding_filter()`` between a lister and the loader; it would split a second time
+and drop data.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from io import BytesIO
+from typing import Any
 
 try:
     from torch.utils.data.datapipes._decorator import functional_datapipe
@@ -32,7 +34,7 @@ except ImportError as exc:  # torch dropped datapipes upstream; say so instead o
 
 from aisref.client import AISSource, Bucket, Client
 from aisref.pytorch.base import etl_config
-from aisref.pytorch.partition import current_slot, slot_stream
+from aisref.pytorch.partition import RankSplit, reader_ranges, slot_stream, take
 from aisref.pytorch.worker_client import WorkerRequestClient
 
 # URL scheme → AIStore provider name.
@@ -113,9 +115,17 @@ class AISFileLoaderIterDataPipe(IterDataPipe[tuple[str, StreamWrapper]]):
         length: value for ``len()``; -1 (default) makes ``len()`` raise TypeError.
         url: AIStore endpoint, e.g. ``"http://localhost:8080"``.
         etl_name: optional ETL, already running on the cluster, applied server-side.
+        split_by_rank: split over torch.distributed ranks (default). False: every rank loads
+            every URL (split over its DataLoader workers only).
+        drop_last: make rank counts equal by dropping the last (fewer than world size) URLs
+            instead of loading the first ones again.
 
-    Yields ``(url, StreamWrapper(BytesIO(object bytes)))``. Each URL is loaded by exactly one
-    reader over distributed ranks x DataLoader workers.
+    Yields ``(url, StreamWrapper(BytesIO(object bytes)))``. On one rank, each URL is loaded
+    once, DataLoader workers taking every N-th URL as it streams in (an endless source
+    works). Over several ranks every rank loads the same number of URLs, each once apart
+    from the padding that makes the counts equal (see :mod:`aisref.pytorch.partition`); the
+    count needs the whole source, so each reader reads the URL list to its end first (it
+    must be finite).
     """
 
     def __init__(
@@ -125,6 +135,8 @@ class AISFileLoaderIterDataPipe(IterDataPipe[tuple[str, StreamWrapper]]):
         *,
         url: str,
         etl_name: str | None = None,
+        split_by_rank: bool = True,
+        drop_last: bool = False,
     ) -> None:
         self.source_datapipe = source_datapipe
         self._length = length
@@ -132,6 +144,7 @@ class AISFileLoaderIterDataPipe(IterDataPipe[tuple[str, StreamWrapper]]):
         self._request_client = WorkerRequestClient(self._client.request_client)
         self._buckets: dict[tuple[str, str], Bucket] = {}
         self._etl = etl_config(etl_name)
+        self._rank_split = RankSplit(split_by_rank=split_by_rank, drop_last=drop_last)
 
     def _bucket(self, provider: str, name: str) -> Bucket:
         bucket = self._buckets.get((provider, name))
@@ -141,8 +154,15 @@ class AISFileLoaderIterDataPipe(IterDataPipe[tuple[str, StreamWrapper]]):
             self._buckets[(provider, name)] = bucket
         return bucket
 
+    def _urls_for_this_reader(self) -> Iterable[str]:
+        slot = self._rank_split.reader_slot()
+        if slot.world_size == 1:
+            return slot_stream(self.source_datapipe, slot)
+        urls = list(self.source_datapipe)
+        return take(urls, reader_ranges(len(urls), slot, self._rank_split.drop_last))
+
     def __iter__(self) -> Iterator[tuple[str, StreamWrapper]]:
-        for object_url in slot_stream(self.source_datapipe, current_slot()):
+        for object_url in self._urls_for_this_reader():
             provider, bucket_name, object_name = parse_ais_url(object_url)
             bucket = self._bucket(provider, bucket_name)
             data = bucket.object(object_name).get_reader(etl=self._etl).read_all()
@@ -152,6 +172,12 @@ class AISFileLoaderIterDataPipe(IterDataPipe[tuple[str, StreamWrapper]]):
         if self._length < 0:
             raise TypeError(f"{type(self).__name__} has no length unless length= is given")
         return self._length
+
+    def __getstate__(self) -> Any:
+        # Spawned DataLoader workers have no process group: carry the main process's rank.
+        state = {**self.__dict__, "_rank_split": self._rank_split.for_workers()}
+        hook = IterDataPipe.getstate_hook  # as IterDataPipe.__getstate__ applies it
+        return state if hook is None else hook(state)
 
 
 @functional_datapipe("ais_list_sources")

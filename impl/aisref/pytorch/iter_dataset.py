@@ -11,9 +11,11 @@ from aisref.pytorch.progress import with_progress
 class AISIterDataset(AISBaseIterDataset[tuple[str, bytes]]):
     """An iterable dataset of AIS objects yielding ``(object name, object bytes)``.
 
-    Each object is read by exactly one reader per epoch over distributed ranks x DataLoader
-    workers (object ``i`` goes to reader ``i % readers``). Objects are listed once, at
-    construction, not once per worker (see :mod:`aisref.pytorch.base`).
+    Objects are split over distributed ranks, then DataLoader workers, in contiguous ranges
+    of the listing: every rank reads the same number of objects (``len()``), each object once
+    per epoch apart from the padding that makes the counts equal (see
+    :mod:`aisref.pytorch.partition`). Objects are listed once, at construction, not once per
+    worker (see :mod:`aisref.pytorch.base`).
 
     Args:
         ais_source_list: one AISSource (e.g. a Bucket) or a list of them.
@@ -22,6 +24,10 @@ class AISIterDataset(AISBaseIterDataset[tuple[str, bytes]]):
         etl_name: optional ETL, already running on the cluster, applied server-side to each
             object. A cluster without ETL raises ``ETLNotAvailable`` naming it on first read.
         show_progress: draw a tqdm bar per reader, labelled with its worker id.
+        split_by_rank: split over torch.distributed ranks (default); False: every rank reads
+            every object (split over its DataLoader workers only).
+        drop_last: make rank counts equal by dropping the last (fewer than world size)
+            objects instead of reading the first ones again.
     """
 
     def __init__(
@@ -30,8 +36,13 @@ class AISIterDataset(AISBaseIterDataset[tuple[str, bytes]]):
         prefix_map: PrefixMap | None = None,
         etl_name: str | None = None,
         show_progress: bool = False,
+        *,
+        split_by_rank: bool = True,
+        drop_last: bool = False,
     ) -> None:
-        super().__init__(ais_source_list, prefix_map)
+        super().__init__(
+            ais_source_list, prefix_map, split_by_rank=split_by_rank, drop_last=drop_last
+        )
         self._etl = etl_config(etl_name)
         self._show_progress = show_progress
 

@@ -6,7 +6,9 @@ from collections.abc import Iterable, Iterator
 
 from aisref.client import Bucket, Object
 from aisref.pytorch.base import AISBaseIterDataset, PrefixMap, SourceList, etl_config
+from aisref.pytorch.partition import rank_share
 from aisref.pytorch.progress import with_progress
+from aisref.pytorch.shard_spans import ShardSpan, count_each, reading_plan, take_span
 from aisref.pytorch.tar_stream import (
     is_meta_member,
     iter_samples,
@@ -40,15 +42,27 @@ def count_samples(shard_name: str, member_names: Iterable[str]) -> int:
     return len(keys)
 
 
+def listed_sample_count(shard: Object) -> int:
+    """Samples in ``shard``, from its archive listing (one request; no shard data)."""
+    return count_samples(shard.name, shard.bucket.list_archive(shard.name))
+
+
 class AISShardReader(AISBaseIterDataset[tuple[str, ZeroDict]]):
     """Iterate samples of webdataset tar shards: ``(sample key, ZeroDict{extension: bytes})``.
 
     Each shard is read with ONE streaming GET and parsed as it arrives, so memory is bounded
     by the largest sample, not the shard (the official reader loads whole shards into memory).
-    Shards are the unit of splitting: each shard is read by exactly one reader per epoch over
-    distributed ranks x DataLoader workers. Members are grouped into samples as webdataset
-    does (key = path up to the first dot of the file name, extension = the rest; consecutive
-    members only). A truncated or corrupt shard raises ``ShardFormatError`` naming it.
+    Members are grouped into samples as webdataset does (key = path up to the first dot of
+    the file name, extension = the rest; consecutive members only). A truncated or corrupt
+    shard raises ``ShardFormatError`` naming it.
+
+    Splitting: on one rank, DataLoader workers split whole shards. Over several
+    torch.distributed ranks every rank reads the same number of *samples* (``len()``), each
+    sample once per epoch apart from the padding that makes the counts equal; shards hold
+    different numbers of samples, so the reader counts them first: one archive listing per
+    shard (names only), once, at construction (see :mod:`aisref.pytorch.shard_spans` for the
+    cost and :mod:`aisref.pytorch.partition` for who reads what). Build the dataset after
+    ``init_process_group`` (or under torchrun), or each DataLoader worker counts for itself.
 
     Args:
         bucket_list: one Bucket (or any AISSource) or a list of them.
@@ -56,7 +70,13 @@ class AISShardReader(AISBaseIterDataset[tuple[str, ZeroDict]]):
             without an entry contribute all their objects.
         etl_name: optional ETL, already running on the cluster, applied server-side to each
             shard. A cluster without ETL raises ``ETLNotAvailable`` naming it on first read.
+            Counts come from the stored shards: an ETL that changes how many samples a shard
+            holds needs ``split_by_rank=False``.
         show_progress: draw a tqdm bar per reader (over its shards), labelled with its worker.
+        split_by_rank: split over torch.distributed ranks (default). False: every rank reads
+            every shard (split over its DataLoader workers), and nothing is counted.
+        drop_last: make rank counts equal by dropping the last (fewer than world size)
+            samples instead of reading the first ones again.
     """
 
     ZeroDict = ZeroDict  # where the official reader keeps it
@@ -67,33 +87,57 @@ class AISShardReader(AISBaseIterDataset[tuple[str, ZeroDict]]):
         prefix_map: PrefixMap | None = None,
         etl_name: str | None = None,
         show_progress: bool = False,
+        *,
+        split_by_rank: bool = True,
+        drop_last: bool = False,
     ) -> None:
-        super().__init__(bucket_list, prefix_map)
+        super().__init__(bucket_list, prefix_map, split_by_rank=split_by_rank, drop_last=drop_last)
         self._etl = etl_config(etl_name)
         self._show_progress = show_progress
+        self._sample_counts: list[int] | None = None
+        self._count_if_distributed()
 
-    def _samples_of(self, shard: Object) -> Iterator[tuple[str, dict[str, bytes]]]:
+    def _count_if_distributed(self) -> None:
+        # Here, in the process building the dataset, so that workers inherit the counts
+        # rather than each counting again.
+        if self._rank_split.ranks()[1] > 1:
+            self._counts()
+
+    def _counts(self) -> list[int]:
+        """Samples per shard, from archive listings (one request per shard, made once)."""
+        if self._sample_counts is None:
+            self._sample_counts = count_each(self._obj_list, listed_sample_count)
+        return self._sample_counts
+
+    def refresh(self) -> None:
+        """List the sources again (and, over several ranks, count the shards again)."""
+        super().refresh()
+        self._sample_counts = None
+        self._count_if_distributed()
+
+    def _samples_of(self, shard: Object, span: ShardSpan) -> Iterator[tuple[str, dict[str, bytes]]]:
         label = shard_label(shard)
         with shard.get_reader(etl=self._etl).raw() as body:
-            yield from iter_samples(iter_tar_members(body, label), label)
+            samples = iter_samples(iter_tar_members(body, label), label)
+            yield from take_span(samples, span, label, "sample")
 
     def __iter__(self) -> Iterator[tuple[str, _ZeroDict]]:
-        shards, slot = self._objects_for_this_reader()
+        slot = self._rank_split.reader_slot()
+        plan = reading_plan(len(self._obj_list), slot, self._rank_split.drop_last, self._counts)
         seen_keys: set[str] = set()  # extensions seen so far by this reader
-        for shard in with_progress(
-            shards, type(self).__name__, slot, self._show_progress, total=len(shards)
+        for span in with_progress(
+            plan, type(self).__name__, slot, self._show_progress, total=len(plan)
         ):
-            for key, fields in self._samples_of(shard):
+            for key, fields in self._samples_of(self._obj_list[span.shard], span):
                 seen_keys.update(fields)
                 yield key, _ZeroDict(fields, seen_keys)
 
     def __len__(self) -> int:
-        """Number of samples over all shards and readers.
+        """Number of samples this rank reads per epoch, over all its DataLoader workers.
 
-        Costs one archive-listing request per shard (member names only, no shard data is
-        read); exact when each sample's members are contiguous in its tar.
+        The first call (on a single rank) costs one archive-listing request per shard
+        (member names only, no shard data is read); the counts are then kept until
+        :meth:`refresh`. Exact when each sample's members are contiguous in its tar.
         """
-        return sum(
-            count_samples(shard.name, shard.bucket.list_archive(shard.name))
-            for shard in self._obj_list
-        )
+        _, world_size = self._rank_split.ranks()
+        return rank_share(sum(self._counts()), world_size, self._rank_split.drop_last)

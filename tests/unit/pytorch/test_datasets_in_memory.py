@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -9,6 +10,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+import torch.distributed
 
 from aisref.client import AISSource, ETLConfig, RequestClient
 from aisref.pytorch import AISIterDataset, AISMapDataset, WorkerRequestClient
@@ -100,20 +102,78 @@ def test_non_source_is_rejected_with_how_to_make_one():
         AISIterDataset(["ais://bucket"])  # type: ignore[list-item]
 
 
-@pytest.mark.parametrize(("world_size", "num_workers"), [(1, 3), (2, 2), (3, 1)])
-def test_iter_dataset_readers_together_read_each_object_once(
+def read_as(dataset: AISIterDataset, monkeypatch, rank: int, world_size: int, worker: int = 0,
+            num_workers: int = 1) -> list[str]:
+    """Object names ``dataset`` yields as one DataLoader worker of one rank."""
+    info = SimpleNamespace(id=worker, num_workers=num_workers)
+    monkeypatch.setattr(partition_module, "get_worker_info", lambda: info)
+    monkeypatch.setenv("RANK", str(rank))
+    monkeypatch.setenv("WORLD_SIZE", str(world_size))
+    return [name for name, _ in dataset]
+
+
+@pytest.mark.parametrize(("world_size", "num_workers"), [(1, 3), (2, 2), (3, 1), (3, 2)])
+def test_iter_dataset_readers_read_each_object_once_plus_the_padding(
     source, monkeypatch, world_size, num_workers
 ):
     dataset = AISIterDataset(source)
     read: Counter[str] = Counter()
     for rank in range(world_size):
         for worker in range(num_workers):
-            info = SimpleNamespace(id=worker, num_workers=num_workers)
-            monkeypatch.setattr(partition_module, "get_worker_info", lambda info=info: info)
-            monkeypatch.setenv("RANK", str(rank))
-            monkeypatch.setenv("WORLD_SIZE", str(world_size))
-            read.update(name for name, _ in dataset)
-    assert read == Counter(source.data.keys())
+            read.update(read_as(dataset, monkeypatch, rank, world_size, worker, num_workers))
+    names = sorted(source.data)  # listing order
+    padding = -len(names) % world_size  # 20 objects: none on 1 or 2 ranks, 1 on 3
+    assert read == Counter(names) + Counter(names[:padding])
+
+
+def test_iter_dataset_gives_three_ranks_seven_objects_each_reading_the_first_again(
+    source, monkeypatch
+):
+    dataset = AISIterDataset(source)
+    names = sorted(source.data)
+    per_rank = [read_as(dataset, monkeypatch, rank, 3) for rank in range(3)]
+    assert per_rank == [names[0:7], names[7:14], names[14:20] + names[:1]]
+
+
+def test_iter_dataset_with_drop_last_gives_three_ranks_six_objects_each(source, monkeypatch):
+    dataset = AISIterDataset(source, drop_last=True)
+    names = sorted(source.data)
+    per_rank = [read_as(dataset, monkeypatch, rank, 3) for rank in range(3)]
+    assert per_rank == [names[0:6], names[6:12], names[12:18]]
+
+
+@pytest.mark.parametrize(("drop_last", "want"), [(False, 7), (True, 6)])
+def test_iter_dataset_length_is_per_rank(source, monkeypatch, drop_last, want):
+    monkeypatch.setenv("RANK", "2")
+    monkeypatch.setenv("WORLD_SIZE", "3")
+    assert len(AISIterDataset(source, drop_last=drop_last)) == want
+
+
+def test_iter_dataset_with_split_by_rank_off_reads_everything_on_every_rank(
+    source, monkeypatch
+):
+    dataset = AISIterDataset(source, split_by_rank=False)
+    monkeypatch.setenv("RANK", "1")
+    monkeypatch.setenv("WORLD_SIZE", "3")
+    assert len(dataset) == 20
+    assert read_as(dataset, monkeypatch, rank=1, world_size=3) == sorted(source.data)
+
+
+def test_a_spawned_worker_reads_the_share_of_the_rank_that_pickled_it(source, monkeypatch):
+    """init_process_group(rank=1, world_size=2) without RANK in the environment: a spawned
+    worker has neither the process group nor the variables, only what the pickle carries."""
+    monkeypatch.delenv("RANK", raising=False)
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    dataset = AISIterDataset(source)
+    with monkeypatch.context() as main_process:
+        main_process.setattr(torch.distributed, "is_initialized", lambda: True)
+        main_process.setattr(torch.distributed, "get_rank", lambda group=None: 1)
+        main_process.setattr(torch.distributed, "get_world_size", lambda group=None: 2)
+        pickled = pickle.dumps(dataset)
+    worker_copy = pickle.loads(pickled)
+    info = SimpleNamespace(id=0, num_workers=1)
+    monkeypatch.setattr(partition_module, "get_worker_info", lambda: info)
+    assert [name for name, _ in worker_copy] == sorted(source.data)[10:]
 
 
 def test_etl_name_is_passed_to_every_read(source):
