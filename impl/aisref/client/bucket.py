@@ -24,14 +24,26 @@ from aisref.client.template import ObjectRange
 
 
 class Bucket(AISSource):
-    """Bucket ``name`` of ``provider`` ("ais" for AIStore-native buckets)."""
+    """Bucket ``name`` of ``provider`` ("ais" for AIStore-native buckets).
 
-    def __init__(self, client: RequestClient, name: str, provider: str = "ais") -> None:
+    ``namespace``, when given, is AIStore's ``"@<cluster uuid>#<name>"`` (``"@#team"`` for a
+    namespace of this cluster); every request about the bucket then carries it.
+    """
+
+    def __init__(
+        self, client: RequestClient, name: str, provider: str = "ais", namespace: str = ""
+    ) -> None:
         if not name or "/" in name:
             raise ValueError(f"bucket name {name!r} must be non-empty and contain no '/'")
+        if namespace and not namespace.startswith("@"):
+            raise ValueError(
+                f"namespace {namespace!r} of bucket {name!r} must be AIStore's "
+                "'@<cluster uuid>#<name>' form, e.g. '@#team' for this cluster"
+            )
         self._client = client
         self.name = name
         self.provider = provider
+        self.namespace = namespace
 
     @property
     def client(self) -> RequestClient:
@@ -45,11 +57,15 @@ class Bucket(AISSource):
     @property
     def qparams(self) -> dict[str, str]:
         """Query parameters every request about this bucket carries."""
+        if self.namespace:
+            return {"provider": self.provider, "namespace": self.namespace}
         return {"provider": self.provider}
 
     @property
     def uname(self) -> str:
-        """``<provider>://<name>``."""
+        """``<provider>://<name>``, or ``<provider>://<namespace>/<name>`` in a namespace."""
+        if self.namespace:
+            return f"{self.provider}://{self.namespace}/{self.name}"
         return f"{self.provider}://{self.name}"
 
     @property
@@ -61,13 +77,15 @@ class Bucket(AISSource):
         return f"Bucket({self.uname!r})"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Bucket) and (other.name, other.provider) == (
-            self.name,
-            self.provider,
-        )
+        return isinstance(other, Bucket) and other.identity == self.identity
 
     def __hash__(self) -> int:
-        return hash((self.name, self.provider))
+        return hash(self.identity)
+
+    @property
+    def identity(self) -> tuple[str, str, str]:
+        """``(provider, namespace, name)``: what makes two Bucket values the same bucket."""
+        return self.provider, self.namespace, self.name
 
     # -- lifecycle -----------------------------------------------------------------------------
 

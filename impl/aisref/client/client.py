@@ -47,9 +47,9 @@ class Client:
     def __repr__(self) -> str:
         return f"Client({self.endpoint!r})"
 
-    def bucket(self, name: str, provider: str = "ais") -> Bucket:
-        """Bucket ``name`` (no request is sent)."""
-        return Bucket(self.request_client, name, provider)
+    def bucket(self, name: str, provider: str = "ais", namespace: str = "") -> Bucket:
+        """Bucket ``name`` (no request is sent); ``namespace`` as ``"@<uuid>#<name>"``."""
+        return Bucket(self.request_client, name, provider, namespace)
 
     def cluster(self) -> Cluster:
         """Cluster-wide calls: readiness, cluster map, version, bucket list."""

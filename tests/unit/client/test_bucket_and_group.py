@@ -174,3 +174,23 @@ def test_data_shard_pickles_and_builds_its_bucket() -> None:
     assert copy == shard
     assert copy.bucket == Bucket(copy.client.request_client, "b", "ais")
     assert copy.client is shard.client  # one client per process and endpoint
+
+
+def test_a_namespaced_bucket_sends_its_namespace_with_every_request(fake_ais: FakeAIS) -> None:
+    fake_ais.script(page(["a"], ""), Reply(200, b"x"))
+    bucket = Bucket(fast_client(fake_ais.url, retries=0), "b", namespace="@#team")
+    assert [o.name for o in bucket.list_all_objects_iter()] == ["a"]
+    assert bucket.object("a").get_reader().read_all() == b"x"
+    assert all("namespace=%40%23team" in seen.path for seen in fake_ais.seen)
+    assert bucket.uname == "ais://@#team/b"
+
+
+def test_buckets_in_different_namespaces_are_different_buckets() -> None:
+    client = fast_client("http://127.0.0.1:1")
+    plain, team = Bucket(client, "b"), Bucket(client, "b", namespace="@#team")
+    assert plain != team and len({plain, team, Bucket(client, "b")}) == 2
+
+
+def test_a_namespace_not_in_aistore_form_is_rejected_saying_the_form() -> None:
+    with pytest.raises(ValueError, match="'@<cluster uuid>#<name>'"):
+        Bucket(fast_client("http://127.0.0.1:1"), "b", namespace="team")
