@@ -17,7 +17,8 @@ class AISMapDataset(AISBaseMapDataset[tuple[str, bytes]]):
     """A map-style dataset of AIS objects; ``dataset[i]`` is ``(object name, object bytes)``.
 
     Args:
-        ais_source_list: one AISSource (e.g. a Bucket) or a list of them.
+        ais_source_list: one source (a Bucket or ObjectGroup, aisref's or the official
+            SDK's) or a list of them; required (the default, none, raises ValueError).
         prefix_map: optional ``{source: prefix or [prefixes]}``; sources without an entry
             contribute all their objects.
         etl_name: optional ETL, already running on the cluster, applied server-side to each
@@ -30,9 +31,10 @@ class AISMapDataset(AISBaseMapDataset[tuple[str, bytes]]):
 
     def __init__(
         self,
-        ais_source_list: SourceList,
+        ais_source_list: SourceList | None = None,
         prefix_map: PrefixMap | None = None,
         etl_name: str | None = None,
+        *,
         batch_concurrency: int = DEFAULT_BATCH_CONCURRENCY,
     ) -> None:
         super().__init__(ais_source_list, prefix_map)

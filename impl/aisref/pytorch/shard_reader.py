@@ -73,6 +73,8 @@ class AISShardReader(AISBaseIterDataset[tuple[str, ZeroDict]]):
             Counts come from the stored shards: an ETL that changes how many samples a shard
             holds needs ``split_by_rank=False``.
         show_progress: draw a tqdm bar per reader (over its shards), labelled with its worker.
+        partition_sources_by_worker: each DataLoader worker lists and reads whole buckets of
+            its own (see :class:`~aisref.pytorch.AISBaseIterDataset`); one rank only.
         split_by_rank: split over torch.distributed ranks (default). False: every rank reads
             every shard (split over its DataLoader workers), and nothing is counted.
         drop_last: make rank counts equal by dropping the last (fewer than world size)
@@ -87,11 +89,18 @@ class AISShardReader(AISBaseIterDataset[tuple[str, ZeroDict]]):
         prefix_map: PrefixMap | None = None,
         etl_name: str | None = None,
         show_progress: bool = False,
+        partition_sources_by_worker: bool = False,
         *,
         split_by_rank: bool = True,
         drop_last: bool = False,
     ) -> None:
-        super().__init__(bucket_list, prefix_map, split_by_rank=split_by_rank, drop_last=drop_last)
+        super().__init__(
+            bucket_list,
+            prefix_map,
+            partition_sources_by_worker,
+            split_by_rank=split_by_rank,
+            drop_last=drop_last,
+        )
         self._etl = etl_config(etl_name)
         self._show_progress = show_progress
         self._sample_counts: list[int] | None = None
@@ -123,12 +132,13 @@ class AISShardReader(AISBaseIterDataset[tuple[str, ZeroDict]]):
 
     def __iter__(self) -> Iterator[tuple[str, _ZeroDict]]:
         slot = self._rank_split.reader_slot()
-        plan = reading_plan(len(self._obj_list), slot, self._rank_split.drop_last, self._counts)
+        shards, split_slot = self._listing_for_reader(slot)
+        plan = reading_plan(len(shards), split_slot, self._rank_split.drop_last, self._counts)
         seen_keys: set[str] = set()  # extensions seen so far by this reader
         for span in with_progress(
             plan, type(self).__name__, slot, self._show_progress, total=len(plan)
         ):
-            for key, fields in self._samples_of(self._obj_list[span.shard], span):
+            for key, fields in self._samples_of(shards[span.shard], span):
                 seen_keys.update(fields)
                 yield key, _ZeroDict(fields, seen_keys)
 

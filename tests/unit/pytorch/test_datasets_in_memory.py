@@ -207,3 +207,10 @@ def test_map_dataset_batch_error_names_the_bad_index(source):
 def test_map_dataset_accepts_negative_indices_like_a_list(source):
     dataset = AISMapDataset(source)
     assert dataset[-1] == dataset[len(dataset) - 1]
+
+
+def test_a_dataset_whose_iterator_was_reset_still_pickles_for_spawned_workers(source):
+    dataset = AISIterDataset(source)
+    dataset._reset_iterator()  # a generator, which cannot be pickled
+    copy = pickle.loads(pickle.dumps(dataset))
+    assert [name for name, _ in copy] == sorted(source.data)
