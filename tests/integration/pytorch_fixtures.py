@@ -61,11 +61,12 @@ class ShardsBucket:
         return sample_multiset((key, fields) for (_, key), fields in self.samples.items())
 
     def member_streams(self) -> list[bytes]:
-        """Every member's bytes, shard by shard in name order, in tar order."""
+        """Every member's bytes, shard by shard in name order, members in name order (the
+        order of AIStore's archive listing, which AISMultiShardStream follows)."""
         out: list[bytes] = []
         for name in sorted(self.shards):
             with tarfile.open(fileobj=io.BytesIO(self.shards[name])) as tar:
-                for member in tar.getmembers():
+                for member in sorted(tar.getmembers(), key=lambda m: m.name.encode()):
                     extracted = tar.extractfile(member)
                     assert extracted is not None
                     out.append(extracted.read())
