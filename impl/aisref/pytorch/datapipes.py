@@ -6,6 +6,10 @@
   alias ``ais_load_files``): object URLs → ``(url, StreamWrapper(BytesIO(bytes)))``.
 - :class:`AISSourceLister` (functional ``ais_list_sources``): AISSources → HTTP object URLs.
 
+Arguments are those of the official ``aistore.pytorch`` 1.9.2 datapipes (its ``aisio``
+module; ``aisref.pytorch.aisio`` is the same path here): ``url`` is the second parameter and
+may be passed by position or by name.
+
 Listers list once, at construction, and every DataLoader worker replays that list. The
 loader is the stage that reads, so it is the one that splits over distributed ranks and
 DataLoader workers, with equal per-rank counts (see :class:`AISFileLoaderIterDataPipe`). Do
@@ -33,8 +37,9 @@ except ImportError as exc:  # torch dropped datapipes upstream; say so instead o
     ) from exc
 
 from aisref.client import AISSource, Bucket, Client
-from aisref.pytorch.base import etl_config
-from aisref.pytorch.partition import RankSplit, reader_ranges, slot_stream, take
+from aisref.pytorch.official_sources import OfficialSourceConverter
+from aisref.pytorch.partition import RankSplit, rank_share, reader_ranges, slot_stream, take
+from aisref.pytorch.source_list import etl_config
 from aisref.pytorch.worker_client import WorkerRequestClient
 
 # URL scheme → AIStore provider name.
@@ -85,14 +90,15 @@ class AISFileListerIterDataPipe(_ListedDataPipe):
     Args:
         source_datapipe: URL prefixes such as ``ais://bucket``, ``ais://bucket/train/``,
             ``aws://bucket/prefix``.
-        length: value for ``len()``; -1 (default) means the number of listed objects.
         url: AIStore endpoint, e.g. ``"http://localhost:8080"`` (``"localhost:8080"`` works).
+        length: value for ``len()``; -1 (default) means the number of listed objects (the
+            official lister, which lists lazily, raises TypeError then).
 
     Yields ``"<provider>://<bucket>/<object name>"`` for every object, in listing order.
     """
 
     def __init__(
-        self, source_datapipe: IterDataPipe[str] | Sequence[str], length: int = -1, *, url: str
+        self, source_datapipe: IterDataPipe[str] | Sequence[str], url: str, length: int = -1
     ) -> None:
         client = Client(endpoint_url(url))
         self._client = client  # kept so a harness can find it and read its retries_made
@@ -112,8 +118,9 @@ class AISFileLoaderIterDataPipe(IterDataPipe[tuple[str, StreamWrapper]]):
 
     Args:
         source_datapipe: object URLs such as ``ais://bucket/object``.
-        length: value for ``len()``; -1 (default) makes ``len()`` raise TypeError.
         url: AIStore endpoint, e.g. ``"http://localhost:8080"``.
+        length: value for ``len()``; -1 (default): this rank's share of
+            ``len(source_datapipe)`` (all of it on one rank, as the official loader gives).
         etl_name: optional ETL, already running on the cluster, applied server-side.
         split_by_rank: split over torch.distributed ranks (default). False: every rank loads
             every URL (split over its DataLoader workers only).
@@ -131,10 +138,10 @@ class AISFileLoaderIterDataPipe(IterDataPipe[tuple[str, StreamWrapper]]):
     def __init__(
         self,
         source_datapipe: IterDataPipe[str] | Sequence[str],
-        length: int = -1,
-        *,
         url: str,
+        length: int = -1,
         etl_name: str | None = None,
+        *,
         split_by_rank: bool = True,
         drop_last: bool = False,
     ) -> None:
@@ -169,9 +176,14 @@ class AISFileLoaderIterDataPipe(IterDataPipe[tuple[str, StreamWrapper]]):
             yield object_url, StreamWrapper(BytesIO(data))
 
     def __len__(self) -> int:
-        if self._length < 0:
-            raise TypeError(f"{type(self).__name__} has no length unless length= is given")
-        return self._length
+        """``length`` when given (>= 0), else the URLs this rank loads per epoch.
+
+        The latter needs ``len(source_datapipe)``; a source without one raises TypeError.
+        """
+        if self._length >= 0:
+            return self._length
+        _, world_size = self._rank_split.ranks()
+        return rank_share(len(self.source_datapipe), world_size, self._rank_split.drop_last)
 
     def __getstate__(self) -> Any:
         # Spawned DataLoader workers have no process group: carry the main process's rank.
@@ -185,7 +197,7 @@ class AISSourceLister(_ListedDataPipe):
     """Full HTTP URLs of every object in the given AIS sources (``ais_list_sources``).
 
     Args:
-        ais_sources: Buckets or other AISSource values.
+        ais_sources: Buckets or ObjectGroups (aisref's or the official SDK's).
         prefix: only objects whose names start with this.
         etl_name: optional ETL on the cluster; the URLs then ask for the transformed objects.
     """
@@ -193,9 +205,10 @@ class AISSourceLister(_ListedDataPipe):
     def __init__(
         self, ais_sources: Sequence[AISSource], prefix: str = "", etl_name: str | None = None
     ) -> None:
+        converter = OfficialSourceConverter(type(self).__name__)
         urls: list[str] = []
         for source in ais_sources:
-            urls.extend(source.list_urls(prefix=prefix, etl_name=etl_name))
+            urls.extend(converter.source(source).list_urls(prefix=prefix, etl_name=etl_name))
         super().__init__(urls, -1)
 
 
