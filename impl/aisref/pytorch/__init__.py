@@ -1,23 +1,21 @@
 """PyTorch datasets and datapipes over AIStore, on aisref's requests-based client.
 
-Same public names and arguments as ``aistore.pytorch`` 2.0.0 (plus the torchdata-era
-datapipes), with these deliberate differences:
+A drop-in for ``aistore.pytorch`` 2.0.0: its public names at its module paths
+(``base_iter_dataset``, ``base_map_dataset``, ``iter_dataset``, ``map_dataset``,
+``multishard_dataset``, ``shard_reader``, ``utils``; and 1.9.2's datapipes, ``aisio``), each
+with the official parameters in the official order - some with keyword-only additions - and
+taking the official SDK's own ``Bucket``, ``ObjectGroup`` and ``DataShard`` objects. Not yet
+here: ``AISParallelMapDataset``, ``AISBatchIterDataset`` and ``DynamicBatchSampler`` (the
+fast-paths work, #12). The parity table in ``impl/aisref/README.md`` lists every name and
+every behaviour that differs, with the reason; a test checks it against this code and the
+installed official SDK. In short:
 
 - Iterable datasets and datapipes split work over torch.distributed ranks, then DataLoader
-  workers, with the same number of samples on every rank (padding by repeating the first
-  samples, as DistributedSampler does; ``drop_last=True`` drops instead;
-  ``split_by_rank=False`` turns the rank split off) and ``len()`` per rank. The official
-  splits over workers only, so every rank reads everything.
+  workers, with the same number of samples on every rank and ``len()`` per rank.
 - Sources are listed once, at construction, not once per worker per epoch.
-- The shard reader and multishard stream parse each tar while it streams (one GET per shard;
-  memory bounded by the largest sample). The official reader loads whole shards into memory;
-  the official multishard stream sends one GET per member.
-- Shard members group into samples as in webdataset (key keeps directories; extension is
-  everything after the first dot); the official drops directories, so same-named files in
-  different directories of a shard merge into one sample.
-- Truncated or corrupt shards raise ``ShardFormatError`` naming the shard; ``len()`` of the
-  shard reader works (the official raises AttributeError).
-- ``AISMapDataset.__getitems__`` fetches a batch concurrently; the official fetches in turn.
+- Shards are parsed while they stream (one GET per shard); shard members group into
+  samples as in webdataset.
+- Errors are typed and name the shard or object.
 
 The datapipes need ``torch.utils.data.datapipes``; they are imported on first use so the
 datasets keep working on a torch without them.
@@ -31,6 +29,7 @@ from aisref.pytorch.base import AISBaseIterDataset, AISBaseMapDataset
 from aisref.pytorch.iter_dataset import AISIterDataset
 from aisref.pytorch.map_dataset import AISMapDataset
 from aisref.pytorch.multishard import AISMultiShardStream
+from aisref.pytorch.official_sources import OfficialSourceNotSupported
 from aisref.pytorch.shard_reader import AISShardReader
 from aisref.pytorch.shard_spans import ShardCountChanged
 from aisref.pytorch.worker_client import WorkerRequestClient
@@ -58,6 +57,7 @@ __all__ = [
     "AISMultiShardStream",
     "AISShardReader",
     "AISSourceLister",
+    "OfficialSourceNotSupported",
     "ShardCountChanged",
     "WorkerRequestClient",
     "ZeroDict",
