@@ -9,6 +9,7 @@ the bearer token: the token only ever travels in a request header, never in a UR
 from __future__ import annotations
 
 import json
+import tarfile
 from collections.abc import Mapping
 from typing import Any
 
@@ -85,8 +86,10 @@ class ObjectReadInterrupted(AISError):
     """The connection broke while an object's bytes were streaming (status 0)."""
 
 
-class ShardFormatError(AISError):
-    """A shard is not a complete, well-formed archive (status 0); the message names it."""
+class ShardFormatError(AISError, tarfile.TarError):
+    """A shard is not a complete, well-formed archive (status 0); the message names it and
+    the byte offset. Also a :class:`tarfile.TarError`, which code written for the official
+    reader (it re-raises ``TarError``) catches."""
 
 
 def parse_error_body(text: str) -> tuple[str, str]:
