@@ -18,6 +18,7 @@ from aisref.client.errors import (
     ObjectNotFound,
     ObjectReadInterrupted,
     ShardFormatError,
+    UnexpectedSampleField,
 )
 from aisref.client.listing import (
     ENTRY_IS_ARCH_MEMBER,
@@ -72,5 +73,6 @@ __all__ = [
     "RetryPolicy",
     "ShardFormatError",
     "SharedCount",
+    "UnexpectedSampleField",
     "expand_template",
 ]

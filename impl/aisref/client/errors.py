@@ -92,6 +92,12 @@ class ShardFormatError(AISError, tarfile.TarError):
     reader (it re-raises ``TarError``) catches."""
 
 
+class UnexpectedSampleField(AISError):
+    """A shard's sample has a field (extension) that samples already yielded lacked and that
+    the dataset's member listing did not name (status 0): default collation could drop it
+    from a batch, so the reader stops instead. The message names shard, sample and field."""
+
+
 def parse_error_body(text: str) -> tuple[str, str]:
     """Return ``(message, tcode)`` from an AIStore error body; non-JSON text is the message."""
     text = text.strip()

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from aisref.client import Bucket, Object
 from aisref.pytorch.base import AISBaseIterDataset, PrefixMap, SourceList, etl_config
 from aisref.pytorch.progress import with_progress
+from aisref.pytorch.sample_fields import SampleFields, listed_extensions
 from aisref.pytorch.tar_stream import (
     is_meta_member,
     iter_samples,
@@ -50,6 +51,11 @@ class AISShardReader(AISBaseIterDataset[tuple[str, ZeroDict]]):
     does (key = path up to the first dot of the file name, extension = the rest; consecutive
     members only). A truncated or corrupt shard raises ``ShardFormatError`` naming it.
 
+    Every sample carries every field (extension) found in the dataset's shards, ``b""`` where
+    it has none, so ``DataLoader(batch_size=N)`` with default collation never drops a field
+    from a batch. The fields are listed at construction (member names only, one paged
+    listing; see :mod:`aisref.pytorch.sample_fields` for the cost and what it cannot know).
+
     Args:
         bucket_list: one Bucket (or any AISSource) or a list of them.
         prefix_map: optional ``{bucket: prefix or [prefixes]}`` selecting shards; buckets
@@ -71,6 +77,12 @@ class AISShardReader(AISBaseIterDataset[tuple[str, ZeroDict]]):
         super().__init__(bucket_list, prefix_map)
         self._etl = etl_config(etl_name)
         self._show_progress = show_progress
+        self._fields = listed_extensions(self._ais_source_list, self._prefix_map)
+
+    def refresh(self) -> None:
+        """List the shards and their members' fields again, e.g. to see new shards."""
+        super().refresh()
+        self._fields = listed_extensions(self._ais_source_list, self._prefix_map)
 
     def _samples_of(self, shard: Object) -> Iterator[tuple[str, dict[str, bytes]]]:
         label = shard_label(shard)
@@ -79,13 +91,12 @@ class AISShardReader(AISBaseIterDataset[tuple[str, ZeroDict]]):
 
     def __iter__(self) -> Iterator[tuple[str, _ZeroDict]]:
         shards, slot = self._objects_for_this_reader()
-        seen_keys: set[str] = set()  # extensions seen so far by this reader
+        fields = SampleFields(self._fields)
         for shard in with_progress(
             shards, type(self).__name__, slot, self._show_progress, total=len(shards)
         ):
-            for key, fields in self._samples_of(shard):
-                seen_keys.update(fields)
-                yield key, _ZeroDict(fields, seen_keys)
+            for key, content in self._samples_of(shard):
+                yield key, fields.complete(content, shard_label(shard), key)
 
     def __len__(self) -> int:
         """Number of samples over all shards and readers.
