@@ -5,13 +5,14 @@ Why before: ``torch.utils.data.default_collate`` batches dicts by the keys of th
 whole batch, silently. The dataset does not know the batch size, and a batch can span shards,
 so a sample must already carry every field any later sample of its reader might carry.
 
-How, without buffering shards: one extra listing at construction. AIStore lists the members of
-every archive under the dataset's prefixes when asked (``LS_ARCH_DIR``), reading only the tar
-headers on the targets; we keep the set of extensions and drop the names page by page. Cost:
-one paged listing over all members of the dataset, once per dataset (per rank), never per
-worker or epoch (~0.17 s for 40,000 members on a local 2-target cluster); memory: the
-extensions, plus one page of names (the official reader instead holds a whole shard in memory
-to pre-scan it, and still drops fields new in a later shard from a batch spanning both).
+How, without buffering shards: one extra listing at construction. Asked with ``LS_ARCH_DIR``,
+AIStore lists the members of every archive under the dataset's prefixes (the targets read the
+archives; only names cross the network); we keep the set of extensions and drop the names page
+by page. Cost: one paged listing over all members of the dataset, once per dataset (per rank),
+never per worker or epoch - 0.22-0.35 s for 200 shards of 200 members on a local 2-target
+cluster, where listing the 200 shards alone takes 0.004 s. Memory: the extensions and one page
+of names. (The official reader holds a whole shard in memory to pre-scan it, and still drops
+a field new in a later shard from a batch spanning both.)
 
 What the listing cannot know - a shard changed since, a shard whose name has no archive
 extension AIStore recognises (``.tar``), fields an ETL adds - is caught while reading: a field
