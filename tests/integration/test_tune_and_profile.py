@@ -53,12 +53,13 @@ def test_tune_recommends_the_value_its_measurements_determine_and_says_why_in_th
     # Which value wins depends on this machine; the rule that picks it must not: the smallest
     # num_workers whose mean throughput is within 5% (the default --within) of the best.
     [run_json] = (reports / "runs").glob("*.json")
-    means = {case.params["num_workers"]: case.mean("samples_per_s")
-             for case in read_run_json(run_json).cases}
+    means: dict[int, float] = {}
+    for case in read_run_json(run_json).cases:
+        workers, mean = case.params["num_workers"], case.mean("samples_per_s")
+        assert isinstance(workers, int) and mean is not None, case
+        means[workers] = mean
     assert sorted(means) == [0, 1]
-    best = max(mean for mean in means.values() if mean is not None)
-    expected = min(value for value, mean in means.items() if mean is not None
-                   and mean >= 0.95 * best)
+    expected = min(value for value, mean in means.items() if mean >= 0.95 * max(means.values()))
     recommended = [line for line in result.stdout.splitlines() if "recommended" in line]
     assert len(recommended) == 1
     assert recommended[0].startswith(f"num_workers={expected} is recommended")
