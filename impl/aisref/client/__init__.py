@@ -19,6 +19,7 @@ from aisref.client.errors import (
     ObjectNotFound,
     ObjectReadInterrupted,
     ShardFormatError,
+    UnexpectedSampleField,
 )
 from aisref.client.listing import (
     ENTRY_IS_ARCH_MEMBER,
@@ -74,5 +75,6 @@ __all__ = [
     "RetryPolicy",
     "ShardFormatError",
     "SharedCount",
+    "UnexpectedSampleField",
     "expand_template",
 ]

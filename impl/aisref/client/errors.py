@@ -9,6 +9,7 @@ the bearer token: the token only ever travels in a request header, never in a UR
 from __future__ import annotations
 
 import json
+import tarfile
 from collections.abc import Mapping
 from typing import Any
 
@@ -91,8 +92,16 @@ class ObjectChangedDuringRead(ObjectReadInterrupted):
     (its version, checksum or size differ): the bytes are never joined; read it again."""
 
 
-class ShardFormatError(AISError):
-    """A shard is not a complete, well-formed archive (status 0); the message names it."""
+class ShardFormatError(AISError, tarfile.TarError):
+    """A shard is not a complete, well-formed archive (status 0); the message names it and
+    the byte offset. Also a :class:`tarfile.TarError`, which code written for the official
+    reader (it re-raises ``TarError``) catches."""
+
+
+class UnexpectedSampleField(AISError):
+    """A shard's sample has a field (extension) that samples already yielded lacked and that
+    the dataset's member listing did not name (status 0): default collation could drop it
+    from a batch, so the reader stops instead. The message names shard, sample and field."""
 
 
 def parse_error_body(text: str) -> tuple[str, str]:

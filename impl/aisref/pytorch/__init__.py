@@ -15,8 +15,13 @@ datapipes), with these deliberate differences:
 - Shard members group into samples as in webdataset (key keeps directories; extension is
   everything after the first dot); the official drops directories, so same-named files in
   different directories of a shard merge into one sample.
-- Truncated or corrupt shards raise ``ShardFormatError`` naming the shard; ``len()`` of the
-  shard reader works (the official raises AttributeError).
+- Shard reader samples carry every extension of the dataset (``b""`` where missing), listed
+  once at construction from member names, so default collation never drops a field from a
+  batch; the official fills the extensions seen so far, and drops a field new in a later
+  shard from a batch that spans both.
+- Truncated or corrupt shards raise ``ShardFormatError`` (a ``tarfile.TarError``) naming the
+  shard and byte offset, also where tarfile would stop silently with members missing;
+  ``len()`` of the shard reader works (the official raises AttributeError).
 - ``AISMapDataset.__getitems__`` fetches a batch concurrently; the official fetches in turn.
 
 The datapipes need ``torch.utils.data.datapipes``; they are imported on first use so the
