@@ -41,6 +41,8 @@ def our_batches(sizes: list[int], **kwargs: Any) -> list[list[int]]:
 
 def test_a_sample_that_fills_the_budget_exactly_closes_the_batch_with_it() -> None:
     assert list(dynamic_batches([4, 6, 5], range(3), 10, False, False, 0.8)) == [[0, 1], [2]]
+    # at once: before the oversized sample that follows is yielded alone
+    assert list(dynamic_batches([4, 6, 20], range(3), 10, False, True, 0.8)) == [[0, 1], [2]]
 
 
 def test_a_sample_that_would_pass_the_budget_starts_the_next_batch() -> None:
@@ -77,8 +79,12 @@ def test_saturation_factor_outside_0_1_is_refused(bad: float) -> None:
 @pytest.mark.parametrize("seed", range(40))
 def test_same_batches_as_the_official_on_random_datasets(seed: int) -> None:
     rng = random.Random(seed)
-    sizes = [rng.choice([0, rng.randrange(1, 50), rng.randrange(50, 300)]) for _ in range(60)]
-    budget = rng.choice([100, 150, 200, 250.5])
+    if seed % 2:  # small sizes: batches often fill the budget exactly
+        sizes = [rng.randrange(0, 12) for _ in range(60)]
+        budget: float = rng.choice([10, 12, 20])
+    else:
+        sizes = [rng.choice([0, rng.randrange(1, 50), rng.randrange(50, 300)]) for _ in range(60)]
+        budget = rng.choice([100, 150, 200, 250.5])
     kwargs: dict[str, Any] = {
         "max_batch_size": budget,
         "drop_last": rng.random() < 0.5,
