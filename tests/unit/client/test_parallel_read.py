@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 
 from aisref.client import ArchiveConfig, Client, ETLConfig, ParallelBuffer
@@ -21,7 +23,7 @@ def test_ranges_cover_the_object_once_in_order() -> None:
     ranges = split_ranges(1_000_003, 65_536)
     covered = [b for first, last in ranges for b in (first, last)]
     assert covered == sorted(covered) and ranges[0][0] == 0 and ranges[-1][1] == 1_000_002
-    assert all(b[0] == a[1] + 1 for a, b in zip(ranges, ranges[1:], strict=False))
+    assert all(b[0] == a[1] + 1 for a, b in pairwise(ranges))
 
 
 def test_buffer_is_unmapped_on_close_and_on_leaving_with() -> None:
