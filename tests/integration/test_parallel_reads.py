@@ -173,7 +173,7 @@ def test_dataloader_worker_killed_mid_read_leaves_nothing_in_dev_shm(
     worker = batches._workers[0]  # type: ignore[attr-defined]
     assert mid_read(worker.pid), "the worker never started its range threads"
     os.kill(worker.pid, signal.SIGKILL)
-    with pytest.raises(RuntimeError, match="exited unexpectedly|killed by signal"):
+    with pytest.raises(RuntimeError, match=r"exited unexpectedly|killed by signal"):
         for _ in batches:
             pass
     assert shm_entries() == shm_before
