@@ -32,7 +32,7 @@ class ListedDataset:
 def official_batches(sizes: list[int], **kwargs: Any) -> list[list[int]]:
     from aistore.pytorch import DynamicBatchSampler as Official
 
-    return list(Official(ListedDataset(sizes), **kwargs))  # type: ignore[arg-type]
+    return list(Official(ListedDataset(sizes), **kwargs))
 
 
 def our_batches(sizes: list[int], **kwargs: Any) -> list[list[int]]:
