@@ -161,6 +161,21 @@ def test_parallel_map_dataset_in_dataloader_workers(sized_bucket: SizedBucket) -
     assert dict(loader) == sized_bucket.contents
 
 
+def test_official_parallel_dataset_cannot_run_in_a_dataloader_worker(
+    sized_bucket: SizedBucket,
+) -> None:
+    """Why ours uses threads: the official forks a process pool, which a DataLoader worker
+    (a daemonic process) may not start."""
+    from aistore.sdk import Client as OfficialClient
+
+    official_module = import_official_pytorch()
+    official = official_module.AISParallelMapDataset(
+        OfficialClient(sized_bucket.endpoint).bucket(sized_bucket.name), num_workers=2
+    )
+    with pytest.raises(AssertionError, match="daemonic processes are not allowed"):
+        next(iter(DataLoader(official, batch_size=None, num_workers=1)))
+
+
 def test_dataloader_worker_killed_mid_read_leaves_nothing_in_dev_shm(
     scratch_bucket: Any,
 ) -> None:
