@@ -24,7 +24,7 @@ import mmap
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
-from types import TracebackType
+from contextlib import AbstractContextManager
 
 import requests
 
@@ -54,7 +54,7 @@ def split_ranges(size: int, chunk_size: int) -> list[ByteRange]:
     return [(first, min(first + chunk_size, size) - 1) for first in range(0, size, chunk_size)]
 
 
-class ParallelBuffer:
+class ParallelBuffer(AbstractContextManager["ParallelBuffer"]):
     """An object's bytes in anonymous shared memory, filled by a range-parallel read.
 
     ``buf`` is a memoryview of exactly the object's bytes (no copy); ``tobytes()`` copies.
@@ -93,30 +93,16 @@ class ParallelBuffer:
         self._map.close()
         self._map = None
 
-    def __enter__(self) -> ParallelBuffer:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
 
 def _thread_client(client: RequestClient) -> RequestClient:
-    """A client of the same settings with its own session, counting retries into ``client``'s
-    count: ``requests.Session`` is not documented thread-safe."""
-    return RequestClient(
-        client.endpoint,
-        timeout=client.timeout,
-        retries=client.retries,
-        token=client.token,
-        verify=client.verify,
-        retry_budget=client.retry_policy.budget,
-        retry_count=client.retry_count,
-    )
+    """A client of the same settings with its own session (``requests.Session`` is not
+    documented thread-safe), counting its retries into ``client``'s count."""
+    own = client.clone()
+    own.retry_count = client.retry_count
+    return own
 
 
 class _Cancelled(Exception):

@@ -55,10 +55,11 @@ class AISParallelMapDataset(AISBaseMapDataset[tuple[str, bytes]]):
 
     def __getitem__(self, index: int) -> tuple[str, bytes]:
         """``(name, bytes)`` of object ``index``; IndexError when out of range."""
-        size = len(self._obj_list)
-        if not -size <= index < size:
+        try:
+            obj = self._obj_list[index]
+        except IndexError:
             raise IndexError(
                 f"{type(self).__name__} index {index} is out of range: the dataset has "
-                f"{size} objects (valid indices 0..{size - 1})"
-            )
-        return self._read(self._obj_list[index])
+                f"{len(self._obj_list)} objects"
+            ) from None
+        return self._read(obj)
