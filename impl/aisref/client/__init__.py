@@ -32,6 +32,7 @@ from aisref.client.listing import (
 )
 from aisref.client.obj import Object, ObjectProps
 from aisref.client.object_group import ObjectGroup
+from aisref.client.parallel_read import ParallelBuffer, ParallelObjectReader
 from aisref.client.reader import ObjectReader
 from aisref.client.request_client import RequestClient
 from aisref.client.retry import RetryPolicy
@@ -71,6 +72,8 @@ __all__ = [
     "ObjectRange",
     "ObjectReadInterrupted",
     "ObjectReader",
+    "ParallelBuffer",
+    "ParallelObjectReader",
     "RequestClient",
     "RetryPolicy",
     "ShardFormatError",

@@ -33,9 +33,11 @@ from __future__ import annotations
 from typing import Any
 
 from aisref.pytorch.base import AISBaseIterDataset, AISBaseMapDataset
+from aisref.pytorch.dynamic_sampler import DynamicBatchSampler
 from aisref.pytorch.iter_dataset import AISIterDataset
 from aisref.pytorch.map_dataset import AISMapDataset
 from aisref.pytorch.multishard import AISMultiShardStream
+from aisref.pytorch.parallel_map_dataset import AISParallelMapDataset
 from aisref.pytorch.shard_reader import AISShardReader
 from aisref.pytorch.shard_spans import ShardCountChanged
 from aisref.pytorch.worker_client import WorkerRequestClient
@@ -61,8 +63,10 @@ __all__ = [
     "AISIterDataset",
     "AISMapDataset",
     "AISMultiShardStream",
+    "AISParallelMapDataset",
     "AISShardReader",
     "AISSourceLister",
+    "DynamicBatchSampler",
     "ShardCountChanged",
     "WorkerRequestClient",
     "ZeroDict",
