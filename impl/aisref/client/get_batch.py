@@ -126,7 +126,7 @@ class Batch:
         self.served_by = ""  # node of the last reply, e.g. "http://127.0.0.1:8081"
         self._entries: list[MossIn] = []
         if objects is not None:
-            for obj in objects if isinstance(objects, list | tuple) else [objects]:
+            for obj in [objects] if isinstance(objects, Object | str) else objects:
                 self.add(obj)
 
     @property

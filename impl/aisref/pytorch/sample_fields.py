@@ -47,12 +47,13 @@ def member_extension(member_path: str) -> str | None:
     return None if split is None else split[1]
 
 
-def _member_path(entry_name: str, archives: set[str]) -> str | None:
-    """``"<archive>/<member>"`` → ``"<member>"``, for the longest listed archive name."""
+def archive_and_member(entry_name: str, archives: set[str]) -> tuple[str, str] | None:
+    """``"<archive>/<member>"`` → ``("<archive>", "<member>")``, for the longest listed
+    archive name; None when no listed archive holds the entry."""
     slash = len(entry_name)
     while (slash := entry_name.rfind("/", 0, slash)) > 0:
         if entry_name[:slash] in archives:
-            return entry_name[slash + 1 :]
+            return entry_name[:slash], entry_name[slash + 1 :]
     return None
 
 
@@ -64,8 +65,8 @@ def extensions_in_listing(entries: Iterable[ObjectEntry]) -> Iterator[str]:
         if entry.flags & ENTRY_IS_ARCHIVE:
             archives.add(entry.name)
         elif entry.flags & ENTRY_IS_ARCH_MEMBER:
-            member = _member_path(entry.name, archives)
-            if member is not None and (extension := member_extension(member)):
+            split = archive_and_member(entry.name, archives)
+            if split is not None and (extension := member_extension(split[1])):
                 yield extension
 
 
