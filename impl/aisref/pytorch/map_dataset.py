@@ -85,7 +85,9 @@ class AISMapDataset(AISBaseMapDataset[tuple[str, bytes]]):
 
     def _read_by_get_batch(self, indices: Sequence[int]) -> list[tuple[str, bytes]]:
         objects = [self._obj_list[self._checked(index)] for index in indices]
-        if len({obj.client.endpoint for obj in objects}) > 1:  # sources on two clusters
+        if not all(isinstance(obj, Object) for obj in objects) or (
+            len({obj.client.endpoint for obj in objects}) > 1  # sources on two clusters
+        ):
             return self._read_one_by_one(indices)
         batch = Batch(objects[0].client, objects, cont_on_err=False)
         return [(out.obj_name, data) for out, data in batch.get()]
