@@ -3,12 +3,10 @@ ranges and archpaths, bounded memory, a cut reply; the datasets built on it (iss
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess
 import sys
-import tarfile
 import textwrap
 from collections.abc import Iterator
 from urllib.parse import urlsplit
@@ -29,6 +27,7 @@ from aisref.client import (
 )
 from aisref.client.request_client import RequestClient as RequestClientClass
 from aisref.pytorch import AISBatchIterDataset, AISMapDataset, AISShardMapDataset
+from tests.integration.client_fixtures import make_tar
 from tests.integration.pytorch_fixtures import (
     ObjectsBucket,
     ShardsBucket,
@@ -47,16 +46,6 @@ MEMBERS = {"k1.jpg": os.urandom(3000), "k1.cls": b"7", "dir/k2.jpg": os.urandom(
 BIG = os.urandom(50_000)
 
 
-def make_tar(members: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tar:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
-
-
 @pytest.fixture(scope="module")
 def mixed_bucket(pt_endpoint: str) -> Iterator[Bucket]:
     """``big.bin`` (50,000 random bytes), ``shard.tar`` (MEMBERS), ``small-N`` (N+1 bytes)."""
@@ -66,6 +55,13 @@ def mixed_bucket(pt_endpoint: str) -> Iterator[Bucket]:
         for i in range(4):
             bucket.put_object(f"small-{i}", bytes([i]) * (i + 1))
         yield bucket
+
+
+def target_ports(endpoint: str) -> list[int]:
+    return [
+        urlsplit(node["public_net"]["direct_url"]).port or 0
+        for node in fetch_smap(endpoint)["tmap"].values()
+    ]
 
 
 def client_of(bucket: Bucket) -> Client:
@@ -183,10 +179,7 @@ def test_a_cut_reply_is_re_requested_for_the_entries_not_yet_delivered(
     mixed_bucket: Bucket,
 ) -> None:
     endpoint = mixed_bucket.client.endpoint
-    ports = [
-        urlsplit(n["public_net"]["direct_url"]).port or 0
-        for n in fetch_smap(endpoint)["tmap"].values()
-    ]
+    ports = target_ports(endpoint)
     names = ["big.bin", "small-1", "big.bin", "small-3"]
     # Reply 1 of whichever target assembles is cut 70,000 bytes in: inside the 2nd big.bin.
     with cluster_link(
@@ -204,10 +197,7 @@ def test_a_reply_cut_every_time_raises_interrupted_naming_batch_node_and_offset(
     mixed_bucket: Bucket,
 ) -> None:
     endpoint = mixed_bucket.client.endpoint
-    ports = [
-        urlsplit(n["public_net"]["direct_url"]).port or 0
-        for n in fetch_smap(endpoint)["tmap"].values()
-    ]
+    ports = target_ports(endpoint)
     cuts = tuple(BodyCut(n, 20_000) for n in range(1, 8))
     with cluster_link(urlsplit(endpoint).port or 0, ports, LinkFaults(body_cuts=cuts)) as link:
         client = Client(link.url, retries=1)

@@ -57,17 +57,25 @@ def archive_and_member(entry_name: str, archives: set[str]) -> tuple[str, str] |
     return None
 
 
-def extensions_in_listing(entries: Iterable[ObjectEntry]) -> Iterator[str]:
-    """Extensions of the archive members in an ``LS_ARCH_DIR`` listing (archives sort before
-    their members, so each member's archive has been seen when the member comes)."""
+def archive_members(entries: Iterable[ObjectEntry]) -> Iterator[tuple[str, str]]:
+    """``(archive name, member path)`` of each archive member in an ``LS_ARCH_DIR`` listing
+    (archives sort before their members, so each member's archive has been seen when the
+    member comes)."""
     archives: set[str] = set()
     for entry in entries:
         if entry.flags & ENTRY_IS_ARCHIVE:
             archives.add(entry.name)
         elif entry.flags & ENTRY_IS_ARCH_MEMBER:
             split = archive_and_member(entry.name, archives)
-            if split is not None and (extension := member_extension(split[1])):
-                yield extension
+            if split is not None:
+                yield split
+
+
+def extensions_in_listing(entries: Iterable[ObjectEntry]) -> Iterator[str]:
+    """Extensions of the archive members in an ``LS_ARCH_DIR`` listing."""
+    for _, member in archive_members(entries):
+        if extension := member_extension(member):
+            yield extension
 
 
 def _extensions_under(source: AISSource, prefix: str) -> Iterator[str]:

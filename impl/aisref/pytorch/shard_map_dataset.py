@@ -22,15 +22,12 @@ from dataclasses import dataclass
 from torch.utils.data import Dataset
 
 from aisref.client import (
-    ENTRY_IS_ARCH_MEMBER,
-    ENTRY_IS_ARCHIVE,
     LS_ARCH_DIR,
     AISSource,
     ArchiveConfig,
     Bucket,
     Colocation,
     Object,
-    ObjectEntry,
 )
 from aisref.client.get_batch import Batch
 from aisref.pytorch.base import (
@@ -40,7 +37,7 @@ from aisref.pytorch.base import (
     install_worker_clients,
     prefixes_for,
 )
-from aisref.pytorch.sample_fields import archive_and_member, member_extension
+from aisref.pytorch.sample_fields import archive_members, member_extension
 from aisref.pytorch.tar_stream import split_sample_key
 
 
@@ -53,25 +50,13 @@ class ShardSample:
     members: tuple[tuple[str, str], ...]
 
 
-def members_in_listing(entries: Iterable[ObjectEntry]) -> Iterator[tuple[str, str]]:
-    """``(archive name, member path)`` of each sample member in an ``LS_ARCH_DIR`` listing
-    (archives sort before their members, so each member's archive is known when it comes)."""
-    archives: set[str] = set()
-    for entry in entries:
-        if entry.flags & ENTRY_IS_ARCHIVE:
-            archives.add(entry.name)
-        elif entry.flags & ENTRY_IS_ARCH_MEMBER:
-            split = archive_and_member(entry.name, archives)
-            if split is not None and member_extension(split[1]) is not None:
-                yield split
-
-
 def _members_under(source: AISSource, prefix: str) -> Iterator[tuple[Object, str]]:
     """``(shard, member path)`` of every sample member of the archives under ``prefix``."""
     if isinstance(source, Bucket):
         entries = source.list_objects_iter(prefix=prefix, props="name", flags=LS_ARCH_DIR)
-        for shard_name, member in members_in_listing(entries):
-            yield source.object(shard_name), member
+        for shard_name, member in archive_members(entries):
+            if member_extension(member) is not None:
+                yield source.object(shard_name), member
         return
     for shard in source.list_all_objects_iter(prefix=prefix, props="name"):  # e.g. a group
         for member in shard.bucket.list_archive(shard.name):

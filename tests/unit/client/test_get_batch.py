@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import tarfile
 from typing import Any
 
 import pytest
@@ -27,18 +26,9 @@ from aisref.client.batch_framing import FramingError, GunzipStream, MultipartRea
 from aisref.client.get_batch import Batch, batch_error
 from aisref.pytorch import AISMapDataset
 from tests.unit.client.fake_ais import FakeAIS, Reply, fast_client
+from tests.unit.pytorch.test_tar_stream import make_tar
 
 TAR = {"Content-Type": "application/x-tar"}
-
-
-def make_tar(members: list[tuple[str, bytes]]) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tar:
-        for name, data in members:
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
 
 
 def batch_on(fake: FakeAIS, names: list[str], retries: int = 3, **kw: Any) -> Batch:
