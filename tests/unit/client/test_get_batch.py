@@ -22,8 +22,9 @@ from aisref.client import (
     Object,
     ObjectNotFound,
 )
+from aisref.client.batch_errors import batch_error
 from aisref.client.batch_framing import FramingError, GunzipStream, MultipartReader
-from aisref.client.get_batch import Batch, batch_error
+from aisref.client.get_batch import Batch
 from aisref.pytorch import AISMapDataset
 from tests.unit.client.fake_ais import FakeAIS, Reply, fast_client
 from tests.unit.pytorch.test_tar_stream import make_tar
