@@ -92,6 +92,33 @@ class ObjectChangedDuringRead(ObjectReadInterrupted):
     (its version, checksum or size differ): the bytes are never joined; read it again."""
 
 
+class GetBatchError(AISError):
+    """A GetBatch request (``/v1/ml/moss``) failed as a whole; the message names the batch
+    (its size and first entry) and the node that served it."""
+
+
+class GetBatchUnsupported(GetBatchError):
+    """The cluster has no GetBatch endpoint (an AIStore before v1.4, or a proxy in front that
+    rejects ``GET /v1/ml/moss``): read the objects one by one instead."""
+
+
+class GetBatchTooManyMissing(GetBatchError):
+    """With continue-on-error, more entries were missing than the cluster allows per request
+    (``get_batch.max_soft_errs``, 8 by default in AIStore v1.5.0): the server aborted it."""
+
+
+class GetBatchIncomplete(GetBatchError):
+    """The reply's archive ended, cleanly, before every requested entry was in it: the server
+    stopped assembling (a missing entry without continue-on-error, or too many missing with
+    it). The message names the first entry not delivered and how many were."""
+
+
+class GetBatchInterrupted(ObjectReadInterrupted, GetBatchError):
+    """The connection broke while a GetBatch archive streamed, and re-requesting the entries
+    not yet delivered failed too (or retries ran out); names the batch, the node, the entry
+    being read and the byte offset in the reply."""
+
+
 class ShardFormatError(AISError, tarfile.TarError):
     """A shard is not a complete, well-formed archive (status 0); the message names it and
     the byte offset. Also a :class:`tarfile.TarError`, which code written for the official

@@ -22,7 +22,8 @@ datapipes), with these deliberate differences:
 - Truncated or corrupt shards raise ``ShardFormatError`` (a ``tarfile.TarError``) naming the
   shard and byte offset, also where tarfile would stop silently with members missing;
   ``len()`` of the shard reader works (the official raises AttributeError).
-- ``AISMapDataset.__getitems__`` fetches a batch concurrently; the official fetches in turn.
+- ``AISMapDataset.__getitems__`` fetches a batch with one GetBatch request (concurrent GETs
+  where the cluster has no GetBatch); the official fetches in turn.
 
 The datapipes need ``torch.utils.data.datapipes``; they are imported on first use so the
 datasets keep working on a torch without them.
@@ -33,11 +34,13 @@ from __future__ import annotations
 from typing import Any
 
 from aisref.pytorch.base import AISBaseIterDataset, AISBaseMapDataset
+from aisref.pytorch.batch_iter_dataset import AISBatchIterDataset
 from aisref.pytorch.dynamic_sampler import DynamicBatchSampler
 from aisref.pytorch.iter_dataset import AISIterDataset
 from aisref.pytorch.map_dataset import AISMapDataset
 from aisref.pytorch.multishard import AISMultiShardStream
 from aisref.pytorch.parallel_map_dataset import AISParallelMapDataset
+from aisref.pytorch.shard_map_dataset import AISShardMapDataset
 from aisref.pytorch.shard_reader import AISShardReader
 from aisref.pytorch.shard_spans import ShardCountChanged
 from aisref.pytorch.worker_client import WorkerRequestClient
@@ -56,6 +59,7 @@ _DATAPIPES = frozenset(
 __all__ = [
     "AISBaseIterDataset",
     "AISBaseMapDataset",
+    "AISBatchIterDataset",
     "AISFileLister",
     "AISFileListerIterDataPipe",
     "AISFileLoader",
@@ -64,6 +68,7 @@ __all__ = [
     "AISMapDataset",
     "AISMultiShardStream",
     "AISParallelMapDataset",
+    "AISShardMapDataset",
     "AISShardReader",
     "AISSourceLister",
     "DynamicBatchSampler",

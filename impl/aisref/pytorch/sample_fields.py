@@ -47,26 +47,35 @@ def member_extension(member_path: str) -> str | None:
     return None if split is None else split[1]
 
 
-def _member_path(entry_name: str, archives: set[str]) -> str | None:
-    """``"<archive>/<member>"`` → ``"<member>"``, for the longest listed archive name."""
+def archive_and_member(entry_name: str, archives: set[str]) -> tuple[str, str] | None:
+    """``"<archive>/<member>"`` → ``("<archive>", "<member>")``, for the longest listed
+    archive name; None when no listed archive holds the entry."""
     slash = len(entry_name)
     while (slash := entry_name.rfind("/", 0, slash)) > 0:
         if entry_name[:slash] in archives:
-            return entry_name[slash + 1 :]
+            return entry_name[:slash], entry_name[slash + 1 :]
     return None
 
 
-def extensions_in_listing(entries: Iterable[ObjectEntry]) -> Iterator[str]:
-    """Extensions of the archive members in an ``LS_ARCH_DIR`` listing (archives sort before
-    their members, so each member's archive has been seen when the member comes)."""
+def archive_members(entries: Iterable[ObjectEntry]) -> Iterator[tuple[str, str]]:
+    """``(archive name, member path)`` of each archive member in an ``LS_ARCH_DIR`` listing
+    (archives sort before their members, so each member's archive has been seen when the
+    member comes)."""
     archives: set[str] = set()
     for entry in entries:
         if entry.flags & ENTRY_IS_ARCHIVE:
             archives.add(entry.name)
         elif entry.flags & ENTRY_IS_ARCH_MEMBER:
-            member = _member_path(entry.name, archives)
-            if member is not None and (extension := member_extension(member)):
-                yield extension
+            split = archive_and_member(entry.name, archives)
+            if split is not None:
+                yield split
+
+
+def extensions_in_listing(entries: Iterable[ObjectEntry]) -> Iterator[str]:
+    """Extensions of the archive members in an ``LS_ARCH_DIR`` listing."""
+    for _, member in archive_members(entries):
+        if extension := member_extension(member):
+            yield extension
 
 
 def _extensions_under(source: AISSource, prefix: str) -> Iterator[str]:
