@@ -31,6 +31,7 @@ N_OBJECTS = 60
 N_SHARDS = 6
 SAMPLES_PER_SHARD = 5
 EXTENSIONS = ("jpg", "cls", "txt")
+EMPTY_MEMBER = ("s02-01", "txt")  # (sample key, extension): a member of 0 bytes
 
 
 @dataclass(frozen=True)
@@ -57,14 +58,23 @@ class ShardsBucket:
     def bucket(self) -> Bucket:
         return Client(self.endpoint).bucket(self.name)
 
-    def sample_multiset(self) -> Counter[tuple[str, tuple[tuple[str, bytes], ...]]]:
-        return sample_multiset((key, fields) for (_, key), fields in self.samples.items())
+    def sample_multiset(
+        self, fill: Iterable[str] = EXTENSIONS
+    ) -> Counter[tuple[str, tuple[tuple[str, bytes], ...]]]:
+        """The samples with ``b""`` for each extension of ``fill`` they lack: with the
+        default, what AISShardReader yields (ZeroDicts of every extension of the dataset);
+        with ``fill=()``, exactly what the shards hold."""
+        return sample_multiset(
+            (key, {**dict.fromkeys(fill, b""), **fields})
+            for (_, key), fields in self.samples.items()
+        )
 
-    def member_streams(self) -> list[bytes]:
+    def member_streams(self, prefix: str = "") -> list[bytes]:
         """Every member's bytes, shard by shard in name order, members in name order (the
-        order of AIStore's archive listing, which AISMultiShardStream follows)."""
+        order of AIStore's archive listing, which AISMultiShardStream follows); only shards
+        whose names start with ``prefix``."""
         out: list[bytes] = []
-        for name in sorted(self.shards):
+        for name in sorted(name for name in self.shards if name.startswith(prefix)):
             with tarfile.open(fileobj=io.BytesIO(self.shards[name])) as tar:
                 for member in sorted(tar.getmembers(), key=lambda m: m.name.encode()):
                     extracted = tar.extractfile(member)
@@ -76,11 +86,9 @@ class ShardsBucket:
 def sample_multiset(
     samples: Iterable[tuple[str, dict[str, bytes]]],
 ) -> Counter[tuple[str, tuple[tuple[str, bytes], ...]]]:
-    """Samples as a comparable multiset; ``b""`` fill-ins of ZeroDict are dropped."""
-    return Counter(
-        (key, tuple(sorted((ext, data) for ext, data in fields.items() if data != b"")))
-        for key, fields in samples
-    )
+    """Samples as a comparable multiset, every field kept (``b""`` ones too: a ZeroDict's
+    fill-ins, an empty member and a missing one must each be accounted for)."""
+    return Counter((key, tuple(sorted(fields.items()))) for key, fields in samples)
 
 
 def resolve_endpoint(request: pytest.FixtureRequest) -> str:
@@ -135,7 +143,8 @@ def make_shard(members: list[tuple[str, bytes]]) -> bytes:
 
 @pytest.fixture(scope="session")
 def shards_bucket(pt_endpoint: str) -> Iterator[ShardsBucket]:
-    """6 webdataset shards of 5 samples; some samples lack some of jpg/cls/txt."""
+    """6 webdataset shards of 5 samples; some samples lack some of jpg/cls/txt, and one
+    sample's txt member is present but empty (``EMPTY_MEMBER``)."""
     rng = random.Random(11)
     bucket = new_bucket(pt_endpoint, "shards")
     shards: dict[str, bytes] = {}
@@ -148,6 +157,8 @@ def shards_bucket(pt_endpoint: str) -> Iterator[ShardsBucket]:
             # Sample (s + i) % 4 == 0 keeps only its jpg; == 1 lacks txt; else all three.
             keep = EXTENSIONS[: {0: 1, 1: 2}.get((s + i) % 4, 3)]
             fields = {ext: rng.randbytes(rng.randrange(1, 3000)) for ext in keep}
+            if (key, "txt") == EMPTY_MEMBER:
+                fields["txt"] = b""
             samples[(shard, key)] = fields
             members.extend((f"{key}.{ext}", data) for ext, data in fields.items())
         shards[shard] = make_shard(members)

@@ -97,6 +97,13 @@ def test_datasets_read_with_a_token(auth_bucket: Bucket) -> None:
     ]
 
 
+def test_get_batch_reads_with_a_token(auth_bucket: Bucket) -> None:
+    """The token reaches the designated target the proxy redirects the GetBatch to."""
+    mapped = AISMapDataset(auth_bucket, prefix_map={auth_bucket: ["auth/"]})
+    assert sorted(mapped.__getitems__(list(range(len(mapped))))) == sorted(OBJECTS.items())
+    assert mapped._get_batch is True  # served by GetBatch, not the object-by-object fallback
+
+
 def test_data_shards_take_the_token_from_ais_authn_token(
     auth_cluster: SecureCluster, auth_bucket: Bucket, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1,5 +1,6 @@
 """A small AIStore client on ``requests``: buckets, paged listing, streaming object reads."""
 
+from aisref.client.batch_types import Colocation, MossIn, MossOut
 from aisref.client.bucket import Bucket
 from aisref.client.client import Client
 from aisref.client.cluster import Cluster
@@ -15,11 +16,18 @@ from aisref.client.errors import (
     ClusterUnreachable,
     ETLNotAvailable,
     ETLNotFound,
+    GetBatchError,
+    GetBatchIncomplete,
+    GetBatchInterrupted,
+    GetBatchTooManyMissing,
+    GetBatchUnsupported,
     ObjectChangedDuringRead,
     ObjectNotFound,
     ObjectReadInterrupted,
     ShardFormatError,
+    UnexpectedSampleField,
 )
+from aisref.client.get_batch import Batch
 from aisref.client.listing import (
     ENTRY_IS_ARCH_MEMBER,
     ENTRY_IS_ARCHIVE,
@@ -31,6 +39,7 @@ from aisref.client.listing import (
 )
 from aisref.client.obj import Object, ObjectProps
 from aisref.client.object_group import ObjectGroup
+from aisref.client.parallel_read import ParallelBuffer, ParallelObjectReader
 from aisref.client.reader import ObjectReader
 from aisref.client.request_client import RequestClient
 from aisref.client.retry import RetryPolicy
@@ -49,6 +58,7 @@ __all__ = [
     "AccessDenied",
     "ArchiveConfig",
     "AuthenticationRequired",
+    "Batch",
     "Bucket",
     "BucketAlreadyExists",
     "BucketNotFound",
@@ -56,11 +66,19 @@ __all__ = [
     "Client",
     "Cluster",
     "ClusterUnreachable",
+    "Colocation",
     "DataShard",
     "ETLConfig",
     "ETLNotAvailable",
     "ETLNotFound",
+    "GetBatchError",
+    "GetBatchIncomplete",
+    "GetBatchInterrupted",
+    "GetBatchTooManyMissing",
+    "GetBatchUnsupported",
     "ListPage",
+    "MossIn",
+    "MossOut",
     "Object",
     "ObjectChangedDuringRead",
     "ObjectEntry",
@@ -70,9 +88,12 @@ __all__ = [
     "ObjectRange",
     "ObjectReadInterrupted",
     "ObjectReader",
+    "ParallelBuffer",
+    "ParallelObjectReader",
     "RequestClient",
     "RetryPolicy",
     "ShardFormatError",
     "SharedCount",
+    "UnexpectedSampleField",
     "expand_template",
 ]

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
+from aisref.client.batch_types import Colocation
 from aisref.client.bucket import Bucket
 from aisref.client.cluster import Cluster
+from aisref.client.get_batch import Batch
+from aisref.client.obj import Object
 from aisref.client.request_client import RequestClient, Timeout
 
 TOKEN_ENV = "AIS_AUTHN_TOKEN"  # the official SDK's fallback for ``token``, kept for parity
@@ -54,3 +58,27 @@ class Client:
     def cluster(self) -> Cluster:
         """Cluster-wide calls: readiness, cluster map, version, bucket list."""
         return Cluster(self.request_client)
+
+    def batch(
+        self,
+        objects: Sequence[Object | str] | Object | str | None = None,
+        bucket: Bucket | None = None,
+        output_format: str = ".tar",
+        cont_on_err: bool = True,
+        only_obj_name: bool = False,
+        streaming_get: bool = True,
+        colocation: Colocation | int = Colocation.NONE,
+    ) -> Batch:
+        """A GetBatch request: many objects, archived files or byte ranges in one request
+        (no request is sent until ``get()``). Same arguments as the official
+        ``Client.batch``; see :class:`~aisref.client.get_batch.Batch`."""
+        return Batch(
+            self.request_client,
+            objects,
+            bucket,
+            output_format=output_format,
+            cont_on_err=cont_on_err,
+            only_obj_name=only_obj_name,
+            streaming_get=streaming_get,
+            colocation=colocation,
+        )

@@ -9,6 +9,7 @@ the bearer token: the token only ever travels in a request header, never in a UR
 from __future__ import annotations
 
 import json
+import tarfile
 from collections.abc import Mapping
 from typing import Any
 
@@ -91,8 +92,43 @@ class ObjectChangedDuringRead(ObjectReadInterrupted):
     (its version, checksum or size differ): the bytes are never joined; read it again."""
 
 
-class ShardFormatError(AISError):
-    """A shard is not a complete, well-formed archive (status 0); the message names it."""
+class GetBatchError(AISError):
+    """A GetBatch request (``/v1/ml/moss``) failed as a whole; the message names the batch
+    (its size and first entry) and the node that served it."""
+
+
+class GetBatchUnsupported(GetBatchError):
+    """The cluster has no GetBatch endpoint (an AIStore before v1.4, or a proxy in front that
+    rejects ``GET /v1/ml/moss``): read the objects one by one instead."""
+
+
+class GetBatchTooManyMissing(GetBatchError):
+    """With continue-on-error, more entries were missing than the cluster allows per request
+    (``get_batch.max_soft_errs``, 8 by default in AIStore v1.5.0): the server aborted it."""
+
+
+class GetBatchIncomplete(GetBatchError):
+    """The reply's archive ended, cleanly, before every requested entry was in it: the server
+    stopped assembling (a missing entry without continue-on-error, or too many missing with
+    it). The message names the first entry not delivered and how many were."""
+
+
+class GetBatchInterrupted(ObjectReadInterrupted, GetBatchError):
+    """The connection broke while a GetBatch archive streamed, and re-requesting the entries
+    not yet delivered failed too (or retries ran out); names the batch, the node, the entry
+    being read and the byte offset in the reply."""
+
+
+class ShardFormatError(AISError, tarfile.TarError):
+    """A shard is not a complete, well-formed archive (status 0); the message names it and
+    the byte offset. Also a :class:`tarfile.TarError`, which code written for the official
+    reader (it re-raises ``TarError``) catches."""
+
+
+class UnexpectedSampleField(AISError):
+    """A shard's sample has a field (extension) that samples already yielded lacked and that
+    the dataset's member listing did not name (status 0): default collation could drop it
+    from a batch, so the reader stops instead. The message names shard, sample and field."""
 
 
 def parse_error_body(text: str) -> tuple[str, str]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 from urllib.parse import quote
 
 from aisref.client.config import QPARAM_ARCHPATH, ArchiveConfig, ETLConfig
+from aisref.client.parallel_read import DEFAULT_PARALLEL_CHUNK_SIZE, ParallelObjectReader
 from aisref.client.reader import DEFAULT_CHUNK_SIZE, ObjectReader
 from aisref.client.request_client import RequestClient
 
@@ -81,22 +82,61 @@ class Object:
     def __repr__(self) -> str:
         return f"Object({self.uname!r})"
 
+    @overload
     def get_reader(
         self,
         archive_config: ArchiveConfig | None = None,
         etl: ETLConfig | None = None,
         byte_range: tuple[int, int | None] | None = None,
-        chunk_size: int = DEFAULT_CHUNK_SIZE,
-    ) -> ObjectReader:
+        chunk_size: int | None = None,
+        num_workers: None = None,
+    ) -> ObjectReader: ...
+
+    @overload
+    def get_reader(
+        self,
+        archive_config: ArchiveConfig | None = None,
+        etl: ETLConfig | None = None,
+        byte_range: tuple[int, int | None] | None = None,
+        chunk_size: int | None = None,
+        *,
+        num_workers: int,
+    ) -> ParallelObjectReader: ...
+
+    def get_reader(
+        self,
+        archive_config: ArchiveConfig | None = None,
+        etl: ETLConfig | None = None,
+        byte_range: tuple[int, int | None] | None = None,
+        chunk_size: int | None = None,
+        num_workers: int | None = None,
+    ) -> ObjectReader | ParallelObjectReader:
         """A reader for this object's bytes; nothing is sent until it is read.
 
         Args:
             archive_config: read a member of an archive object instead of the whole object.
             etl: pass the object through an initialised ETL.
             byte_range: ``(first, last)`` byte offsets, inclusive; ``last=None`` reads to the end.
-            chunk_size: bytes per network read when streaming.
+            chunk_size: bytes per network read when streaming (default 1 MiB); with
+                ``num_workers``, bytes per range (default 8 MiB, as the official SDK).
+            num_workers: read the whole object with this many concurrent Range GETs (>= 2)
+                into one shared-memory buffer: a
+                :class:`~aisref.client.parallel_read.ParallelObjectReader`, whose
+                ``read_all()`` returns a ``ParallelBuffer``. Not with ``byte_range``,
+                ``archive_config`` or ``etl`` (as the official SDK; AIStore range-reads
+                neither archive members nor ETL output).
         """
         params = dict(self.bucket.qparams)
+        if num_workers is not None:
+            reject_parallel_options(self.uname, num_workers, archive_config, etl, byte_range)
+            return ParallelObjectReader(
+                self.client,
+                self.path,
+                params,
+                self.uname,
+                num_workers=num_workers,
+                chunk_size=DEFAULT_PARALLEL_CHUNK_SIZE if chunk_size is None else chunk_size,
+            )
         if archive_config is not None:
             params.update(archive_config.query_params())
         if etl is not None:
@@ -107,7 +147,7 @@ class Object:
             params,
             self.uname,
             byte_range=byte_range,
-            chunk_size=chunk_size,
+            chunk_size=DEFAULT_CHUNK_SIZE if chunk_size is None else chunk_size,
         )
 
     def head(self) -> ObjectProps:
@@ -135,3 +175,23 @@ class Object:
         if etl is not None:
             params.update(etl.query_params())
         return self.client.full_url(self.path, params)
+
+
+def reject_parallel_options(
+    uname: str,
+    num_workers: int,
+    archive_config: ArchiveConfig | None,
+    etl: ETLConfig | None,
+    byte_range: tuple[int, int | None] | None,
+) -> None:
+    """ValueError when ``num_workers`` comes with an option a range-parallel read cannot honour."""
+    if num_workers < 2:
+        raise ValueError(f"num_workers must be at least 2 to read {uname}, got {num_workers}")
+    clashes = {
+        "byte_range": (byte_range, "a parallel read fetches the whole object"),
+        "archive_config": (archive_config, "AIStore does not range-read archive members"),
+        "etl": (etl, "ETL output is made anew by each GET, so its byte offsets may not repeat"),
+    }
+    for name, (value, why) in clashes.items():
+        if value is not None:
+            raise ValueError(f"reading {uname}: num_workers cannot be used with {name}: {why}")

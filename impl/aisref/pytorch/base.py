@@ -41,6 +41,7 @@ from aisref.pytorch.source_list import (
     SourceList,
     etl_config,
     install_worker_clients,
+    prefixes_for,
 )
 
 T_co = TypeVar("T_co", covariant=True)
@@ -52,6 +53,7 @@ __all__ = [
     "SourceList",
     "etl_config",
     "install_worker_clients",
+    "prefixes_for",
 ]
 
 
@@ -192,6 +194,13 @@ class AISBaseIterDataset(CarriesRankToWorkers, ABC, IterableDataset[T_co]):
         self._check_partition_ranks(slot.world_size)
         share = self._sources.sources[slot.worker_id :: slot.num_workers]
         return self._sources.list_objects(share), ReaderSlot()
+
+    def _objects_for_this_reader(self) -> tuple[list[Object], ReaderSlot]:
+        """The objects the calling reader reads, in order, and its slot."""
+        slot = self._rank_split.reader_slot()
+        objects, split_slot = self._listing_for_reader(slot)
+        ranges = reader_ranges(len(objects), split_slot, self._rank_split.drop_last)
+        return take(objects, ranges), slot
 
     def _all_objects(self) -> Iterator[Object]:
         yield from self._obj_list  # a generator: nothing is listed until it is first read

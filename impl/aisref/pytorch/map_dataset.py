@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from aisref.client import Object
+from aisref.client import GetBatchUnsupported, Object
+from aisref.client.get_batch import Batch
 from aisref.pytorch.base import AISBaseMapDataset, PrefixMap, SourceList, etl_config
 
 DEFAULT_BATCH_CONCURRENCY = 8  # parallel GETs per batch; small, the DataLoader adds workers
+
+log = logging.getLogger(__name__)
 
 
 class AISMapDataset(AISBaseMapDataset[tuple[str, bytes]]):
@@ -23,8 +27,14 @@ class AISMapDataset(AISBaseMapDataset[tuple[str, bytes]]):
             contribute all their objects.
         etl_name: optional ETL, already running on the cluster, applied server-side to each
             object. A cluster without ETL raises ``ETLNotAvailable`` naming it on first read.
-        batch_concurrency: at most this many concurrent GETs when the DataLoader asks for a
-            whole batch (``__getitems__``).
+        batch_concurrency: at most this many concurrent GETs when a batch is read object by
+            object (``__getitems__`` without GetBatch).
+        get_batch: read each batch the DataLoader asks for (``__getitems__``) with ONE
+            GetBatch request (default; not with ``etl_name``, which GetBatch cannot apply).
+            Support is detected on the first batch: a cluster without the endpoint
+            (``GetBatchUnsupported``: 404/405/501, or 400 "invalid request URI", on
+            ``/v1/ml/moss``) is logged once and every batch is then read object by object,
+            ``batch_concurrency`` at a time. False: always object by object.
 
     Objects are listed once, at construction (see :mod:`aisref.pytorch.base`).
     """
@@ -36,6 +46,7 @@ class AISMapDataset(AISBaseMapDataset[tuple[str, bytes]]):
         etl_name: str | None = None,
         *,
         batch_concurrency: int = DEFAULT_BATCH_CONCURRENCY,
+        get_batch: bool = True,
     ) -> None:
         super().__init__(ais_source_list, prefix_map)
         if batch_concurrency < 1:
@@ -44,25 +55,54 @@ class AISMapDataset(AISBaseMapDataset[tuple[str, bytes]]):
         self._batch_concurrency = batch_concurrency
         self._pool: ThreadPoolExecutor | None = None
         self._pool_pid = 0
+        # None: not yet known (the first batch finds out); False: read object by object.
+        self._get_batch: bool | None = None if get_batch and self._etl is None else False
 
     def _read(self, obj: Object) -> tuple[str, bytes]:
         return obj.name, obj.get_reader(etl=self._etl).read_all()
 
     def __getitem__(self, index: int) -> tuple[str, bytes]:
         """``(name, bytes)`` of object ``index``; IndexError when out of range."""
+        return self._read(self._obj_list[self._checked(index)])
+
+    def __getitems__(self, indices: Sequence[int]) -> list[tuple[str, bytes]]:
+        """A batch, in the order of ``indices``: one GetBatch request (see ``get_batch``),
+        else fetched concurrently by a small thread pool.
+
+        The first failing index (in batch order) raises; nothing is dropped.
+        """
+        if self._get_batch is not False and len(indices) > 1:
+            try:
+                samples = self._read_by_get_batch(indices)
+            except GetBatchUnsupported as err:
+                if self._get_batch:  # it worked before: this is not about support
+                    raise
+                log.warning("%s: reading object by object: %s", type(self).__name__, err)
+                self._get_batch = False
+            else:
+                self._get_batch = True
+                return samples
+        return self._read_one_by_one(indices)
+
+    def _read_by_get_batch(self, indices: Sequence[int]) -> list[tuple[str, bytes]]:
+        objects = [self._obj_list[self._checked(index)] for index in indices]
+        if not all(isinstance(obj, Object) for obj in objects) or (
+            len({obj.client.endpoint for obj in objects}) > 1  # sources on two clusters
+        ):
+            return self._read_one_by_one(indices)
+        batch = Batch(objects[0].client, objects, cont_on_err=False)
+        return [(out.obj_name, data) for out, data in batch.get()]
+
+    def _checked(self, index: int) -> int:
         size = len(self._obj_list)
         if not -size <= index < size:
             raise IndexError(
                 f"{type(self).__name__} index {index} is out of range: the dataset has "
                 f"{size} objects (valid indices 0..{size - 1})"
             )
-        return self._read(self._obj_list[index])
+        return index
 
-    def __getitems__(self, indices: Sequence[int]) -> list[tuple[str, bytes]]:
-        """A batch fetched concurrently by a small thread pool, in the order of ``indices``.
-
-        The first failing index (in batch order) raises; nothing is dropped.
-        """
+    def _read_one_by_one(self, indices: Sequence[int]) -> list[tuple[str, bytes]]:
         if len(indices) <= 1 or self._batch_concurrency == 1:
             return [self[index] for index in indices]
         return list(self._thread_pool().map(self.__getitem__, indices))

@@ -8,6 +8,7 @@ from aisref.client import Bucket, Object
 from aisref.pytorch.base import AISBaseIterDataset, PrefixMap, SourceList, etl_config
 from aisref.pytorch.partition import rank_share
 from aisref.pytorch.progress import with_progress
+from aisref.pytorch.sample_fields import SampleFields, listed_extensions
 from aisref.pytorch.shard_spans import ShardSpan, count_each, reading_plan, take_span
 from aisref.pytorch.tar_stream import (
     is_meta_member,
@@ -64,6 +65,11 @@ class AISShardReader(AISBaseIterDataset[tuple[str, ZeroDict]]):
     cost and :mod:`aisref.pytorch.partition` for who reads what). Build the dataset after
     ``init_process_group`` (or under torchrun), or each DataLoader worker counts for itself.
 
+    Every sample carries every field (extension) found in the dataset's shards, ``b""`` where
+    it has none, so ``DataLoader(batch_size=N)`` with default collation never drops a field
+    from a batch. The fields are listed at construction (member names only, one paged
+    listing; see :mod:`aisref.pytorch.sample_fields` for the cost and what it cannot know).
+
     Args:
         bucket_list: one Bucket (or any AISSource) or a list of them.
         prefix_map: optional ``{bucket: prefix or [prefixes]}`` selecting shards; buckets
@@ -103,6 +109,7 @@ class AISShardReader(AISBaseIterDataset[tuple[str, ZeroDict]]):
         )
         self._etl = etl_config(etl_name)
         self._show_progress = show_progress
+        self._fields = listed_extensions(self._sources.sources, self._sources.prefix_map)
         self._sample_counts: list[int] | None = None
         self._count_if_distributed()
 
@@ -119,8 +126,10 @@ class AISShardReader(AISBaseIterDataset[tuple[str, ZeroDict]]):
         return self._sample_counts
 
     def refresh(self) -> None:
-        """List the sources again (and, over several ranks, count the shards again)."""
+        """List the shards and their members' fields again, e.g. to see new shards (and, over
+        several ranks, count the shards again)."""
         super().refresh()
+        self._fields = listed_extensions(self._sources.sources, self._sources.prefix_map)
         self._sample_counts = None
         self._count_if_distributed()
 
@@ -134,13 +143,13 @@ class AISShardReader(AISBaseIterDataset[tuple[str, ZeroDict]]):
         slot = self._rank_split.reader_slot()
         shards, split_slot = self._listing_for_reader(slot)
         plan = reading_plan(len(shards), split_slot, self._rank_split.drop_last, self._counts)
-        seen_keys: set[str] = set()  # extensions seen so far by this reader
+        fields = SampleFields(self._fields)
         for span in with_progress(
             plan, type(self).__name__, slot, self._show_progress, total=len(plan)
         ):
-            for key, fields in self._samples_of(shards[span.shard], span):
-                seen_keys.update(fields)
-                yield key, _ZeroDict(fields, seen_keys)
+            shard = shards[span.shard]
+            for key, content in self._samples_of(shard, span):
+                yield key, fields.complete(content, shard_label(shard), key)
 
     def __len__(self) -> int:
         """Number of samples this rank reads per epoch, over all its DataLoader workers.

@@ -54,10 +54,7 @@ class DatasetSources:
 
     def prefixes(self, source: AISSource) -> list[str]:
         """The prefixes to list for ``source``: its entry (a str or a list), or everything."""
-        entry = self.prefix_map.get(source)
-        if entry is None:
-            return [""]
-        return [entry] if isinstance(entry, str) else list(entry)
+        return prefixes_for(source, self.prefix_map)
 
     def list_objects(self, sources: Sequence[AISSource] | None = None) -> list[Object]:
         """All objects of ``sources`` (default: all) under their prefixes, in listing order.
@@ -78,6 +75,14 @@ class DatasetSources:
     def install_worker_clients(self) -> None:
         """Give every source a client with one HTTP session per worker process and thread."""
         install_worker_clients(self.sources)
+
+
+def prefixes_for(source: AISSource, prefix_map: PrefixMap) -> list[str]:
+    """The prefixes to list for ``source``: its entry (a str or a list), or everything."""
+    entry = prefix_map.get(source)
+    if entry is None:
+        return [""]
+    return [entry] if isinstance(entry, str) else list(entry)
 
 
 def install_worker_clients(sources: Iterable[AISSource]) -> None:

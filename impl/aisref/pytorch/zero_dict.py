@@ -6,23 +6,21 @@ from collections.abc import Iterable, Mapping
 
 
 class ZeroDict(dict[str, bytes]):
-    """A sample's ``{extension: bytes}`` with ``b""`` for every extension seen so far.
+    """A sample's ``{extension: bytes}`` with ``b""`` for every other extension of its dataset.
 
     ``torch.utils.data.default_collate`` batches a list of dicts key by key, taking the keys of
-    the *first* sample of the batch, so every sample must have those keys. The shard reader
-    therefore fills in ``b""`` (zero bytes; ``None`` cannot be collated) for each extension it
-    has already seen and this sample lacks. Keys only ever grow along one reader's stream,
-    so later samples always carry the keys of earlier ones and collation never fails.
-
-    Caveat of streaming (the official reader pre-scans each whole shard in memory instead): an
-    extension seen for the first time in the middle of a batch is not in the first sample's
-    keys, so ``default_collate`` leaves it out of that one batch; later batches have it.
+    the batch's *first* sample: a key missing there is dropped from the whole batch, a key
+    missing from a later sample fails the batch. So every sample of a reader must carry the
+    same keys from its first sample on: :class:`~aisref.pytorch.AISShardReader` passes the
+    dataset's listed extensions as ``keys`` (see :mod:`aisref.pytorch.sample_fields`), and
+    ``b""`` (zero bytes; ``None`` cannot be collated) stands for "this sample has no such
+    member". A member that exists and is empty is ``b""`` too.
 
     Plain ``dict`` subclass without lambdas: picklable, so it crosses worker processes.
 
     Args:
         content: the sample's own ``{extension: bytes}``.
-        keys: every extension seen so far; missing ones are set to ``b""``.
+        keys: the extensions every sample carries; missing ones are set to ``b""``.
     """
 
     def __init__(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import tarfile
 
 from aisref.client import (
     AISError,
@@ -120,3 +121,11 @@ def test_shard_format_error_takes_just_a_message() -> None:
     assert isinstance(err, AISError)
     assert err.status == 0
     assert str(err) == "shard ais://b/s.tar: truncated header"
+
+
+def test_shard_format_error_is_a_tar_error_and_stays_one_through_pickling() -> None:
+    err = pickle.loads(pickle.dumps(ShardFormatError("shard ais://b/s.tar: cut at byte offset 7")))
+    assert isinstance(err, ShardFormatError)
+    assert isinstance(err, tarfile.TarError)
+    assert isinstance(err, AISError)
+    assert err.message == "shard ais://b/s.tar: cut at byte offset 7"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import tarfile
+from urllib.parse import urlsplit
 
+import psutil
 import pytest
 
 from aisref.client import (
@@ -102,12 +104,24 @@ def test_raw_is_a_file_for_streaming_tar(fake_ais: FakeAIS, tmp_path) -> None:
     assert stream.closed
 
 
-def test_closing_raw_early_releases_the_response(fake_ais: FakeAIS) -> None:
-    fake_ais.script(Reply(200, PAYLOAD))
+def sockets_to(url: str) -> int:
+    """Open TCP connections from this process to ``url``'s port."""
+    port = urlsplit(url).port
+    return sum(
+        1
+        for conn in psutil.Process().net_connections(kind="tcp")
+        if conn.raddr and conn.raddr.port == port and conn.status == psutil.CONN_ESTABLISHED
+    )
+
+
+def test_closing_raw_early_releases_the_connection(fake_ais: FakeAIS) -> None:
+    # 8 MiB: far more than one buffered read, so the body is still streaming when we close.
+    fake_ais.script(Reply(200, PAYLOAD * 512))
     stream = bucket_at(fake_ais.url).object("o").get_reader().raw()
     assert stream.read(10) == PAYLOAD[:10]
+    assert sockets_to(fake_ais.url) == 1
     stream.close()
-    assert stream.closed
+    assert sockets_to(fake_ais.url) == 0
 
 
 def test_invalid_byte_range_is_rejected() -> None:

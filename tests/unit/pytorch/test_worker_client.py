@@ -6,6 +6,7 @@ import threading
 from types import SimpleNamespace
 
 import pytest
+import requests
 
 from aisref.client import RequestClient
 from aisref.pytorch import WorkerRequestClient
@@ -68,8 +69,12 @@ def test_each_dataloader_worker_gets_its_own_session(client, monkeypatch):
 
 def test_pickles_without_its_session_and_makes_a_new_one(client):
     session = client.session
-    restored = pickle.loads(pickle.dumps(client))
+    pickled = pickle.dumps(client)
+    # A session (and its pool of sockets) must not travel to a spawned worker at all.
+    assert b"requests.sessions" not in pickled
+    restored = pickle.loads(pickled)
     assert restored.endpoint == ENDPOINT
+    assert isinstance(restored.session, requests.Session)
     assert restored.session is not session
 
 

@@ -7,7 +7,7 @@ from torch.utils.data import default_collate
 from aisref.pytorch import AISShardReader, ZeroDict
 
 
-def test_extensions_seen_so_far_default_to_zero_bytes():
+def test_keys_the_sample_lacks_default_to_zero_bytes():
     assert ZeroDict({"jpg": b"1"}, keys={"jpg", "cls"}) == {"jpg": b"1", "cls": b""}
 
 
@@ -22,15 +22,17 @@ def test_round_trips_through_pickle_as_a_zero_dict():
     assert restored == sample
 
 
-def test_default_collate_batches_samples_from_heterogeneous_shards():
-    seen: set[str] = set()
-    batch = []
-    for content in ({"jpg": b"a", "cls": b"1"}, {"jpg": b"b"}, {"cls": b"3", "txt": b"t"}):
-        seen.update(content)
-        batch.append(ZeroDict(content, seen))
-    collated = default_collate(batch)
-    assert collated["jpg"] == [b"a", b"b", b""]
-    assert collated["cls"] == [b"1", b"", b"3"]
+def test_default_collate_keeps_every_field_of_samples_that_carry_the_dataset_keys():
+    # The first sample lacks "txt": collation takes the first sample's keys, so "txt" survives
+    # only because every ZeroDict carries all of the dataset's keys.
+    keys = {"jpg", "cls", "txt"}
+    contents = ({"jpg": b"a", "cls": b"1"}, {"jpg": b"b"}, {"cls": b"3", "txt": b"t"})
+    collated = default_collate([ZeroDict(content, keys) for content in contents])
+    assert collated == {
+        "jpg": [b"a", b"b", b""],
+        "cls": [b"1", b"", b"3"],
+        "txt": [b"", b"", b"t"],
+    }
 
 
 def test_is_reachable_where_the_official_reader_keeps_it():
