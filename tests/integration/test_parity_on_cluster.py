@@ -13,8 +13,15 @@ from typing import Any
 
 import pytest
 
-from aisref.client import Object, RequestClient, ShardFormatError
-from aisref.pytorch import AISIterDataset, AISMapDataset, AISMultiShardStream, AISShardReader
+from aisref.client import Object, ObjectNotFound, RequestClient, ShardFormatError
+from aisref.pytorch import (
+    AISBatchIterDataset,
+    AISIterDataset,
+    AISMapDataset,
+    AISMultiShardStream,
+    AISParallelMapDataset,
+    AISShardReader,
+)
 from aisref.pytorch.datapipes import AISFileLister
 from tests.integration.official_fixtures import (
     official_bucket,
@@ -33,6 +40,12 @@ def official_pytorch() -> Any:
     import aistore.pytorch
 
     return aistore.pytorch
+
+
+def official_batch_iter_dataset() -> Any:
+    from aistore.pytorch.batch_iter_dataset import AISBatchIterDataset
+
+    return AISBatchIterDataset
 
 
 def official_data_shard(endpoint: str, bucket: Any, prefix: str = "") -> Any:
@@ -128,3 +141,46 @@ def test_parity_multishard_requests(pt_endpoint, official_bucket, monkeypatch):
 def test_parity_lister_len(pt_endpoint, official_bucket):
     put_objects(official_bucket, [f"o{i}" for i in range(7)])
     assert len(AISFileLister([f"ais://{official_bucket.name}"], pt_endpoint)) == 7
+
+
+def test_parity_batch_colocation(official_client, official_bucket):
+    from aistore.sdk.enums import Colocation
+
+    contents = put_objects(official_bucket, [f"o{i}" for i in range(5)])
+    level = Colocation.TARGET_AND_SHARD_AWARE
+    ours = AISBatchIterDataset(official_bucket, official_client, colocation=level)
+    assert dict(ours) == contents
+    theirs = official_batch_iter_dataset()(
+        official_bucket, official_client, colocation=level
+    )
+    with pytest.raises(NotImplementedError):
+        list(theirs)
+
+
+def test_parity_batch_iter_missing(official_client, official_bucket):
+    put_objects(official_bucket, [f"o{i}" for i in range(3)])
+    ours = AISBatchIterDataset(official_bucket, official_client)
+    theirs = official_batch_iter_dataset()(
+        official_bucket, official_client
+    )
+    official_bucket.object("o1").delete()
+    with pytest.raises(ObjectNotFound, match="o1"):
+        list(ours)
+    try:
+        names = [name for name, _ in theirs]
+    except Exception as err:  # v1.5.0 answers some runs with a 404 (see README, GetBatch)
+        assert "o1" in str(err)
+    else:
+        assert names == ["o0", "o2"]  # "o1" left out, silently (every run seen so far)
+
+
+def test_parity_parallel_map_items(official_bucket):
+    contents = put_objects(official_bucket, ["a", "b"])
+    ours = AISParallelMapDataset(official_bucket, num_workers=2)
+    assert [ours[i] for i in range(2)] == list(contents.items())
+    name, buffer = official_pytorch().AISParallelMapDataset(official_bucket, num_workers=2)[0]
+    try:
+        assert (name, type(buffer).__name__) == ("a", "ParallelBuffer")
+        assert buffer.tobytes() == contents["a"]
+    finally:
+        buffer.close()

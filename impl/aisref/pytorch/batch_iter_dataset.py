@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from aisref.client import Client, Colocation, Object
 from aisref.client.get_batch import Batch
 from aisref.pytorch.base import AISBaseIterDataset, PrefixMap, SourceList
+from aisref.pytorch.official_sources import aisref_client
 from aisref.pytorch.progress import with_progress
 from aisref.pytorch.worker_client import WorkerRequestClient
 
@@ -18,14 +20,17 @@ class AISBatchIterDataset(AISBaseIterDataset[tuple[str, bytes]]):
     """An iterable dataset of AIS objects, fetched ``max_batch_size`` at a time by GetBatch.
 
     Same constructor as the official ``aistore.pytorch.AISBatchIterDataset``; ``client`` is an
-    :class:`aisref.client.Client`. Each reader (rank, then DataLoader worker: see
-    :mod:`aisref.pytorch.partition`) takes its contiguous share of the listing and sends one
+    :class:`aisref.client.Client` or the official SDK's ``Client`` (its endpoint, token and
+    TLS settings are used by an aisref client; see :mod:`aisref.pytorch.official_sources`).
+    Each reader (rank, then DataLoader worker: see :mod:`aisref.pytorch.partition`) takes its
+    contiguous share of the listing and sends one
     GetBatch per ``max_batch_size`` objects of it, yielding ``(object name, bytes)`` in
     listing order as each batch's tar streams in (memory: one object plus one read buffer).
 
     Args:
-        ais_source_list: one AISSource (e.g. a Bucket) or a list of them.
-        client: the :class:`aisref.client.Client` that sends the GetBatch requests.
+        ais_source_list: one source (a Bucket or ObjectGroup, aisref's or the official
+            SDK's) or a list of them.
+        client: the client whose cluster the GetBatch requests go to.
         prefix_map: optional ``{source: prefix or [prefixes]}``.
         show_progress: draw a tqdm bar per reader.
         max_batch_size: objects per GetBatch request (default 32).
@@ -33,20 +38,18 @@ class AISBatchIterDataset(AISBaseIterDataset[tuple[str, bytes]]):
         streaming: the server streams the tar as it builds it (default); False: the
             multipart form (metadata, then the tar).
         colocation: the :class:`~aisref.client.Colocation` hint.
-        partition_sources_by_worker: accepted for parity. The official lists per worker and
-            this flag spreads whole sources over workers to cut listings; here sources are
-            listed once, at construction, and every reader takes its share of objects, so
-            there is nothing to save (each object is still read once per epoch).
+        partition_sources_by_worker: each DataLoader worker lists and reads whole sources of
+            its own (see :class:`~aisref.pytorch.AISBaseIterDataset`); one rank only.
         cont_on_err: True: missing objects are logged and skipped; False (default): the
             first missing object raises :class:`~aisref.client.ObjectNotFound` naming it (the
-            official raises RuntimeError).
+            official, on v1.5.0, leaves it out silently).
         split_by_rank, drop_last: as for :class:`~aisref.pytorch.AISIterDataset`.
     """
 
     def __init__(
         self,
         ais_source_list: SourceList,
-        client: Client,
+        client: Client | Any,
         prefix_map: PrefixMap | None = None,
         show_progress: bool = False,
         max_batch_size: int = 32,
@@ -62,8 +65,13 @@ class AISBatchIterDataset(AISBaseIterDataset[tuple[str, bytes]]):
         if max_batch_size < 1:
             raise ValueError(f"max_batch_size must be >= 1, got {max_batch_size}")
         super().__init__(
-            ais_source_list, prefix_map, split_by_rank=split_by_rank, drop_last=drop_last
+            ais_source_list,
+            prefix_map,
+            partition_sources_by_worker,
+            split_by_rank=split_by_rank,
+            drop_last=drop_last,
         )
+        client = aisref_client(client, type(self).__name__)
         self._request_client = WorkerRequestClient(client.request_client)
         self.max_batch_size = max_batch_size
         self.output_format = output_format

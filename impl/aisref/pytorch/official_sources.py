@@ -5,7 +5,8 @@ A user of ``aistore.pytorch`` who swaps the import for ``aisref.pytorch`` still 
 The datasets take those as they are. Each is read by its public attributes - a bucket's
 ``name`` and ``qparam`` (provider and namespace) and its client's ``base_url``, ``token``,
 ``timeout`` and TLS settings; an object group's ``bck`` and ``list_names()``; a DataShard's
-fields - and rebuilt as the aisref value on an aisref client at the same endpoint. The
+fields - and rebuilt as the aisref value on an aisref client at the same endpoint (as is an
+official ``Client`` given to ``AISBatchIterDataset``). The
 user's objects are not changed, and the SDK is never imported: an object is recognised by
 the module and name of its class (or of a base class).
 
@@ -25,6 +26,7 @@ from aisref.client import AISSource, Bucket, Client, DataShard, ObjectGroup
 OFFICIAL_BUCKET = ("aistore.sdk.bucket", "Bucket")
 OFFICIAL_OBJECT_GROUP = ("aistore.sdk.multiobj.object_group", "ObjectGroup")
 OFFICIAL_DATA_SHARD = ("aistore.sdk.dataset.data_shard", "DataShard")
+OFFICIAL_CLIENT = ("aistore.sdk.client", "Client")
 _API_SUFFIX = "/v1"
 # The official SDK's provider aliases (aistore.sdk.provider), for DataShard's str provider.
 _PROVIDER_ALIASES = {"gs": "gcp", "s3": "aws"}
@@ -36,9 +38,10 @@ class OfficialSourceNotSupported(TypeError):
 
 def official_kind(obj: object) -> tuple[str, str] | None:
     """``(module, class name)`` of the official SDK class ``obj`` is (or derives from)."""
+    accepted = (OFFICIAL_BUCKET, OFFICIAL_OBJECT_GROUP, OFFICIAL_DATA_SHARD, OFFICIAL_CLIENT)
     for cls in type(obj).__mro__:
         kind = (cls.__module__, cls.__qualname__)
-        if kind in (OFFICIAL_BUCKET, OFFICIAL_OBJECT_GROUP, OFFICIAL_DATA_SHARD):
+        if kind in accepted:
             return kind
     return None
 
@@ -96,6 +99,23 @@ def client_like(official_client: Any, owner: str) -> Client:
     if timeout is None:
         return Client(endpoint_of(base_url), token=token, verify=verify)
     return Client(endpoint_of(base_url), timeout=timeout, token=token, verify=verify)
+
+
+def aisref_client(client: object, owner: str) -> Client:
+    """``client`` if it is aisref's; an aisref :class:`Client` like an official ``Client``.
+
+    The official client keeps its request client private; a bucket it makes (no request is
+    sent) hands it out publicly.
+    """
+    if isinstance(client, Client):
+        return client
+    if official_kind(client) == OFFICIAL_CLIENT:
+        official: Any = client
+        return client_like(official.bucket("aisref-endpoint").client, owner)
+    raise TypeError(
+        f"{owner}: client {client!r} is not a Client; pass aisref.client.Client(endpoint) "
+        "or the official aistore.sdk Client"
+    )
 
 
 class OfficialSourceConverter:
@@ -195,6 +215,7 @@ def is_one_source(obj: object) -> bool:
 __all__ = [
     "OfficialSourceConverter",
     "OfficialSourceNotSupported",
+    "aisref_client",
     "data_shard",
     "is_one_source",
     "not_a_source",

@@ -35,6 +35,7 @@ class AISParallelMapDataset(AISBaseMapDataset[tuple[str, bytes]]):
         ais_source_list: SourceList | None = None,
         prefix_map: PrefixMap | None = None,
         num_workers: int = DEFAULT_RANGE_WORKERS,
+        *,
         chunk_size: int | None = None,
     ) -> None:
         if num_workers < 2:

@@ -13,6 +13,7 @@ from aisref.pytorch import AISIterDataset, AISMultiShardStream
 from aisref.pytorch.official_sources import (
     OfficialSourceConverter,
     OfficialSourceNotSupported,
+    aisref_client,
     data_shard,
     endpoint_of,
 )
@@ -101,3 +102,10 @@ def test_anything_else_is_named_with_how_to_make_a_source():
 def test_the_endpoint_is_the_base_url_without_its_api_suffix():
     assert endpoint_of("http://h:8080/v1") == "http://h:8080"
     assert endpoint_of("https://h/v1/") == "https://h"
+
+
+def test_an_official_client_becomes_an_aisref_client_at_its_endpoint_with_its_token():
+    client = aisref_client(OfficialClient(URL, token="tok"), "AISBatchIterDataset")
+    assert (client.endpoint, client.request_client.token) == (URL, "tok")
+    with pytest.raises(TypeError, match="is not a Client"):
+        aisref_client("http://127.0.0.1:1", "AISBatchIterDataset")

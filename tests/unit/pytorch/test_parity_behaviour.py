@@ -208,7 +208,7 @@ class MeetingSource(MemorySource):
 
 def test_parity_map_getitems():
     source = MeetingSource(objects("x", 16))
-    dataset = AISMapDataset(source)
+    dataset = AISMapDataset(source, get_batch=False)  # GetBatch: tests/integration/test_get_batch
     batch = dataset.__getitems__(list(range(16)))
     assert batch == [(name, source.data[name]) for name in sorted(source.data)]
 

@@ -28,7 +28,7 @@ BEHAVIOUR_TEST_FILES = (
 OFFICIAL = "aistore.pytorch"
 OURS = "aisref.pytorch"
 OFFICIAL_VERSION = "2.0.0"
-PENDING = "missing: pending #12"
+MISSING = "missing:"  # a verdict for a name aisref does not have (yet), with why
 EMPTY_DEFAULTS: tuple[Any, ...] = (None, {}, [], ())
 
 
@@ -199,7 +199,7 @@ def test_rows_are_unique():
 
 @pytest.mark.parametrize("row", name_rows(), ids=lambda row: row.name)
 def test_name_row_matches_the_code(row: NameRow):
-    if row.verdict == PENDING:
+    if row.verdict.startswith(MISSING):
         assert not exists(OURS, row.name), (
             f"{OURS}.{row.name} exists now: update its row in {README.name}"
         )
