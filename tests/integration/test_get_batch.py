@@ -32,6 +32,7 @@ from tests.integration.pytorch_fixtures import (
     ObjectsBucket,
     ShardsBucket,
     import_official_pytorch,
+    make_shard,
     objects_bucket,
     pt_endpoint,
     shards_bucket,
@@ -329,7 +330,9 @@ def test_shard_map_dataset_returns_every_sample_by_archpath_in_one_request_per_b
     shards_bucket: ShardsBucket, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     dataset = AISShardMapDataset(shards_bucket.bucket())
-    expected = {key: fields for (_, key), fields in shards_bucket.samples.items()}
+    every_field = {ext for fields in shards_bucket.samples.values() for ext in fields}
+    expected = {key: dict.fromkeys(every_field, b"") | fields  # b"" where a sample has none
+                for (_, key), fields in shards_bucket.samples.items()}
     assert len(dataset) == len(expected)
     hops = count_hops(monkeypatch)
     batch = dataset.__getitems__(list(range(len(dataset)))[::-1])
@@ -342,3 +345,17 @@ def test_shard_map_dataset_returns_every_sample_by_archpath_in_one_request_per_b
     assert one_by_one == batch[::-1]
     key = "s03-02"
     assert dataset[dataset.index_of(key)] == (key, expected[key])
+
+
+def test_shard_map_samples_carry_every_field_so_collation_keeps_them(pt_endpoint: str) -> None:
+    from torch.utils.data import DataLoader
+
+    shard = make_shard([("a.jpg", b"A"), ("b.jpg", b"B"), ("b.cls", b"1"), ("c.jpg", b"C"),
+                        ("c.cls", b"2")])
+    with temporary_bucket(pt_endpoint, "varied-fields") as bucket:
+        bucket.put_object("s.tar", shard)
+        dataset = AISShardMapDataset(bucket)
+        assert dataset[0] == ("a", {"cls": b"", "jpg": b"A"})
+        (keys, fields), = DataLoader(dataset, batch_size=3)  # __getitems__: one GetBatch
+    assert list(keys) == ["a", "b", "c"]
+    assert fields == {"cls": [b"", b"1", b"2"], "jpg": [b"A", b"B", b"C"]}
