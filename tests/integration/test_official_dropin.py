@@ -5,8 +5,9 @@ Our own equivalents of the official SDK's pytorch integration tests (AIStore v1.
 same cases, data and expectations, written here). Each imports the datasets from
 ``aistore.pytorch`` with that name aliased to ``aisref.pytorch`` and hands them the official
 SDK's own ``Client(...).bucket(...)`` and ``DataShard`` objects, as a user who swaps the one
-import would. The cases of the fast-paths work (#12) are at the end; they skip, saying so,
-until the class they need exists in aisref.
+import would. The cases of the fast-paths classes (#12) are at the end; each skips, saying
+so, only if its class is absent from aisref. Where aisref deviates on purpose, the test says
+so and names the README's parity row.
 """
 
 from __future__ import annotations
@@ -215,7 +216,7 @@ def test_shard_reader_reads_samples_of_an_official_bucket_and_prefix_map(officia
     assert [(key, dict(fields)) for key, fields in whole] == everything
 
 
-# -- pending on the fast-paths work (#12) -----------------------------------------------------
+# -- the fast-paths classes (#12) ------------------------------------------------------------
 
 needs_batch_iter = pytest.mark.skipif(
     not hasattr(aisref.pytorch, "AISBatchIterDataset"), reason="needs AISBatchIterDataset (#12)"
@@ -226,7 +227,7 @@ needs_dynamic_sampler = pytest.mark.skipif(
 
 
 @needs_batch_iter
-def test_pending_12_batch_iter_dataset_yields_every_object(
+def test_batch_iter_dataset_yields_every_object(
     official_client, official_bucket, ten_objects
 ):
     from aistore.pytorch.batch_iter_dataset import AISBatchIterDataset
@@ -236,7 +237,7 @@ def test_pending_12_batch_iter_dataset_yields_every_object(
 
 
 @needs_batch_iter
-def test_pending_12_batch_iter_dataset_colocation_levels(
+def test_batch_iter_dataset_colocation_levels(
     official_client, official_bucket, ten_objects
 ):
     from aistore.pytorch.batch_iter_dataset import AISBatchIterDataset
@@ -254,7 +255,7 @@ def test_pending_12_batch_iter_dataset_colocation_levels(
 
 
 @needs_batch_iter
-def test_pending_12_batch_iter_dataset_over_two_buckets_partitioned_by_worker(
+def test_batch_iter_dataset_over_two_buckets_partitioned_by_worker(
     official_client, source_buckets
 ):
     from aistore.pytorch.batch_iter_dataset import AISBatchIterDataset
@@ -267,7 +268,7 @@ def test_pending_12_batch_iter_dataset_over_two_buckets_partitioned_by_worker(
 
 
 @needs_batch_iter
-def test_pending_12_batch_iter_dataset_over_four_buckets_four_workers_once_each(
+def test_batch_iter_dataset_over_four_buckets_four_workers_once_each(
     official_client, source_buckets
 ):
     from aistore.pytorch.batch_iter_dataset import AISBatchIterDataset
@@ -299,7 +300,7 @@ def sized_objects(official_bucket: Any) -> dict[str, int]:
 
 
 @needs_dynamic_sampler
-def test_pending_12_dynamic_sampler_batches_fit_the_max_size_and_cover_everything(
+def test_dynamic_sampler_batches_fit_the_max_size_and_cover_everything(
     official_bucket, sized_objects
 ):
     from aistore.pytorch import AISMapDataset, DynamicBatchSampler
@@ -317,7 +318,7 @@ def test_pending_12_dynamic_sampler_batches_fit_the_max_size_and_cover_everythin
 
 
 @needs_dynamic_sampler
-def test_pending_12_dynamic_sampler_iterates_without_workers(official_bucket, sized_objects):
+def test_dynamic_sampler_iterates_without_workers(official_bucket, sized_objects):
     from aistore.pytorch import AISMapDataset, DynamicBatchSampler
     from aistore.pytorch.utils import convert_bytes_to_mb
 
