@@ -12,7 +12,6 @@ from aisbench.strategies.dataset_strategy import OBJECTS, SHARDS, DatasetStrateg
 from aisbench.strategies.official import RANGE_READERS_PER_OBJECT, batch_bytes_limit
 from aisref.client import Bucket, Client, DataShard
 
-
 # The fast-path classes of issue #12 land in aisref later; until then their strategies skip.
 AISREF_ISSUE = "#12"
 

@@ -9,7 +9,6 @@ from aisbench.scenario import Case
 from aisbench.strategies.base import StrategyContext
 from aisbench.strategies.dataset_strategy import OBJECTS, SHARDS, DatasetStrategy, etl_name
 
-
 # Concurrent range reads per object for the parallel map datasets (the SDK's default is 16; a
 # 2-core machine gains nothing past a few). aisref's peer is given the same number.
 RANGE_READERS_PER_OBJECT = 4

@@ -36,7 +36,8 @@ def defined_strategies() -> list[object]:
             if isinstance(value, DatasetStrategy | Aisloader):
                 found[id(value)] = value
             elif (inspect.isclass(value) and value.__module__ == module.__name__
-                  and value not in (DatasetStrategy, Aisloader) and isinstance(getattr(value, "name", None), str)
+                  and value not in (DatasetStrategy, Aisloader)
+                  and isinstance(getattr(value, "name", None), str)
                   and hasattr(value, "dataset_kinds")):
                 found[id(value)] = value()
     return list(found.values())
