@@ -9,7 +9,11 @@ from typing import Any
 from aisbench.scenario import Case
 from aisbench.strategies.base import StrategyContext
 from aisbench.strategies.dataset_strategy import OBJECTS, SHARDS, DatasetStrategy, etl_name
-from aisbench.strategies.official import RANGE_READERS_PER_OBJECT, batch_bytes_limit
+from aisbench.strategies.official import (
+    RANGE_READERS_PER_OBJECT,
+    SharedBuffersAsBytes,
+    batch_bytes_limit,
+)
 from aisref.client import Bucket, Client, DataShard
 
 # The fast-path classes of issue #12 land in aisref later; until then their strategies skip.
@@ -122,8 +126,8 @@ def _batch_iter_dataset(case: Case, ctx: StrategyContext) -> Any:
 
 def _parallel_map_dataset(case: Case, ctx: StrategyContext) -> Any:
     bucket = _bucket(ctx)
-    return aisref_class("AISParallelMapDataset")(
-        bucket, prefix_map={bucket: ctx.prefix}, num_workers=RANGE_READERS_PER_OBJECT)
+    return SharedBuffersAsBytes(aisref_class("AISParallelMapDataset")(
+        bucket, prefix_map={bucket: ctx.prefix}, num_workers=RANGE_READERS_PER_OBJECT))
 
 
 def _dynamic_batches(dataset: Any, case: Case) -> Any:

@@ -19,6 +19,10 @@ def always_available() -> str | None:
     return None
 
 
+def accepts_every_case(case: Case) -> str | None:
+    return None
+
+
 @dataclass(frozen=True)
 class DatasetStrategy:
     """Builds `dataset(case, ctx)` and wraps it in the case's DataLoader.
@@ -27,6 +31,7 @@ class DatasetStrategy:
     `applies_etl` is False for readers that cannot ask AIStore for an ETL: their ETL cases skip.
     `ceiling` names the aisloader strategy that reads the way this one does (reports set the
     two side by side). `batch_sampler`, for a map dataset, makes the batches of indices.
+    `refuses` says why the loader cannot run a case's settings (e.g. DataLoader workers), or None.
     """
 
     name: str
@@ -38,9 +43,10 @@ class DatasetStrategy:
     applies_etl: bool = True
     ceiling: str = "aisloader"
     batch_sampler: BatchSamplerFactory | None = None
+    refuses: Callable[[Case], str | None] = accepts_every_case
 
     def skip_reason(self, case: Case, ctx: StrategyContext) -> str | None:
-        missing = self.unavailable()
+        missing = self.unavailable() or self.refuses(case)
         if missing:
             return missing
         if case.etl is not None and not self.applies_etl:

@@ -14,6 +14,41 @@ from aisbench.strategies.dataset_strategy import OBJECTS, SHARDS, DatasetStrateg
 RANGE_READERS_PER_OBJECT = 4
 
 
+class SharedBuffersAsBytes:
+    """A parallel map dataset whose samples are bytes, its shared-memory buffers released.
+
+    AISParallelMapDataset returns (name, ParallelBuffer): shared memory the caller must copy
+    out and close, which is what a training loop has to do before the sample leaves the
+    DataLoader worker. The copy is part of what is measured, as it is part of the user's cost.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def __len__(self) -> int:
+        return len(self.inner)
+
+    def __getitem__(self, index: int) -> tuple[str, bytes]:
+        name, buffer = self.inner[index]
+        if isinstance(buffer, bytes):
+            return name, buffer
+        try:
+            return name, buffer.tobytes()
+        finally:
+            buffer.close()
+
+
+def parallel_reads_need_the_main_process(case: Case) -> str | None:
+    """SDK 2.0.0's parallel reads start a process pool, which a DataLoader worker (a daemonic
+    process) may not: every read there fails with "daemonic processes are not allowed to have
+    children"."""
+    if case.loader.num_workers > 0:
+        return ("AISParallelMapDataset (SDK 2.0.0) reads through a process pool, which DataLoader "
+                "workers cannot start (daemonic processes are not allowed to have children): "
+                "run it with loader.num_workers 0")
+    return None
+
+
 def batch_bytes_limit(case: Case) -> int:
     """DynamicBatchSampler's byte limit that holds ``loader.batch_size`` samples of the mean
     size, so its batches compare with a fixed batch size (exactly, for fixed sizes)."""
@@ -63,8 +98,8 @@ def _parallel_map_dataset(case: Case, ctx: StrategyContext) -> Any:
     from aistore.sdk import Client
 
     bucket = Client(ctx.endpoint).bucket(ctx.bucket)
-    return AISParallelMapDataset(bucket, prefix_map={bucket: ctx.prefix},
-                                 num_workers=RANGE_READERS_PER_OBJECT)
+    return SharedBuffersAsBytes(AISParallelMapDataset(bucket, prefix_map={bucket: ctx.prefix},
+                                                      num_workers=RANGE_READERS_PER_OBJECT))
 
 
 def _dynamic_batches(dataset: Any, case: Case) -> Any:
@@ -91,7 +126,7 @@ OFFICIAL_PARALLEL_MAP = DatasetStrategy(
     "official-parallel-map",
     f"aistore.pytorch AISParallelMapDataset (SDK 2.0.0): {RANGE_READERS_PER_OBJECT} range "
     "reads per object", OBJECTS, _parallel_map_dataset, iterable=False,
-    unavailable=_sdk_missing, applies_etl=False)
+    unavailable=_sdk_missing, applies_etl=False, refuses=parallel_reads_need_the_main_process)
 OFFICIAL_MAP_DYNAMIC = DatasetStrategy(
     "official-map-dynamic",
     "aistore.pytorch AISMapDataset batched by DynamicBatchSampler (SDK 2.0.0), "

@@ -35,14 +35,18 @@ RUN_ID = "test-strategies-real"
 
 def loader_cases(kind: str) -> list[object]:
     """Every loader (not the aisloader ceilings) for ``kind``, with 0 and 2 workers; a loader
-    that cannot run here (aisref's #12 classes before they land) is a skip with its reason."""
+    that cannot run here (aisref's #12 classes before they land) or refuses the settings
+    (official-parallel-map in DataLoader workers) is a skip with its reason."""
     cases: list[object] = []
     for name, strategy in STRATEGIES.items():
         if kind not in strategy.dataset_kinds or isinstance(strategy, ToolStrategy):
             continue
-        missing = strategy.unavailable() if isinstance(strategy, DatasetStrategy) else None
-        marks = [pytest.mark.skip(reason=missing)] if missing else []
-        cases += [pytest.param(name, workers, marks=marks) for workers in (0, 2)]
+        for workers in (0, 2):
+            missing = (strategy.unavailable() or strategy.refuses(
+                make_case(name, num_workers=workers))
+                       if isinstance(strategy, DatasetStrategy) else None)
+            marks = [pytest.mark.skip(reason=missing)] if missing else []
+            cases.append(pytest.param(name, workers, marks=marks))
     return cases
 
 
@@ -115,3 +119,17 @@ def test_aisloader_ceiling_of_each_kind_of_read_measures_the_data(
     if strategy == "aisloader-getbatch":
         assert measured.samples == measured.http_requests * batch_size
         assert measured.bytes == measured.samples * 2048
+
+
+def test_the_sdks_parallel_map_dataset_fails_inside_dataloader_workers(
+        contexts: dict[str, StrategyContext]) -> None:
+    """Why official-parallel-map refuses num_workers > 0: the SDK's own failure, on the cluster."""
+    from aistore.pytorch import AISParallelMapDataset
+    from aistore.sdk import Client as SdkClient
+    from torch.utils.data import DataLoader
+
+    ctx = contexts["objects"]
+    bucket = SdkClient(ctx.endpoint).bucket(ctx.bucket)
+    dataset = AISParallelMapDataset(bucket, prefix_map={bucket: ctx.prefix}, num_workers=2)
+    with pytest.raises(AssertionError, match="daemonic processes are not allowed to have children"):
+        next(iter(DataLoader(dataset, batch_size=2, num_workers=1, collate_fn=list)))
