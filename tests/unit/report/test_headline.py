@@ -78,3 +78,30 @@ def test_the_report_page_opens_with_the_headline(tmp_path: Path) -> None:
     assert "50%" in table and "33%" in table and "42%" in table
     markdown = files.markdown.read_text()
     assert "Headline" in markdown and "| ours (aisref) | aisref-shards |" in markdown
+
+
+def test_each_kind_of_ceiling_is_its_own_reference_line() -> None:
+    from aisbench.report.series import ceiling_references
+    cases = [ceiling("aisloader", 400), ceiling("aisloader-getbatch", 600, keys=("batch_size",))]
+    refs = ceiling_references(cases, "samples_per_s", exclude=())
+    assert sorted((r.label, r.value) for r in refs) == [
+        ("aisloader ceiling", pytest.approx(400)),
+        ("aisloader-getbatch ceiling", pytest.approx(600))]
+
+
+def test_a_getbatch_ceiling_swept_over_size_keeps_one_line_per_batch_size() -> None:
+    from aisbench.report.series import sweep_series
+
+    def sized(size: int, batch: int, samples: int) -> CaseResult:
+        result = case(RUN, "s", "aisloader-getbatch",
+                      {"object_size": size, "batch_size": batch,
+                       "strategy": "aisloader-getbatch"},
+                      [measurement(samples), measurement(samples)])
+        return replace(result, extra={"ceiling": True, "loader_keys": ["batch_size"]})
+
+    cases = [sized(1024, 8, 100), sized(2048, 8, 90), sized(1024, 32, 300),
+             sized(2048, 32, 280)]
+    series = sweep_series(cases, "object_size", "samples_per_s", {}, ceiling=True)
+    assert sorted((s.label, s.y) for s in series) == [
+        ("aisloader-getbatch ceiling (batch_size=32)", (300, 280)),
+        ("aisloader-getbatch ceiling (batch_size=8)", (100, 90))]
