@@ -36,7 +36,14 @@ def sweep_series(
     scale: float = 1.0,
     ceiling: bool = False,
 ) -> list[Series]:
-    """One series per strategy (and per value of the other varying parameters), x = ``key``."""
+    """One series per strategy (and per value of the other varying parameters), x = ``key``.
+    Ceilings are grouped per strategy by the parameters that kind of ceiling depends on."""
+    if ceiling and len({c.strategy for c in cases}) > 1:
+        by_strategy: dict[str, list[CaseResult]] = {}
+        for case in cases:
+            by_strategy.setdefault(case.strategy, []).append(case)
+        return [line for members in by_strategy.values()
+                for line in sweep_series(members, key, metric, colors, scale=scale, ceiling=True)]
     others = varying_keys(cases, exclude=(key, *(ceiling_ignored_keys(cases) if ceiling
                                                   else ())))
     groups: dict[tuple[str, str], list[CaseResult]] = {}

@@ -105,3 +105,21 @@ def test_a_getbatch_ceiling_swept_over_size_keeps_one_line_per_batch_size() -> N
     assert sorted((s.label, s.y) for s in series) == [
         ("aisloader-getbatch ceiling (batch_size=32)", (300, 280)),
         ("aisloader-getbatch ceiling (batch_size=8)", (100, 90))]
+
+
+def test_a_plain_get_ceiling_beside_a_getbatch_one_is_not_labelled_with_a_batch_size() -> None:
+    from aisbench.report.series import sweep_series
+
+    def sized(strategy: str, size: int, batch: int, keys: list[str]) -> CaseResult:
+        result = case(RUN, "s", strategy,
+                      {"object_size": size, "batch_size": batch, "strategy": strategy},
+                      [measurement(100), measurement(100)])
+        return replace(result, extra={"ceiling": True, "loader_keys": keys})
+
+    cases = [sized("aisloader", 1024, 8, []), sized("aisloader", 2048, 8, []),
+             sized("aisloader-getbatch", 1024, 8, ["batch_size"]),
+             sized("aisloader-getbatch", 1024, 32, ["batch_size"])]
+    labels = sorted(s.label for s in sweep_series(cases, "object_size", "samples_per_s", {},
+                                                  ceiling=True))
+    assert labels == ["aisloader ceiling", "aisloader-getbatch ceiling (batch_size=32)",
+                      "aisloader-getbatch ceiling (batch_size=8)"]
