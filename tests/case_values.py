@@ -15,6 +15,8 @@ from aisbench.scenario.model import (
 )
 
 TINY_OBJECTS = DatasetSpec(kind="objects", count=8, object_size=SizeRange(1024, 1024))
+TINY_SHARDS = DatasetSpec(kind="shards", count=4, samples_per_shard=8,
+                          members=(("jpg", 1024), ("cls", 8)))
 
 
 def make_case(strategy: str = "aisref-map", *, dataset: DatasetSpec = TINY_OBJECTS,

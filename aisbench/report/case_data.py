@@ -104,6 +104,14 @@ def ceilings(cases: Iterable[CaseResult]) -> list[CaseResult]:
     return [c for c in cases if c.status == "ok" and is_ceiling(c)]
 
 
+def ceiling_ignored_keys(cases: Iterable[CaseResult]) -> frozenset[str]:
+    """The loader settings none of these ceilings depends on (a GetBatch ceiling depends on the
+    batch size: its result, recorded in ``extra["loader_keys"]``, holds for that size only)."""
+    used = {k for case in cases for key in case.extra.get("loader_keys", ())
+            for k in (key, f"loader.{key}")}
+    return LOADER_KEYS - used
+
+
 def axis_key(cases: Sequence[CaseResult], candidates: Iterable[str]) -> str | None:
     """The first of ``candidates`` that some case has as a parameter."""
     return next((key for key in candidates if any(key in c.params for c in cases)), None)

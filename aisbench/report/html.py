@@ -19,9 +19,10 @@ from aisbench.report.formatting import (
     format_metric_value,
     format_param,
 )
-from aisbench.report.page import html_page, plots_html
+from aisbench.report.headline import HEADLINE_HEADINGS, headline_cells, headline_rows
+from aisbench.report.page import html_page, html_table, plots_html, table_row
 from aisbench.report.tables import CaseRow
-from aisbench.results import METRICS, Provenance
+from aisbench.results import METRICS, CaseResult, Provenance
 
 
 def render_html(content: ReportContent, page_dir: Path) -> str:
@@ -80,6 +81,7 @@ def _run(section: RunSection, index: int, page_dir: Path) -> str:
     parts = [
         f'<h2 id="run-{index}">{escape(run.scenario)} — run <code>{escape(run.run_id)}</code></h2>',
         f"<p>{len(section.rows)} cases: {summary or 'none'}.</p>",
+        _headline(run.cases),
         plots_html(section.plots, page_dir),
         "<h3>Every case, every metric</h3>",
         _case_table(section.rows),
@@ -88,6 +90,21 @@ def _run(section: RunSection, index: int, page_dir: Path) -> str:
         _provenance(run.provenance),
     ]
     return "\n".join(part for part in parts if part)
+
+
+def _headline(cases: Sequence[CaseResult]) -> str:
+    """Ours vs the official SDK vs webdataset vs the aisloader ceiling, each at its best case."""
+    rows = headline_rows(cases)
+    if not rows:
+        return ""
+    body = [table_row(headline_cells(row), HEADLINE_HEADINGS,
+                      numeric=("samples/s", "MiB/s", "ceiling MiB/s", "of ceiling"))
+            for row in rows]
+    return ('<h3 id="headline">Headline: each loader against its aisloader ceiling</h3>'
+            + html_table(HEADLINE_HEADINGS, body)
+            + "<p class=ci>Each loader at its fastest case (mean over repeats, ± the 95% "
+            "confidence half-width); the ceiling is aisloader making the same kind of read "
+            "of the same data with no Python (n/a where the run measured none).</p>")
 
 
 def _case_table(rows: Sequence[CaseRow]) -> str:

@@ -9,6 +9,7 @@ from aisbench.analysis import to_markdown as comparison_markdown
 from aisbench.md_table import md_cell
 from aisbench.report.content import PlotSection, ReportContent, RunSection
 from aisbench.report.formatting import METRIC_HEADINGS, format_metric, format_metric_value
+from aisbench.report.headline import HEADLINE_HEADINGS, headline_cells, headline_rows
 from aisbench.report.tables import CaseRow
 from aisbench.results import KEY_METRICS, METRICS
 
@@ -52,6 +53,14 @@ def _run_lines(section: RunSection) -> list[str]:
         f"{p.cpu_count} CPUs ({p.cpu_model or 'unknown CPU'}), cluster {p.cluster}.",
         "",
     ]
+    headline = headline_rows(run.cases)
+    if headline:
+        lines += ["**Headline: each loader against its aisloader ceiling** (best case each)", "",
+                  "| " + " | ".join(HEADLINE_HEADINGS) + " |",
+                  "|" + "---|" * len(HEADLINE_HEADINGS)]
+        lines += ["| " + " | ".join(md_cell(c) for c in headline_cells(r)) + " |"
+                  for r in headline]
+        lines.append("")
     measured = [r for r in rows if r.status == "ok"]
     # Leave out columns no case has (e.g. accel util without an emulated accelerator).
     metrics = [m for m in KEY_METRICS if any(r.metrics[m] is not None for r in measured)]

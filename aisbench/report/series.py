@@ -12,7 +12,7 @@ import numpy as np
 
 from aisbench.report.case_data import (
     CEILING_COLOR,
-    LOADER_KEYS,
+    ceiling_ignored_keys,
     ceilings,
     group_params,
     pooled,
@@ -36,8 +36,16 @@ def sweep_series(
     scale: float = 1.0,
     ceiling: bool = False,
 ) -> list[Series]:
-    """One series per strategy (and per value of the other varying parameters), x = ``key``."""
-    others = varying_keys(cases, exclude=(key, *(LOADER_KEYS if ceiling else ())))
+    """One series per strategy (and per value of the other varying parameters), x = ``key``.
+    Ceilings are grouped per strategy by the parameters that kind of ceiling depends on."""
+    if ceiling and len({c.strategy for c in cases}) > 1:
+        by_strategy: dict[str, list[CaseResult]] = {}
+        for case in cases:
+            by_strategy.setdefault(case.strategy, []).append(case)
+        return [line for members in by_strategy.values()
+                for line in sweep_series(members, key, metric, colors, scale=scale, ceiling=True)]
+    others = varying_keys(cases, exclude=(key, *(ceiling_ignored_keys(cases) if ceiling
+                                                  else ())))
     groups: dict[tuple[str, str], list[CaseResult]] = {}
     for case in cases:
         groups.setdefault((case.strategy, params_label(group_params(case, others))), []).append(
@@ -103,15 +111,16 @@ def ceiling_references(
     """One reference per combination of the parameters that matter to aisloader (loader
     settings do not), its value the mean over every repeat of those ceiling cases."""
     top = ceilings(cases)
-    keys = varying_keys(top, exclude=(*exclude, *LOADER_KEYS))
-    groups: dict[str, list[CaseResult]] = {}
+    keys = varying_keys(top, exclude=(*exclude, *ceiling_ignored_keys(top)))
+    groups: dict[tuple[str, str], list[CaseResult]] = {}
     for case in top:
-        groups.setdefault(params_label(group_params(case, keys)), []).append(case)
+        groups.setdefault((case.strategy, params_label(group_params(case, keys))), []).append(
+            case)
     references = []
-    for group, members in groups.items():
+    for (strategy, group), members in groups.items():
         summary = summarize(pooled(members, metric))
         if summary is not None:
-            label = "aisloader ceiling" + (f" ({group})" if group else "")
+            label = f"{strategy} ceiling" + (f" ({group})" if group else "")
             references.append(
                 Reference(label, summary.mean, summary.low, summary.high, color=CEILING_COLOR)
             )

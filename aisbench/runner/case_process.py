@@ -69,7 +69,8 @@ def run_loader_case(case: Case, ctx: StrategyContext, strategy: LoaderStrategy,
         return _result(case, run_id, status="failed", reason=_reason(exc), warmup=warmup,
                        repeats=tuple(repeats), extra={"traceback": traceback.format_exc()})
     return _result(case, run_id, warmup=warmup, repeats=tuple(repeats),
-                   extra={"harness_overhead": max(overheads, default=0.0)})
+                   extra={"harness_overhead": max(overheads, default=0.0),
+                          "ceiling_strategy": strategy.ceiling})
 
 
 def run_tool_case(case: Case, ctx: StrategyContext, strategy: ToolStrategy,
@@ -86,7 +87,7 @@ def run_tool_case(case: Case, ctx: StrategyContext, strategy: ToolStrategy,
         return _result(case, run_id, status="failed", reason=_reason(exc), warmup=warmup,
                        repeats=tuple(repeats))
     return _result(case, run_id, warmup=warmup, repeats=tuple(repeats),
-                   extra={"ceiling": True})
+                   extra={"ceiling": True, "loader_keys": sorted(strategy.loader_keys)})
 
 
 def _reason(exc: BaseException) -> str:

@@ -2,13 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import importlib
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from aisbench.scenario import Case
 from aisbench.strategies.base import StrategyContext
 from aisbench.strategies.dataset_strategy import OBJECTS, SHARDS, DatasetStrategy, etl_name
+from aisbench.strategies.official import (
+    RANGE_READERS_PER_OBJECT,
+    SharedBuffersAsBytes,
+    batch_bytes_limit,
+)
 from aisref.client import Bucket, Client, DataShard
+
+# The fast-path classes of issue #12 land in aisref later; until then their strategies skip.
+AISREF_ISSUE = "#12"
+
+
+def aisref_class(name: str) -> Any:
+    """``aisref.pytorch.<name>``, or None while aisref does not have it."""
+    return getattr(importlib.import_module("aisref.pytorch"), name, None)
+
+
+def missing_aisref_classes(*names: str) -> Callable[[], str | None]:
+    """An `unavailable` check: why the strategy cannot run while aisref lacks ``names``."""
+    def reason() -> str | None:
+        missing = [name for name in names if aisref_class(name) is None]
+        if not missing:
+            return None
+        return f"aisref has no {' or '.join(missing)} yet ({AISREF_ISSUE})"
+    return reason
 
 
 def _bucket(ctx: StrategyContext) -> Bucket:
@@ -93,6 +117,23 @@ def _datapipes(case: Case, ctx: StrategyContext) -> Any:
                                       etl_name=etl_name(case)))
 
 
+def _batch_iter_dataset(case: Case, ctx: StrategyContext) -> Any:
+    client = Client(ctx.endpoint)
+    bucket = client.bucket(ctx.bucket)
+    return aisref_class("AISBatchIterDataset")(
+        bucket, client, prefix_map={bucket: ctx.prefix}, max_batch_size=case.loader.batch_size)
+
+
+def _parallel_map_dataset(case: Case, ctx: StrategyContext) -> Any:
+    bucket = _bucket(ctx)
+    return SharedBuffersAsBytes(aisref_class("AISParallelMapDataset")(
+        bucket, prefix_map={bucket: ctx.prefix}, num_workers=RANGE_READERS_PER_OBJECT))
+
+
+def _dynamic_batches(dataset: Any, case: Case) -> Any:
+    return aisref_class("DynamicBatchSampler")(dataset, max_batch_size=batch_bytes_limit(case))
+
+
 AISREF_MAP = DatasetStrategy(
     "aisref-map", "aisref AISMapDataset: one GET per object, a batch fetched concurrently",
     OBJECTS, _map_dataset, iterable=False)
@@ -108,3 +149,18 @@ AISREF_SHARDS = DatasetStrategy(
 AISREF_MULTISHARD = DatasetStrategy(
     "aisref-multishard", "aisref AISMultiShardStream: one streaming GET per shard",
     SHARDS, _multishard, iterable=True)
+AISREF_BATCH_ITER = DatasetStrategy(
+    "aisref-batch-iter", "aisref AISBatchIterDataset: GetBatch of loader.batch_size objects",
+    OBJECTS, _batch_iter_dataset, iterable=True,
+    unavailable=missing_aisref_classes("AISBatchIterDataset"), applies_etl=False,
+    ceiling="aisloader-getbatch")
+AISREF_PARALLEL_MAP = DatasetStrategy(
+    "aisref-parallel-map",
+    f"aisref AISParallelMapDataset: {RANGE_READERS_PER_OBJECT} range reads per object",
+    OBJECTS, _parallel_map_dataset, iterable=False,
+    unavailable=missing_aisref_classes("AISParallelMapDataset"), applies_etl=False)
+AISREF_MAP_DYNAMIC = DatasetStrategy(
+    "aisref-map-dynamic",
+    "aisref AISMapDataset batched by DynamicBatchSampler, loader.batch_size x mean size bytes "
+    "per batch", OBJECTS, _map_dataset, iterable=False,
+    unavailable=missing_aisref_classes("DynamicBatchSampler"), batch_sampler=_dynamic_batches)

@@ -44,6 +44,11 @@ class StrategyInfo(Protocol):
     @property
     def dataset_kinds(self) -> frozenset[str]: ...
 
+    @property
+    def ceiling(self) -> str:
+        """The aisloader strategy that reads the way this one does: its ceiling in reports."""
+        ...
+
     def skip_reason(self, case: Case, ctx: StrategyContext) -> str | None: ...
 
 
@@ -57,6 +62,12 @@ class LoaderStrategy(StrategyInfo, Protocol):
 @runtime_checkable
 class ToolStrategy(StrategyInfo, Protocol):
     """Measures with an external tool (aisloader) instead of a Python loader."""
+
+    @property
+    def loader_keys(self) -> frozenset[str]:
+        """Loader settings (e.g. "batch_size") that change what the tool measures; the others
+        do not apply to it, so its result holds across their values."""
+        ...
 
     def measure(self, case: Case, ctx: StrategyContext, duration_s: float) -> Measurement: ...
 

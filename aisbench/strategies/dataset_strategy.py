@@ -11,9 +11,15 @@ from aisbench.strategies.base import CountedBatch, StrategyContext, etl_skip_rea
 from aisbench.strategies.samples import make_dataloader
 
 DatasetFactory = Callable[[Case, StrategyContext], Any]
+# Batches of indices for a map dataset, instead of the DataLoader's batch_size (e.g. by bytes).
+BatchSamplerFactory = Callable[[Any, Case], Iterable[list[int]]]
 
 
 def always_available() -> str | None:
+    return None
+
+
+def accepts_every_case(case: Case) -> str | None:
     return None
 
 
@@ -23,6 +29,9 @@ class DatasetStrategy:
 
     `unavailable` says why the strategy cannot run on this machine (a missing package), or None.
     `applies_etl` is False for readers that cannot ask AIStore for an ETL: their ETL cases skip.
+    `ceiling` names the aisloader strategy that reads the way this one does (reports set the
+    two side by side). `batch_sampler`, for a map dataset, makes the batches of indices.
+    `refuses` says why the loader cannot run a case's settings (e.g. DataLoader workers), or None.
     """
 
     name: str
@@ -32,9 +41,12 @@ class DatasetStrategy:
     iterable: bool
     unavailable: Callable[[], str | None] = always_available
     applies_etl: bool = True
+    ceiling: str = "aisloader"
+    batch_sampler: BatchSamplerFactory | None = None
+    refuses: Callable[[Case], str | None] = accepts_every_case
 
     def skip_reason(self, case: Case, ctx: StrategyContext) -> str | None:
-        missing = self.unavailable()
+        missing = self.unavailable() or self.refuses(case)
         if missing:
             return missing
         if case.etl is not None and not self.applies_etl:
@@ -42,7 +54,9 @@ class DatasetStrategy:
         return etl_skip_reason(case, ctx)
 
     def make_loader(self, case: Case, ctx: StrategyContext) -> Iterable[CountedBatch]:
-        return make_dataloader(self.dataset(case, ctx), case, iterable=self.iterable)
+        dataset = self.dataset(case, ctx)
+        sampler = self.batch_sampler(dataset, case) if self.batch_sampler else None
+        return make_dataloader(dataset, case, iterable=self.iterable, batch_sampler=sampler)
 
 
 OBJECTS = frozenset({"objects"})

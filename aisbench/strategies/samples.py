@@ -7,7 +7,7 @@ only adds up two integers per batch and the measurement costs the loop almost no
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -120,11 +120,19 @@ def collate_counted(batch: list[tuple[int, Any]]) -> tuple[int, int, Any]:
     return len(batch), sum(nbytes for nbytes, _ in batch), collated
 
 
-def make_dataloader(dataset: Any, case: Case, *, iterable: bool) -> DataLoader[Any]:
-    """The DataLoader a case asks for, over a counted (and maybe transformed) dataset."""
+def make_dataloader(dataset: Any, case: Case, *, iterable: bool,
+                    batch_sampler: Iterable[list[int]] | None = None) -> DataLoader[Any]:
+    """The DataLoader a case asks for, over a counted (and maybe transformed) dataset.
+
+    With ``batch_sampler`` (map datasets only) the sampler makes the batches and the case's
+    batch_size is not passed (torch refuses both)."""
     transform = TRANSFORMS[case.transform]
     wrapped: Dataset[Any] = (CountedIterDataset(dataset, transform) if iterable
                              else CountedMapDataset(dataset, transform))
-    return DataLoader(wrapped, collate_fn=collate_counted, shuffle=False,
-                      **case.loader.dataloader_kwargs())
+    kwargs = case.loader.dataloader_kwargs()
+    if batch_sampler is not None:
+        del kwargs["batch_size"]
+        return DataLoader(wrapped, collate_fn=collate_counted, batch_sampler=batch_sampler,
+                          **kwargs)
+    return DataLoader(wrapped, collate_fn=collate_counted, shuffle=False, **kwargs)
 

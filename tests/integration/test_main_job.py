@@ -34,9 +34,17 @@ def test_smoke_starts_its_cluster_measures_every_case_and_writes_a_report(
     assert result.returncode == 0, result.stderr[-2000:]
     record = read_run_json(next((reports / "runs").glob("*.json")))
     assert len(record.cases) == 4
-    assert all(case.status == "ok" and len(case.repeats) == 2 for case in record.cases)
+    assert all(case.status == "ok" and len(case.repeats) == 3 for case in record.cases)
     assert all(m.samples > 0 for case in record.cases for m in case.repeats)
     page = next(reports.glob("smoke-*/index.html"))
     assert f"report: {page}" in result.stdout
-    assert "<img" in page.read_text()
+    html = page.read_text()
+    assert "<img" in html
+    # The headline comes first: ours, official, webdataset, each against the measured ceiling.
+    start = html.index('id="headline"')
+    assert start < html.index("<figure")
+    table = html[start:html.index("</table>", start)]
+    assert (table.index("aisref-shards") < table.index("official-shards")
+            < table.index("webdataset-http"))
+    assert "n/a" not in table and table.count("%</td>") == 3
     assert not (home / "state" / "local").exists()  # --stop-cluster left nothing running

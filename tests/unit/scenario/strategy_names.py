@@ -10,8 +10,20 @@ OBJECT_STRATEGIES = (
     "aisloader",
 )
 SHARD_STRATEGIES = ("aisref-shards", "aisref-multishard", "official-shards", "webdataset-http")
-STRATEGIES = OBJECT_STRATEGIES + SHARD_STRATEGIES
+# The fast paths of issue #12 and their GetBatch ceiling (objects); the archive ceilings (shards).
+FAST_OBJECT_STRATEGIES = (
+    "official-batch-iter",
+    "official-parallel-map",
+    "official-map-dynamic",
+    "aisref-batch-iter",
+    "aisref-parallel-map",
+    "aisref-map-dynamic",
+    "aisloader-getbatch",
+)
+ARCHIVE_CEILINGS = ("aisloader-archive", "aisloader-archive-getbatch")
+STRATEGIES = OBJECT_STRATEGIES + SHARD_STRATEGIES + FAST_OBJECT_STRATEGIES + ARCHIVE_CEILINGS
 READERS = {
-    **{name: ("objects",) for name in OBJECT_STRATEGIES},
-    **{name: ("shards",) for name in SHARD_STRATEGIES},
+    **{name: ("objects",) for name in OBJECT_STRATEGIES + FAST_OBJECT_STRATEGIES},
+    **{name: ("shards",) for name in SHARD_STRATEGIES + ARCHIVE_CEILINGS},
+    "aisloader": ("objects", "shards"),
 }

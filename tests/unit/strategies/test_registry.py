@@ -11,6 +11,7 @@ import pytest
 
 import aisbench.strategies
 from aisbench.scenario.model import EtlSpec
+from aisbench.strategies.aisloader import Aisloader
 from aisbench.strategies.base import LoaderStrategy, StrategyContext, ToolStrategy, etl_skip_reason
 from aisbench.strategies.dataset_strategy import DatasetStrategy
 from aisbench.strategies.registry import STRATEGIES, get_strategy
@@ -32,10 +33,11 @@ def defined_strategies() -> list[object]:
     for module_info in pkgutil.iter_modules(aisbench.strategies.__path__):
         module = importlib.import_module(f"aisbench.strategies.{module_info.name}")
         for _, value in inspect.getmembers(module):
-            if isinstance(value, DatasetStrategy):
+            if isinstance(value, DatasetStrategy | Aisloader):
                 found[id(value)] = value
             elif (inspect.isclass(value) and value.__module__ == module.__name__
-                  and value is not DatasetStrategy and isinstance(getattr(value, "name", None), str)
+                  and value not in (DatasetStrategy, Aisloader)
+                  and isinstance(getattr(value, "name", None), str)
                   and hasattr(value, "dataset_kinds")):
                 found[id(value)] = value()
     return list(found.values())
@@ -87,3 +89,28 @@ def test_etl_skip_reason_is_none_where_the_cluster_runs_etl() -> None:
 def test_every_strategy_skips_an_etl_case_on_a_cluster_without_etl(name: str) -> None:
     case = make_case(name, etl=EtlSpec("resize-etl"))
     assert get_strategy(name).skip_reason(case, context())
+
+
+@pytest.mark.parametrize("name", sorted(STRATEGIES))
+def test_every_strategy_names_a_registered_aisloader_ceiling(name: str) -> None:
+    ceiling = get_strategy(name).ceiling
+    assert isinstance(get_strategy(ceiling), ToolStrategy)
+    assert get_strategy(name).dataset_kinds <= get_strategy(ceiling).dataset_kinds
+
+
+@pytest.mark.parametrize("name", ["aisref-batch-iter", "aisref-parallel-map",
+                                  "aisref-map-dynamic"])
+def test_aisref_fast_strategies_skip_while_aisref_lacks_their_class(
+        name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import aisref.pytorch
+    for missing in ("AISBatchIterDataset", "AISParallelMapDataset", "DynamicBatchSampler"):
+        monkeypatch.delattr(aisref.pytorch, missing, raising=False)
+    reason = get_strategy(name).skip_reason(make_case(name), context(None))
+    assert reason is not None and reason.startswith("aisref has no ") and "(#12)" in reason
+
+
+def test_aisref_fast_strategy_runs_once_aisref_has_its_class(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import aisref.pytorch
+    monkeypatch.setattr(aisref.pytorch, "AISBatchIterDataset", object, raising=False)
+    assert get_strategy("aisref-batch-iter").skip_reason(make_case(), context(None)) is None
