@@ -84,6 +84,11 @@ class MembersToSamples:
                              f"{self.members} members")
 
 
+def _shard_map_dataset(case: Case, ctx: StrategyContext) -> Any:
+    bucket = _bucket(ctx)
+    return aisref_class("AISShardMapDataset")(bucket, prefix_map={bucket: ctx.prefix})
+
+
 def _multishard(case: Case, ctx: StrategyContext) -> Any:
     from aisref.pytorch import AISMultiShardStream
 
@@ -146,6 +151,14 @@ AISREF_DATAPIPE = DatasetStrategy(
 AISREF_SHARDS = DatasetStrategy(
     "aisref-shards", "aisref AISShardReader: tar shards parsed while they stream",
     SHARDS, _shard_reader, iterable=True)
+# Ceiling: GetBatch of files inside shards by archpath is exactly what aisloader's -arch.list
+# with -get-batchsize does; the plain archive GET ceiling is what `dataset[i]` alone would do.
+AISREF_SHARD_MAP = DatasetStrategy(
+    "aisref-shard-map",
+    "aisref AISShardMapDataset: samples inside shards by archpath, one GetBatch per batch",
+    SHARDS, _shard_map_dataset, iterable=False,
+    unavailable=missing_aisref_classes("AISShardMapDataset"), applies_etl=False,
+    ceiling="aisloader-archive-getbatch")
 AISREF_MULTISHARD = DatasetStrategy(
     "aisref-multishard", "aisref AISMultiShardStream: one streaming GET per shard",
     SHARDS, _multishard, iterable=True)

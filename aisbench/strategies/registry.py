@@ -17,6 +17,7 @@ from aisbench.strategies.aisref_loaders import (
     AISREF_MAP_DYNAMIC,
     AISREF_MULTISHARD,
     AISREF_PARALLEL_MAP,
+    AISREF_SHARD_MAP,
     AISREF_SHARDS,
 )
 from aisbench.strategies.base import Strategy
@@ -34,7 +35,7 @@ from aisbench.strategies.webdataset_http import WEBDATASET_HTTP
 STRATEGIES: dict[str, Strategy] = {
     strategy.name: strategy
     for strategy in (
-        AISREF_MAP, AISREF_ITER, AISREF_DATAPIPE, AISREF_SHARDS, AISREF_MULTISHARD,
+        AISREF_MAP, AISREF_ITER, AISREF_DATAPIPE, AISREF_SHARDS, AISREF_SHARD_MAP, AISREF_MULTISHARD,
         AISREF_BATCH_ITER, AISREF_PARALLEL_MAP, AISREF_MAP_DYNAMIC,
         OFFICIAL_MAP, OFFICIAL_ITER, OFFICIAL_SHARDS,
         OFFICIAL_BATCH_ITER, OFFICIAL_PARALLEL_MAP, OFFICIAL_MAP_DYNAMIC,
