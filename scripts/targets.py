@@ -79,6 +79,8 @@ TARGETS = (
 
 @dataclass(frozen=True)
 class Best:
+    """The best case of a side: its id and its mean of the target's metric."""
+
     case_id: str
     value: float
 
