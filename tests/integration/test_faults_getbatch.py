@@ -47,8 +47,10 @@ MIB = 2**20
 ON_DESIGNATED, ON_PEER = 40, 24  # 64 entries; the majority decides the designated target
 RESTART_AFTER_S = 1.0
 TYPED_ERRORS = (GetBatchInterrupted, ObjectReadInterrupted, ClusterUnreachable)
-# How aisref misses TYPED_ERRORS today (every run so far; the rule itself holds: no gap, no
-# duplicate, the error names the batch and a node). Fixed in aisref, the tests pass as they are.
+# How aisref misses TYPED_ERRORS today (the rule itself held in every run: no gap, no
+# duplicate, the error names the batch and a node). Designated: 5 runs of 5. Peer: 3 of 4; in
+# the 4th the designated target stalled, the 10 s read timeout broke the reply and the
+# re-request completed the batch exactly once. Fixed in aisref, the tests pass as they are.
 DESIGNATED_GAP = (
     "aisref #12: the re-request after the break reaches a proxy that still maps the dead "
     "designated target; its HTTP 400 ('dial tcp ...: connection refused') ends the batch as "
@@ -210,27 +212,22 @@ def _judge(kill: MidBatchKill, known_gap: tuple[str, str]) -> None:
 
 
 @pytest.mark.timeout(60)
-def test_designated_target_killed_mid_batch_delivers_each_entry_once_or_names_batch_and_node(
-        fault_cluster: FaultBench, batch_objects: BatchObjects) -> None:
-    # The designated target holds the later 40 entries; the peer's 24 come first.
-    order = batch_objects.on_peer + batch_objects.on_designated
-    kill = kill_mid_batch(fault_cluster, batch_objects, batch_objects.designated, order)
+@pytest.mark.parametrize("killed", ["designated", "peer"])
+def test_target_killed_mid_batch_delivers_each_entry_once_or_names_batch_and_node(
+        fault_cluster: FaultBench, batch_objects: BatchObjects, killed: str) -> None:
+    objects = batch_objects
+    if killed == "designated":  # it holds the later 40 entries; the peer's 24 come first
+        victim, order = objects.designated, objects.on_peer + objects.on_designated
+        known_gap = ("GetBatchError", DESIGNATED_GAP)
+    else:  # the peer holds the later 24 entries, which the designated target gathers
+        victim, order = objects.peer, objects.on_designated + objects.on_peer
+        known_gap = ("GetBatchIncomplete", PEER_GAP)
+    kill = kill_mid_batch(fault_cluster, objects, victim, order)
     record(kill.outcome)
-    assert kill.served_by == fault_cluster.control.public_url(batch_objects.designated)
-    # Its own connection broke: the fault is felt as a re-request or as the error.
-    assert kill.retries > 0 or kill.outcome.error_type is not None, kill.outcome
-    _judge(kill, ("GetBatchError", DESIGNATED_GAP))
-
-
-@pytest.mark.timeout(60)
-def test_peer_target_killed_mid_batch_delivers_each_entry_once_or_names_batch_and_node(
-        fault_cluster: FaultBench, batch_objects: BatchObjects) -> None:
-    # The peer holds the later 24 entries, which the designated target gathers from it.
-    order = batch_objects.on_designated + batch_objects.on_peer
-    kill = kill_mid_batch(fault_cluster, batch_objects, batch_objects.peer, order)
-    record(kill.outcome)
-    assert kill.served_by == fault_cluster.control.public_url(batch_objects.designated)
-    _judge(kill, ("GetBatchIncomplete", PEER_GAP))
+    assert kill.served_by == fault_cluster.control.public_url(objects.designated)
+    if killed == "designated":  # its own connection broke: a re-request or the error
+        assert kill.retries > 0 or kill.outcome.error_type is not None, kill.outcome
+    _judge(kill, known_gap)
 
 
 def test_a_gap_a_duplicate_and_an_unnamed_error_each_break_the_rule() -> None:
