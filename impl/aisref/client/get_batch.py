@@ -20,8 +20,11 @@ What this module adds to the wire protocol, all checked on a real v1.5.0 cluster
   The server may end a streaming archive *cleanly* but short - it does so for a missing
   object without continue-on-error, and when continue-on-error meets more missing entries
   than ``get_batch.max_soft_errs`` (8 by default) - so a short archive raises: for a missing
-  object, :class:`~aisref.client.ObjectNotFound` naming it (one HEAD finds which), else
-  :class:`~aisref.client.GetBatchIncomplete`.
+  object, :class:`~aisref.client.ObjectNotFound` naming it (one HEAD finds which); past the
+  soft-error limit :class:`~aisref.client.GetBatchTooManyMissing`. Any other short archive
+  (seen when a peer the designated target gathers from is killed mid-batch) is a break, as
+  is the proxy's 400 "connection refused" for a designated target that died: both are
+  re-requested like a cut (below).
 - **Missing entries** with ``cont_on_err=True`` come as zero-size ``__404__/...`` members (or
   ``err_msg`` in the multipart metadata): yielded with ``MossOut.err_msg`` set. Without it the
   server answers 404 (or a short archive): :class:`~aisref.client.ObjectNotFound` naming the
@@ -238,6 +241,9 @@ class Batch:
         except ClusterUnreachable:
             raise
         except AISError as err:
+            if node_unreachable(err):  # a node died: the next try may find it back, or another
+                raise StreamBroken(f"the cluster could not reach a node ({err.message})", 0
+                                   ) from None
             where = f" from node {node_of(err.url)}" if err.url else ""
             raise batch_error(err, batch_label(entries) + where) from None
         self.served_by = node_of(response.url or "")
@@ -295,7 +301,11 @@ class Batch:
         finally:
             body.close()
         if progress.delivered < len(entries):
-            raise self._short_archive(entries, progress, label)
+            short = self._short_archive(entries, progress, label)
+            if isinstance(short, GetBatchIncomplete):  # e.g. a peer died mid-batch: ask again
+                raise StreamBroken(f"the archive ended after {progress.delivered} of "
+                                   f"{len(entries)} entries", body.offset)
+            raise short
 
     def _archive_stream(
         self, response: requests.Response, body: CountingStream, label: str
@@ -384,6 +394,14 @@ class _Progress:
     def __init__(self) -> None:
         self.delivered = 0
         self.missing = 0
+
+
+def node_unreachable(err: AISError) -> bool:
+    """AIStore's refusal when the proxy, or the designated target gathering from its peers,
+    could not reach a node (v1.5.0 answers 400 with the dial error, e.g. a killed target still
+    in the cluster map): a break the next try may get past, not a bad request."""
+    message = err.message.lower()
+    return err.status == 400 and ("connection refused" in message or "dial tcp" in message)
 
 
 def _numbered(

@@ -122,6 +122,45 @@ def test_a_short_archive_without_continue_on_error_names_the_missing_object(
     )
 
 
+def test_a_short_archive_of_existing_objects_is_re_requested_for_the_rest(
+    fake_ais: FakeAIS,
+) -> None:
+    # What a v1.5.0 designated target sends when a peer it gathers from is killed mid-batch:
+    # a clean but short archive. The entries not yet delivered are asked for again.
+    fake_ais.script(
+        Reply(200, make_tar([("b/x", b"1")]), TAR),
+        Reply(200, b""),  # the HEAD that tells a missing object from a short archive
+        Reply(200, make_tar([("b/y", b"2"), ("b/z", b"3")]), TAR),
+    )
+    batch = batch_on(fake_ais, ["x", "y", "z"], cont_on_err=False)
+    assert [data for _, data in batch.get()] == [b"1", b"2", b"3"]
+    assert fake_ais.seen[1].method == "HEAD"
+    assert [e["objname"] for e in json.loads(fake_ais.seen[2].body)["in"]] == ["y", "z"]
+    assert batch.request_client.retries_made == 1
+
+
+def test_the_proxys_connection_refused_for_a_dead_target_is_retried(fake_ais: FakeAIS) -> None:
+    refused = (b'{"message":"dial tcp 127.0.0.1:9081: connect: connection refused",'
+               b'"status":400}')
+    fake_ais.script(Reply(400, refused), Reply(200, make_tar([("b/x", b"1")]), TAR))
+    batch = batch_on(fake_ais, ["x"])
+    assert [data for _, data in batch.get()] == [b"1"]
+    assert batch.request_client.retries_made == 1
+
+
+def test_a_dead_target_past_the_retries_is_interrupted_naming_the_whole_batch(
+    fake_ais: FakeAIS,
+) -> None:
+    refused = (b'{"message":"dial tcp 127.0.0.1:9081: connect: connection refused",'
+               b'"status":400}')
+    fake_ais.script(Reply(200, make_tar([("b/x", b"1")]), TAR), Reply(400, refused))
+    with pytest.raises(GetBatchInterrupted) as caught:
+        list(batch_on(fake_ais, ["x", "y", "z"], retries=1).get())
+    message = str(caught.value)
+    assert "GetBatch of 3 entries (ais://b/x ... ais://b/z)" in message
+    assert "connection refused" in message and "after 1 of 3 entries" in message
+
+
 def test_a_short_archive_after_missing_entries_is_the_soft_error_limit(fake_ais: FakeAIS) -> None:
     fake_ais.script(Reply(200, make_tar([("__404__/b/a", b""), ("__404__/b/b", b"")]), TAR))
     with pytest.raises(GetBatchTooManyMissing, match="after 2 of 3 entries, 2 of them missing"):
