@@ -80,7 +80,9 @@ class FaultData:
                 for name in self.object_names}
 
 
-MEMBER_EXTENSIONS = ("txt", "cls")
+# In name order, so a shard's tar order is its archive listing's order (AISMultiShardStream
+# yields members by the listing, as the official does; the fault judge holds it to one order).
+MEMBER_EXTENSIONS = ("cls", "txt")
 
 
 def make_shard(shard_index: int, samples: int) -> tuple[bytes, list[str], list[str]]:

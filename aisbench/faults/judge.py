@@ -64,7 +64,7 @@ def names_object_and_node(message: str, object_names: Iterable[str], node_urls: 
     """``(object, node)`` named in an error message, each None when the message lacks one.
 
     An object counts as named when its full name appears (``ais://bucket/name`` or the name as
-    a whole word); a node when its ``host:port`` appears.
+    a whole word); a node when its ``host:port`` appears (or its id, passed as a node name).
     """
     obj = next((name for name in object_names if _mentions(message, name)), None)
     node = next((url for url in node_urls if _mentions(message, url.split("://", 1)[-1])), None)

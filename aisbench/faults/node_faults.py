@@ -37,6 +37,12 @@ def _victim(bench: FaultBench, kind: str) -> str:
     return bench.owner_of(data.objects_bucket, data.object_names[-1])
 
 
+def _names_of(bench: FaultBench, node_id: str) -> list[str]:
+    """How an error may name the node: its public URL, or its id (AIStore's proxy names a
+    target it failed to call as ``t[<id>]``, with an intra-cluster address)."""
+    return [bench.control.public_url(node_id), node_id]
+
+
 def kill_and_restart(bench: FaultBench, kind: str, workers: int,
                      restart_after_s: float = RESTART_AFTER_S) -> FaultOutcome:
     """SIGKILL the target that holds the epoch's last data mid-epoch; restart it after
@@ -45,7 +51,7 @@ def kill_and_restart(bench: FaultBench, kind: str, workers: int,
     victim = _victim(bench, kind)
     restarter = _Restarter(bench, victim, restart_after_s)
     try:
-        outcome = run_epoch(bench.data, [bench.control.public_url(victim)],
+        outcome = run_epoch(bench.data, _names_of(bench, victim),
                             f"target SIGKILL, restarted after {restart_after_s:g} s", kind,
                             workers, patient, restarter.kill_then_restart,
                             notes=f"killed {victim}")
@@ -92,7 +98,7 @@ def kill_for_good(bench: FaultBench, kind: str, workers: int) -> FaultOutcome:
     bench.settle()
     victim = _victim(bench, kind)
     try:
-        return run_epoch(bench.data, [bench.control.public_url(victim)],
+        return run_epoch(bench.data, _names_of(bench, victim),
                          "target SIGKILL, down until the epoch ends", kind, workers,
                          impatient, lambda: bench.control.kill(victim),
                          notes=f"killed {victim}")

@@ -60,6 +60,7 @@ from aisref.client.batch_framing import (
 from aisref.client.batch_types import MISSING_DIR, Colocation, MossIn, MossOut
 from aisref.client.errors import (
     AISError,
+    CertificateNotTrusted,
     ClusterUnreachable,
     GetBatchError,
     GetBatchIncomplete,
@@ -238,12 +239,11 @@ class Batch:
                 headers={"Content-Type": "application/json"},
                 stream=True,
             )
-        except ClusterUnreachable:
+        except CertificateNotTrusted:
             raise
+        except ClusterUnreachable as err:  # no reply, or a node the cluster could not reach,
+            raise _NodeStaysUnreachable(err.message) from None  # through the client's retries
         except AISError as err:
-            if node_unreachable(err):  # a node died: the next try may find it back, or another
-                raise StreamBroken(f"the cluster could not reach a node ({err.message})", 0
-                                   ) from None
             where = f" from node {node_of(err.url)}" if err.url else ""
             raise batch_error(err, batch_label(entries) + where) from None
         self.served_by = node_of(response.url or "")
@@ -268,6 +268,9 @@ class Batch:
                     f"{done} ({entries[done].uname}), after {done} of {len(entries)} entries"
                 )
                 if not policy.should_retry(attempt):
+                    _, held_by_dead_node = self._probe(entries[done], why)
+                    if held_by_dead_node is not None:  # the cause, naming entry and node
+                        raise held_by_dead_node from None
                     raise GetBatchInterrupted(
                         f"{why}; {attempt} re-requests made (the client's "
                         f"retries={policy.max_retries}) - retry the batch, or raise retries",
@@ -278,6 +281,16 @@ class Batch:
                     policy, attempt, "GET", self.served_by, why
                 )
                 log.info("re-requesting the %d entries not yet delivered", len(entries) - done)
+            except _NodeStaysUnreachable as gone:
+                raise GetBatchInterrupted(
+                    f"{batch_label(entries)} from node {self.served_by or '(none yet)'}: a node "
+                    f"could not be reached ({gone}) after "
+                    f"{done} of {len(entries)} entries, the first not delivered {done} "
+                    f"({entries[done].uname}), through the client's retries="
+                    f"{policy.max_retries} - retry the batch when the node is back",
+                    0,
+                    self.served_by,
+                ) from None
 
     def _one_reply(self, entries: Sequence[MossIn], progress: _Progress) -> BatchResult:
         response = self._send(entries)
@@ -357,14 +370,10 @@ class Batch:
     def _short_archive(
         self, entries: Sequence[MossIn], progress: _Progress, label: str
     ) -> AISError:
+        """Why the archive ended before its last entry, as the error to raise (or, for
+        GetBatchIncomplete, to re-request after)."""
         first = entries[progress.delivered]
         done = f"after {progress.delivered} of {len(entries)} entries"
-        if not self.cont_on_err and not first.archpath and not self._exists(first):
-            return ObjectNotFound(
-                f"{label}: the archive ended {done}: entry {progress.delivered} {first.uname} "
-                "does not exist (pass cont_on_err=True to get the others)",
-                404,
-            )
         if self.cont_on_err and progress.missing:
             return GetBatchTooManyMissing(
                 f"{label}: the archive ended {done}, {progress.missing} of them missing; the "
@@ -372,20 +381,49 @@ class Batch:
                 "cluster stops a batch past get_batch.max_soft_errs missing entries (8 by "
                 "default) - split the batch or fix the missing objects"
             )
+        exists, unreachable = self._probe(first, f"{label}: the archive ended {done}")
+        if unreachable is not None:
+            return unreachable
+        if not self.cont_on_err and not exists:
+            return ObjectNotFound(
+                f"{label}: the archive ended {done}: entry {progress.delivered} {first.uname} "
+                "does not exist (pass cont_on_err=True to get the others)",
+                404,
+            )
         return GetBatchIncomplete(
             f"{label}: the archive ended {done}; the first entry not delivered is "
             f"{progress.delivered} ({first.uname}) - the server stopped assembling the batch "
             "(its log names why); retry it"
         )
 
-    def _exists(self, entry: MossIn) -> bool:
+    def _probe(self, entry: MossIn, context: str) -> tuple[bool, ClusterUnreachable | None]:
+        """One HEAD of ``entry`` on its own: ``(exists, None)``, or ``(True, the error naming
+        entry and node)`` when the node holding it cannot be reached (e.g. a target killed
+        mid-batch, which the designated target was gathering from). A file inside a shard is
+        not probed."""
+        if entry.archpath:
+            return True, None
         try:
             self.request_client.request(
                 "HEAD", object_path(entry.bck, entry.obj_name), params={"provider": entry.provider}
             ).close()
         except ObjectNotFound:
-            return False
-        return True
+            return False, None
+        except ClusterUnreachable as err:
+            return True, ClusterUnreachable(
+                f"{context}: entry {entry.uname} is held by a node that cannot be reached - "
+                f"{err.message}",
+                err.status,
+                err.url,
+            )
+        except AISError:  # another refusal says nothing about the entry
+            return True, None
+        return True, None
+
+
+class _NodeStaysUnreachable(Exception):
+    """AIStore kept answering that it could not reach a node (e.g. a killed designated
+    target), through the request client's own retries."""
 
 
 class _Progress:
@@ -394,14 +432,6 @@ class _Progress:
     def __init__(self) -> None:
         self.delivered = 0
         self.missing = 0
-
-
-def node_unreachable(err: AISError) -> bool:
-    """AIStore's refusal when the proxy, or the designated target gathering from its peers,
-    could not reach a node (v1.5.0 answers 400 with the dial error, e.g. a killed target still
-    in the cluster map): a break the next try may get past, not a bad request."""
-    message = err.message.lower()
-    return err.status == 400 and ("connection refused" in message or "dial tcp" in message)
 
 
 def _numbered(

@@ -19,7 +19,7 @@ from aisref.client.errors import (
     ClusterUnreachable,
     error_from_reply,
 )
-from aisref.client.retry import RetryPolicy
+from aisref.client.retry import RetryPolicy, node_unreachable
 from aisref.client.shared_count import SharedCount
 
 log = logging.getLogger(__name__)
@@ -208,7 +208,8 @@ class RequestClient:
                 return response
             if (
                 policy is not None
-                and policy.is_retryable_status(response.status_code)
+                and (policy.is_retryable_status(response.status_code)
+                     or node_unreachable(response.status_code, _error_text(response)))
                 and policy.should_retry(attempt)
             ):
                 response.close()
@@ -216,7 +217,12 @@ class RequestClient:
                     policy, attempt, method, url, f"HTTP {response.status_code}"
                 )
                 continue
-            raise self._error(response, path, params)
+            error = self._error(response, path, params)
+            if node_unreachable(error.status, error.message):  # a node, not the request
+                raise ClusterUnreachable(
+                    f"{method} {_without_query(url)}: {error.message}", 0, error.url
+                ) from None
+            raise error
 
     def _send_once(
         self,
@@ -364,6 +370,12 @@ _NO_REPLY = (requests.ConnectionError, requests.Timeout, requests.exceptions.Chu
 def _ca_bundle_from_env() -> bool | str:
     """What requests would take from the environment for verify=True, read once."""
     return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+
+
+def _error_text(response: requests.Response) -> str:
+    """An error reply's body (a small JSON document from AIStore; HEAD carries it in a header),
+    read once: requests keeps it for the typed error made after."""
+    return response.text or response.headers.get("Hdr-Error", "")
 
 
 def _without_query(url: str) -> str:

@@ -6,6 +6,17 @@ from dataclasses import dataclass
 
 # 429 too many requests, 5xx except 501 "not implemented" (which no retry will fix).
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+# How AIStore v1.5 words a 400 that is no bad request but a node it could not reach (a target
+# killed and not yet out of the cluster map): the proxy's "failed to call t[...] ... read:
+# connection reset by peer" for a listing, "dial tcp ...: connection refused" for a GetBatch.
+_NODE_UNREACHABLE = ("connection refused", "connection reset by peer", "dial tcp")
+
+
+def node_unreachable(status: int, message: str) -> bool:
+    """Whether an error reply says a cluster node could not be reached: transient, like a
+    5xx, as the node may come back (or leave the map) before the next try."""
+    lowered = message.lower()
+    return status == 400 and any(words in lowered for words in _NODE_UNREACHABLE)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from collections.abc import Generator, Iterable, Iterator, Sequence
 
 from torch.utils.data import IterableDataset
 
-from aisref.client import ArchiveConfig, DataShard, ETLConfig, Object
+from aisref.client import AISError, ArchiveConfig, DataShard, ETLConfig, Object
 from aisref.pytorch.official_sources import data_shard
 from aisref.pytorch.partition import (
     CarriesRankToWorkers,
@@ -188,7 +188,11 @@ class AISMultiShardStream(CarriesRankToWorkers, IterableDataset[tuple[bytes, ...
         etl = etl_config(etl_name)
         for span in spans:
             shard = shards[span.shard]
-            listed = shard.bucket.list_archive(shard.name)
+            try:
+                listed = shard.bucket.list_archive(shard.name)
+            except AISError as err:  # e.g. the target holding it died: say which shard
+                raise type(err)(f"listing the members of {shard_label(shard)}: {err.message}",
+                                err.status, err.url) from None
             if not listed and not is_streamed(shard) and span.stop is None:
                 continue  # not an archive: nothing to read (a counted span checks it below)
             members = shard_members(shard, listed, etl)

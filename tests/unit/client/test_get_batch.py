@@ -14,6 +14,7 @@ from aisref.client import (
     AISError,
     AISSource,
     Bucket,
+    ClusterUnreachable,
     GetBatchError,
     GetBatchInterrupted,
     GetBatchTooManyMissing,
@@ -153,12 +154,31 @@ def test_a_dead_target_past_the_retries_is_interrupted_naming_the_whole_batch(
 ) -> None:
     refused = (b'{"message":"dial tcp 127.0.0.1:9081: connect: connection refused",'
                b'"status":400}')
-    fake_ais.script(Reply(200, make_tar([("b/x", b"1")]), TAR), Reply(400, refused))
+    fake_ais.script(Reply(200, make_tar([("b/x", b"1")]), TAR),
+                    Reply(200),  # the HEAD of the first entry not delivered: it exists
+                    Reply(400, refused), Reply(400, refused))  # a re-request, one retry of it
     with pytest.raises(GetBatchInterrupted) as caught:
         list(batch_on(fake_ais, ["x", "y", "z"], retries=1).get())
+    assert [seen.method for seen in fake_ais.seen] == ["GET", "HEAD", "GET", "GET"]
     message = str(caught.value)
     assert "GetBatch of 3 entries (ais://b/x ... ais://b/z)" in message
     assert "connection refused" in message and "after 1 of 3 entries" in message
+
+
+def test_a_short_archive_whose_next_entry_sits_on_a_dead_node_names_entry_and_node(
+    fake_ais: FakeAIS, closed_port_url: str
+) -> None:
+    # A peer killed mid-batch: the archive ends short, and the HEAD of the first entry not
+    # delivered is redirected to that peer, which does not answer.
+    fake_ais.route = lambda seen: (
+        Reply(200, make_tar([("b/x", b"1")]), TAR) if seen.method == "GET"
+        else Reply(307, headers={"Location": f"{closed_port_url}/v1/objects/b/y"}))
+    with pytest.raises(ClusterUnreachable) as caught:
+        list(batch_on(fake_ais, ["x", "y", "z"], retries=1).get())
+    message = str(caught.value)
+    assert "entry ais://b/y is held by a node that cannot be reached" in message
+    assert "the archive ended after 1 of 3 entries" in message
+    assert closed_port_url.split("://")[1] in message
 
 
 def test_a_short_archive_after_missing_entries_is_the_soft_error_limit(fake_ais: FakeAIS) -> None:

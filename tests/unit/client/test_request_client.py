@@ -116,6 +116,26 @@ def test_retry_false_makes_one_attempt(fake_ais: FakeAIS) -> None:
     assert len(fake_ais.seen) == 1
 
 
+# AIStore v1.5's proxy, listing a bucket while a target is killed (seen on the real cluster).
+_LISTING_FAILED = (b'{"message":"p[proxy21080]: failed to call t[target21081] list[L_1], err: '
+                   b'Get \\"http://127.0.0.2:21081/v1/buckets/b\\": read tcp 127.0.0.1:44030->'
+                   b'127.0.0.2:21081: read: connection reset by peer","status":400}')
+
+
+def test_a_400_saying_a_node_could_not_be_reached_is_retried(fake_ais: FakeAIS) -> None:
+    fake_ais.script(Reply(400, _LISTING_FAILED), Reply(200))
+    client = fast_client(fake_ais.url)
+    client.request("GET", "buckets/b")
+    assert client.retries_made == 1
+
+
+def test_a_plain_400_is_not_retried(fake_ais: FakeAIS) -> None:
+    fake_ais.route = lambda seen: Reply(400, b'{"message":"invalid query","status":400}')
+    with pytest.raises(AISError, match="invalid query"):
+        fast_client(fake_ais.url).request("GET", "buckets/b")
+    assert len(fake_ais.seen) == 1
+
+
 def test_not_implemented_is_not_retried(fake_ais: FakeAIS) -> None:
     fake_ais.route = lambda seen: Reply(501, b'{"message":"nope"}')
     with pytest.raises(AISError):
