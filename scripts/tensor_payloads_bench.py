@@ -30,7 +30,6 @@ from typing import Any
 import torch
 from torch.utils.data import DataLoader
 
-import aisref.pytorch.tensor_payloads as tensor_payloads
 from aisbench.cluster.base import Topology
 from aisbench.cluster.binaries import find_binary
 from aisbench.cluster.local import LocalCluster
@@ -46,7 +45,7 @@ class Case:
     dataset: str  # "iter" | "map"
     object_size: int  # bytes
     workers: int
-    payload: str  # "bytes" | "tensor" | "tensor-private" (tensor, not allocated in shm)
+    payload: str  # "bytes" | "tensor"
 
     @property
     def label(self) -> str:
@@ -60,24 +59,6 @@ class Result:
     cpu_ms_per_sample: float
 
 
-def private_payload(size: int) -> tuple[torch.Tensor, memoryview]:
-    """A tensor in private memory even inside a worker (torch moves it to shm when sending)."""
-    tensor = torch.empty(size, dtype=torch.uint8)
-    array: Any = tensor.numpy()
-    return tensor, memoryview(array)
-
-
-@contextmanager
-def allocation(payload: str) -> Iterator[None]:
-    original = tensor_payloads.empty_payload
-    if payload == "tensor-private":  # forked workers inherit the patched module attribute
-        tensor_payloads.empty_payload = private_payload
-    try:
-        yield
-    finally:
-        tensor_payloads.empty_payload = original
-
-
 def cpu_seconds() -> float:
     own = resource.getrusage(resource.RUSAGE_SELF)
     reaped = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -85,7 +66,7 @@ def cpu_seconds() -> float:
 
 
 def make_dataset(case: Case, bucket: Bucket) -> Any:
-    tensors = case.payload != "bytes"
+    tensors = case.payload == "tensor"
     if case.dataset == "iter":
         return AISIterDataset(bucket, tensor_payloads=tensors)
     return AISMapDataset(bucket, tensor_payloads=tensors)
@@ -102,15 +83,14 @@ def payload_bytes(payloads: Any) -> int:
 
 def run_case(case: Case, bucket: Bucket, batch_size: int | None, expected: int) -> Result:
     dataset = make_dataset(case, bucket)
-    with allocation(case.payload):
-        cpu0, t0 = cpu_seconds(), time.perf_counter()
-        loader = DataLoader(dataset, batch_size=batch_size, num_workers=case.workers)
-        total = samples = 0
-        for names, payloads in loader:
-            total += payload_bytes(payloads)
-            samples += 1 if batch_size is None else len(names)
-        del loader  # workers are joined (and reaped) here, so their CPU is counted
-        elapsed, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
+    cpu0, t0 = cpu_seconds(), time.perf_counter()
+    loader = DataLoader(dataset, batch_size=batch_size, num_workers=case.workers)
+    total = samples = 0
+    for names, payloads in loader:
+        total += payload_bytes(payloads)
+        samples += 1 if batch_size is None else len(names)
+    del loader  # workers are joined (and reaped) here, so their CPU is counted
+    elapsed, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
     if total != expected:
         raise RuntimeError(f"{case.label}: {total} bytes arrived, {expected} expected")
     return Result(total / MiB / elapsed, 1000 * cpu / samples)
@@ -145,7 +125,6 @@ def main() -> None:
     parser.add_argument("--small-count", type=int, default=2048, help="objects of 16 KiB")
     parser.add_argument("--batch-size", type=int, default=32,
                         help="0: batch_size=None (samples one by one, not collated)")
-    parser.add_argument("--payloads", nargs="+", default=["bytes", "tensor", "tensor-private"])
     args = parser.parse_args()
     with cluster_endpoint() as endpoint:
         client = Client(endpoint)
@@ -158,7 +137,7 @@ def main() -> None:
             for dataset in ("iter", "map")
             for size in buckets
             for workers in (0, 2)
-            for payload in args.payloads
+            for payload in ("bytes", "tensor")
         ]
         results: dict[Case, list[Result]] = {case: [] for case in cases}
         for repeat in range(args.repeats):
@@ -172,15 +151,19 @@ def main() -> None:
                       f"{result.cpu_ms_per_sample:7.3f} ms CPU/sample", flush=True)
         print(f"\nbatch_size {args.batch_size or None}, medians of {args.repeats} "
               f"(load average now {os.getloadavg()}):")
-        print("| dataset | object | workers | payload | MiB/s | CPU ms/sample | runs MiB/s |")
-        print("| --- | --- | --- | --- | --- | --- | --- |")
+        print("| dataset | object | workers | payload | MiB/s | CPU ms/sample | runs MiB/s "
+              "| tensor/bytes, same repeat |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- |")
         for case in cases:
             runs = results[case]
             mib = statistics.median(r.mib_s for r in runs)
             cpu = statistics.median(r.cpu_ms_per_sample for r in runs)
             every = ", ".join(f"{r.mib_s:.0f}" for r in runs)
+            bytes_runs = results[Case(case.dataset, case.object_size, case.workers, "bytes")]
+            ratios = ", ".join(f"{t.mib_s / b.mib_s:.2f}" for t, b in zip(runs, bytes_runs, strict=True))
             print(f"| {case.dataset} | {case.object_size // 1024} KiB | {case.workers} | "
-                  f"{case.payload} | {mib:.0f} | {cpu:.3f} | {every} |")
+                  f"{case.payload} | {mib:.0f} | {cpu:.3f} | {every} | "
+                  f"{ratios if case.payload == 'tensor' else ''} |")
         for bucket in buckets.values():
             bucket.delete(missing_ok=True)
 

@@ -11,15 +11,18 @@ import torch
 from torch.utils.data import DataLoader
 
 from aisref.client import Bucket
-from aisref.pytorch import AISIterDataset, AISMapDataset
+from aisref.pytorch import AISIterDataset, AISMapDataset, AISShardReader
 from tests.integration.pytorch_fixtures import (
+    EXTENSIONS,
     ObjectsBucket,
+    ShardsBucket,
     objects_bucket,
     pt_endpoint,
     scratch_bucket,
+    shards_bucket,
 )
 
-__all__ = ["objects_bucket", "pt_endpoint", "scratch_bucket"]  # fixtures used below
+__all__ = ["objects_bucket", "pt_endpoint", "scratch_bucket", "shards_bucket"]  # fixtures
 
 pytestmark = [
     pytest.mark.integration,
@@ -96,3 +99,21 @@ def test_default_collation_of_unequal_sized_tensors_fails(
     with pytest.raises(RuntimeError, match="equal size"):
         list(DataLoader(dataset, batch_size=4, num_workers=0))
     assert len(list(DataLoader(AISIterDataset(objects_bucket.bucket()), batch_size=4))) == 15
+
+
+def test_shard_reader_fields_arrive_from_two_workers_as_tensors_equal_to_the_members(
+    shards_bucket: ShardsBucket,
+) -> None:
+    dataset = AISShardReader(shards_bucket.bucket(), tensor_payloads=True)
+    samples = list(DataLoader(dataset, batch_size=None, num_workers=2))
+    assert len(samples) == len(shards_bucket.samples)
+    got: dict[str, dict[str, bytes]] = {}
+    for key, fields in samples:
+        assert set(fields) == set(EXTENSIONS)  # every field, as the bytes samples have
+        assert all(value.dtype == torch.uint8 for value in fields.values())
+        got[key] = {ext: value.numpy().tobytes() for ext, value in fields.items()}
+    want = {
+        key: {ext: members.get(ext, b"") for ext in EXTENSIONS}  # missing: empty
+        for (_, key), members in shards_bucket.samples.items()
+    }
+    assert got == want

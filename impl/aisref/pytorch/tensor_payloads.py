@@ -1,12 +1,12 @@
 """Object payloads as ``torch.uint8`` tensors (the datasets' ``tensor_payloads=True``).
 
-A DataLoader worker sends each sample to the main process: ``bytes`` are pickled through a
-pipe (copied into the pickle, through the pipe, out of it), a tensor's memory moves through
-shared memory (only a file descriptor crosses the pipe). An object's body is read from the
-socket straight into the tensor's memory (:meth:`aisref.client.ObjectReader.read_all_into`);
-inside a worker that memory is allocated in shared memory at once, so the tensor crosses to
-the main process without a further copy. Members of shards and of GetBatch replies come from
-the tar parser as ``bytes``: those are copied once into a tensor.
+A DataLoader worker sends each batch to the main process: ``bytes`` are pickled through a
+pipe (copied into the pickle, through the pipe, out of it); tensors are stacked by default
+collation into one shared-memory batch in the worker, and only its file descriptor crosses
+the pipe. An object's body is read from the socket straight into the tensor's memory
+(:meth:`aisref.client.ObjectReader.read_all_into`), without a ``bytes`` of the whole object.
+Members of shards and of GetBatch replies come from the tar parser as ``bytes``: those are
+copied once into a tensor.
 
 See "Zero-copy samples" in ``impl/aisref/README.md`` for what it gives, measured, and why
 it is not the default.
@@ -18,7 +18,6 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import torch
-from torch.utils.data import get_worker_info
 
 from aisref.client import ObjectReader
 
@@ -30,15 +29,11 @@ PayloadT = TypeVar("PayloadT", bytes, torch.Tensor, Payload)
 def empty_payload(size: int) -> tuple[torch.Tensor, memoryview]:
     """A ``torch.uint8`` tensor of ``size`` bytes and a writable view of its memory.
 
-    Inside a DataLoader worker the memory is shared memory from the start (torch would
-    otherwise copy it there when the worker sends the tensor).
+    Private memory, also inside a DataLoader worker: allocating each sample in shared
+    memory there made batches slower (default collation copies the samples into one new
+    shared-memory batch anyway), measured in "Zero-copy samples" in the README.
     """
-    if get_worker_info() is None:
-        tensor = torch.empty(size, dtype=torch.uint8)
-    else:
-        # What torch's own default_collate does to build a batch in a worker.
-        shared = torch.UntypedStorage._new_shared(size)
-        tensor = torch.empty(0, dtype=torch.uint8).set_(shared)
+    tensor = torch.empty(size, dtype=torch.uint8)
     array: Any = tensor.numpy()  # numpy's stubs do not declare the buffer protocol
     return tensor, memoryview(array)
 
@@ -64,7 +59,7 @@ def member_payload(tensor_payloads: bool) -> Callable[[bytes], Payload]:
 
 
 def tensor_of(data: bytes) -> torch.Tensor:
-    """``data`` copied once into a 1-D ``torch.uint8`` tensor (shared memory in a worker)."""
+    """``data`` copied once into a 1-D ``torch.uint8`` tensor."""
     tensor, view = empty_payload(len(data))
     view[:] = data
     return tensor

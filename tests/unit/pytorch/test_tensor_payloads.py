@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from types import SimpleNamespace
 
 import pytest
 import torch
 from torch.utils.data import default_collate
 
-from aisref.pytorch import tensor_payloads
 from aisref.pytorch.tensor_payloads import empty_payload, read_tensor, tensor_of, tensors_of
 from tests.unit.client.fake_ais import FakeAIS, running_fake
 from tests.unit.client.test_resume import PAYLOAD, RangeServer, bucket_at, ranges_sent, serve
@@ -52,20 +50,10 @@ def test_every_field_becomes_a_tensor_and_a_missing_one_an_empty_tensor() -> Non
     }
 
 
-def test_outside_workers_the_memory_is_private(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(tensor_payloads, "get_worker_info", lambda: None)
-    tensor, _ = empty_payload(1000)
-    assert not tensor.is_shared()
-
-
-def test_inside_a_worker_the_memory_is_shared_from_the_start(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(tensor_payloads, "get_worker_info", lambda: SimpleNamespace(id=0))
+def test_the_view_is_the_tensors_own_memory() -> None:
     tensor, view = empty_payload(1000)
-    assert tensor.is_shared()
+    view[:3] = b"abc"
     assert tensor.shape == (1000,)
-    view[:3] = b"abc"  # the view is the tensor's memory
     assert tensor[:3].tolist() == [97, 98, 99]
 
 
