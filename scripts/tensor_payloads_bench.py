@@ -160,7 +160,8 @@ def main() -> None:
             cpu = statistics.median(r.cpu_ms_per_sample for r in runs)
             every = ", ".join(f"{r.mib_s:.0f}" for r in runs)
             bytes_runs = results[Case(case.dataset, case.object_size, case.workers, "bytes")]
-            ratios = ", ".join(f"{t.mib_s / b.mib_s:.2f}" for t, b in zip(runs, bytes_runs, strict=True))
+            pairs = zip(runs, bytes_runs, strict=True)
+            ratios = ", ".join(f"{t.mib_s / b.mib_s:.2f}" for t, b in pairs)
             print(f"| {case.dataset} | {case.object_size // 1024} KiB | {case.workers} | "
                   f"{case.payload} | {mib:.0f} | {cpu:.3f} | {every} | "
                   f"{ratios if case.payload == 'tensor' else ''} |")
