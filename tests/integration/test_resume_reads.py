@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -35,10 +35,12 @@ from aisref.client import (
     Bucket,
     DataShard,
     ObjectChangedDuringRead,
+    ObjectReader,
     ObjectReadInterrupted,
     RequestClient,
 )
 from aisref.pytorch import AISIterDataset, AISMapDataset, AISMultiShardStream, AISShardReader
+from aisref.pytorch.tensor_payloads import read_tensor
 
 pytestmark = pytest.mark.integration
 
@@ -163,18 +165,36 @@ def test_cut_on_every_reply_stops_after_the_retries_naming_object_node_and_offse
     assert link.target_requests == 3
 
 
+def tensor_bytes(reader: ObjectReader) -> bytes:
+    return read_tensor(reader).numpy().tobytes()
+
+
 @pytest.mark.timeout(30)
-def test_archive_member_read_all_is_read_again_whole(resume_data: ResumeData) -> None:
+@pytest.mark.parametrize("read", [ObjectReader.read_all, tensor_bytes], ids=["bytes", "tensor"])
+def test_archive_member_read_all_is_read_again_whole(
+    resume_data: ResumeData, read: Callable[[ObjectReader], bytes]
+) -> None:
     member = "s00-k07.txt"
     with link_cutting(resume_data, BodyCut(1, 1000)) as link:
         client = RequestClient(link.url, retries=3)
         reader = Bucket(client, resume_data.single).object("shard.tar").get_reader(
             archive_config=ArchiveConfig(archpath=member)
         )
-        data = reader.read_all()
+        data = read(reader)
     assert data == content_for(member)
     assert (link.bodies_cut, link.target_requests) == (1, 2)
     assert "Ais-Version" not in reader.response_headers  # no guard: why no Range resume
+
+
+@pytest.mark.timeout(30)
+def test_read_into_a_tensor_cut_twice_is_resumed_into_it_byte_for_byte(
+    resume_data: ResumeData,
+) -> None:
+    with link_cutting(resume_data, BodyCut(1, 5000), BodyCut(2, 30_000)) as link:
+        client = RequestClient(link.url, retries=3)
+        tensor = read_tensor(Bucket(client, resume_data.single).object("big.bin").get_reader())
+    assert tensor.numpy().tobytes() == BIG
+    assert (link.bodies_cut, link.target_requests, client.retries_made) == (2, 3, 2)
 
 
 def test_real_server_refuses_a_range_read_of_an_archive_member(

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 from requests.structures import CaseInsensitiveDict
 
 from aisref.client.config import QPARAM_ARCHPATH, QPARAM_ARCHREGX, QPARAM_ETL_NAME
-from aisref.client.errors import ClusterUnreachable
+from aisref.client.errors import ClusterUnreachable, ObjectReadInterrupted
 from aisref.client.request_client import RequestClient
 from aisref.client.resume import ResumingBody
 
 DEFAULT_CHUNK_SIZE = 1 << 20  # bytes
+
+Owner = TypeVar("Owner")
+# Makes a buffer of a given number of bytes: what owns it (e.g. a tensor) and a writable
+# byte view of its memory.
+Allocate = Callable[[int], tuple[Owner, memoryview]]
 
 
 class ObjectReader:
@@ -105,6 +110,36 @@ class ObjectReader:
         body = self._open_body()
         try:
             return body.read_all(self.chunk_size)
+        finally:
+            body.close()
+
+    def read_all_into(self, allocate: Allocate[Owner]) -> Owner:
+        """All bytes, read from the socket straight into a buffer of the body's size.
+
+        ``allocate(size)`` is called once the reply's headers are in, with its
+        ``Content-Length`` in bytes, and returns ``(owner, view)``: e.g. a ``torch.uint8``
+        tensor and a memoryview of its memory. No ``bytes`` of the whole body is made. A
+        break is resumed into the same buffer (see the class notes). A reply without a
+        length (re-encoded) is read as :meth:`read_all` and copied in once.
+        """
+        body = self._open_body()
+        try:
+            size = body.length
+            if size is None:
+                data = body.read_all(self.chunk_size)
+                owner, view = allocate(len(data))
+                view.cast("B")[:] = data
+                return owner
+            owner, view = allocate(size)
+            written = body.read_all_into(view.cast("B"))
+            if written != size:  # a reply read again from the start was shorter
+                raise ObjectReadInterrupted(
+                    f"reading {self.label}: {written} bytes arrived of the {size} its first "
+                    "reply announced; read it again",
+                    0,
+                    "",
+                )
+            return owner
         finally:
             body.close()
 

@@ -16,6 +16,7 @@ range: its bytes could not be told apart from a newer version's.
 
 from __future__ import annotations
 
+import http.client
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -33,10 +34,12 @@ from aisref.client.errors import (
 )
 from aisref.client.request_client import RequestClient
 
-# What a broken connection looks like while a body streams, via requests or raw urllib3.
+# What a broken connection looks like while a body streams, via requests, raw urllib3 or
+# (for reads into a buffer) the http.client response beneath urllib3.
 STREAM_ERRORS: tuple[type[BaseException], ...] = (
     requests.RequestException,
     urllib3.exceptions.HTTPError,
+    http.client.HTTPException,
     OSError,
 )
 VALIDATOR_HEADERS = ("ETag", "Ais-Version", "Ais-Checksum-Type", "Ais-Checksum-Value")
@@ -147,6 +150,25 @@ def node_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+def readinto_from_reply(raw: urllib3.BaseHTTPResponse, buffer: memoryview) -> int:
+    """Read up to ``len(buffer)`` body bytes of ``raw`` into ``buffer``; 0 at the end.
+
+    urllib3's own ``readinto`` reads into a new ``bytes`` and copies it; the
+    :class:`http.client.HTTPResponse` beneath it (``raw._fp``, urllib3 2.x) reads from the
+    socket straight into ``buffer``. That one is used when the body is not decoded; at the
+    body's end the connection goes back to the pool, as urllib3 does when it reads the end.
+    """
+    below = getattr(raw, "_fp", None)
+    if raw.decode_content or not isinstance(below, http.client.HTTPResponse):
+        data = raw.read1(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+    received = below.readinto(buffer)
+    if below.isclosed() and below.length == 0:  # closed as its Content-Length bytes are in
+        raw.release_conn()
+    return received
+
+
 class _Break(Exception):
     """The current reply stopped before its end: ``why`` says how; ``last_failure`` how the
     last GET sent to continue it failed, if one did."""
@@ -216,6 +238,11 @@ class ResumingBody:
         self._received = 0  # of this reply
 
     @property
+    def length(self) -> int | None:
+        """Bytes the first reply's body holds (its ``Content-Length``); None when unknown."""
+        return reply_length(self._first.headers)
+
+    @property
     def delivered(self) -> int:
         """Bytes returned so far (since the last restart of :meth:`read_all`)."""
         return self._delivered
@@ -231,24 +258,66 @@ class ResumingBody:
             self._delivered += len(data)
             return data
 
+    def readinto(self, buffer: memoryview) -> int:
+        """Fill up to ``len(buffer)`` bytes of ``buffer``; 0 at the end of the body. Resumes
+        after a break, as :meth:`read`."""
+        while True:
+            try:
+                received = self._read_once_into(buffer)
+            except _Break as brk:
+                self._resume(brk)
+                continue
+            self._delivered += received
+            return received
+
     def read_all(self, chunk_size: int) -> bytes:
         """Every byte. As nothing reaches the caller before the end, a reply that cannot be
         resumed by range is read again from the start instead (as the official SDK does)."""
         parts: list[bytes] = []
+
+        def next_chunk() -> int:
+            data = self._read_once(chunk_size)
+            if data:
+                parts.append(data)
+            return len(data)
+
+        self._read_whole(next_chunk, parts.clear)
+        return b"".join(parts)
+
+    def read_all_into(self, buffer: memoryview) -> int:
+        """Every byte, written into ``buffer`` from its start; the number of bytes written.
+
+        As :meth:`read_all` (a reply that cannot be resumed is read again over the same
+        bytes). A body longer than ``buffer`` raises :class:`ObjectReadInterrupted`.
+        """
+        self._read_whole(lambda: self._read_once_into(buffer[self._delivered :]), lambda: None)
+        if self._expected is not None and self._received < self._expected:
+            self.close()
+            raise ObjectReadInterrupted(
+                f"reading {self._label}: its body is longer than the {len(buffer)} bytes "
+                "its Content-Length announced; read it again",
+                0,
+                self._reply.url or "",
+            )
+        return self._delivered
+
+    def _read_whole(self, read_next: Callable[[], int], restarted: Callable[[], None]) -> None:
+        """Call ``read_next`` (bytes it delivered) until it delivers none; after a break,
+        resume by range, or restart from the first byte (then ``restarted``) when the reply
+        cannot be resumed by range."""
         while True:
             try:
-                data = self._read_once(chunk_size)
+                received = read_next()
             except _Break as brk:
                 if self._why_unresumable():
                     self._restart(brk)
-                    parts.clear()
+                    restarted()
                 else:
                     self._resume(brk)
                 continue
-            if not data:
-                return b"".join(parts)
-            self._delivered += len(data)
-            parts.append(data)
+            if not received:
+                return
+            self._delivered += received
 
     def close(self) -> None:
         """Release the connection of the current reply."""
@@ -261,10 +330,24 @@ class ResumingBody:
             data: bytes = self._reply.raw.read1(size)
         except STREAM_ERRORS as err:
             raise _Break(type(err).__name__) from None
-        self._received += len(data)
-        if not data and size and self._expected is not None and self._received < self._expected:
-            raise _Break("the server closed the connection early")
+        self._count_received(len(data), size)
         return data
+
+    def _read_once_into(self, buffer: memoryview) -> int:
+        if self._expected is not None and self._received >= self._expected:
+            return 0
+        try:
+            received = readinto_from_reply(self._reply.raw, buffer)
+        except STREAM_ERRORS as err:
+            raise _Break(type(err).__name__) from None
+        self._count_received(received, len(buffer))
+        return received
+
+    def _count_received(self, received: int, asked: int) -> None:
+        self._received += received
+        short = self._expected is not None and self._received < self._expected
+        if not received and asked and short:
+            raise _Break("the server closed the connection early")
 
     def _why_unresumable(self) -> str:
         if self._unresumable:

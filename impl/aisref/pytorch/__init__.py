@@ -19,6 +19,8 @@ a test checks it against this code and the installed official SDK. In short:
   shard and byte offset.
 - ``AISMapDataset.__getitems__`` fetches a batch with one GetBatch request (concurrent GETs
   where the cluster has no GetBatch); the official fetches in turn.
+- ``tensor_payloads=True`` (keyword-only, off by default) on ``AISIterDataset``,
+  ``AISMapDataset`` and ``AISShardReader`` yields ``torch.uint8`` tensors instead of bytes.
 
 The datapipes need ``torch.utils.data.datapipes``; they are imported on first use so the
 datasets keep working on a torch without them.

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, Generic, Literal, TypeVar, overload
+
+import torch
 
 from aisref.client import Bucket, Object
 from aisref.pytorch.base import AISBaseIterDataset, PrefixMap, SourceList, etl_config
@@ -16,8 +19,23 @@ from aisref.pytorch.tar_stream import (
     iter_tar_members,
     split_sample_key,
 )
+from aisref.pytorch.tensor_payloads import tensors_of
 from aisref.pytorch.zero_dict import ZeroDict
 from aisref.pytorch.zero_dict import ZeroDict as _ZeroDict  # for annotations in the class
+
+# A sample's fields: ZeroDict of bytes by default, {field: tensor} with tensor_payloads=True.
+ContentT = TypeVar(
+    "ContentT", ZeroDict, dict[str, torch.Tensor], ZeroDict | dict[str, torch.Tensor]
+)
+
+
+def content_maker(tensor_payloads: bool) -> Callable[[ZeroDict], Mapping[str, Any]]:
+    """What the reader yields for a completed sample: it as is, or its fields as tensors."""
+    return tensors_of if tensor_payloads else _as_is
+
+
+def _as_is(content: ZeroDict) -> ZeroDict:
+    return content
 
 
 def shard_label(shard: Object) -> str:
@@ -48,7 +66,7 @@ def listed_sample_count(shard: Object) -> int:
     return count_samples(shard.name, shard.bucket.list_archive(shard.name))
 
 
-class AISShardReader(AISBaseIterDataset[tuple[str, ZeroDict]]):
+class AISShardReader(AISBaseIterDataset[tuple[str, ContentT]], Generic[ContentT]):
     """Iterate samples of webdataset tar shards: ``(sample key, ZeroDict{extension: bytes})``.
 
     Each shard is read with ONE streaming GET and parsed as it arrives, so memory is bounded
@@ -85,9 +103,57 @@ class AISShardReader(AISBaseIterDataset[tuple[str, ZeroDict]]):
             every shard (split over its DataLoader workers), and nothing is counted.
         drop_last: make rank counts equal by dropping the last (fewer than world size)
             samples instead of reading the first ones again.
+        tensor_payloads: each field as a 1-D ``torch.uint8`` tensor (a missing field an
+            empty one) in a plain dict, instead of a ``ZeroDict`` of ``bytes``, so DataLoader
+            workers hand samples over through shared memory rather than pickling them
+            through a pipe; each member is copied once from the tar parser into its tensor.
+            Off by default: see :mod:`aisref.pytorch.tensor_payloads`.
     """
 
     ZeroDict = ZeroDict  # where the official reader keeps it
+
+    # Typed by tensor_payloads: ZeroDict of bytes by default, dict of tensors with True.
+    @overload
+    def __init__(
+        self: AISShardReader[_ZeroDict],
+        bucket_list: Bucket | SourceList,
+        prefix_map: PrefixMap | None = None,
+        etl_name: str | None = None,
+        show_progress: bool = False,
+        partition_sources_by_worker: bool = False,
+        *,
+        split_by_rank: bool = True,
+        drop_last: bool = False,
+        tensor_payloads: Literal[False] = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: AISShardReader[dict[str, torch.Tensor]],
+        bucket_list: Bucket | SourceList,
+        prefix_map: PrefixMap | None = None,
+        etl_name: str | None = None,
+        show_progress: bool = False,
+        partition_sources_by_worker: bool = False,
+        *,
+        split_by_rank: bool = True,
+        drop_last: bool = False,
+        tensor_payloads: Literal[True],
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: AISShardReader[_ZeroDict | dict[str, torch.Tensor]],
+        bucket_list: Bucket | SourceList,
+        prefix_map: PrefixMap | None = None,
+        etl_name: str | None = None,
+        show_progress: bool = False,
+        partition_sources_by_worker: bool = False,
+        *,
+        split_by_rank: bool = True,
+        drop_last: bool = False,
+        tensor_payloads: bool,
+    ) -> None: ...
 
     def __init__(
         self,
@@ -99,6 +165,7 @@ class AISShardReader(AISBaseIterDataset[tuple[str, ZeroDict]]):
         *,
         split_by_rank: bool = True,
         drop_last: bool = False,
+        tensor_payloads: bool = False,
     ) -> None:
         super().__init__(
             bucket_list,
@@ -109,6 +176,7 @@ class AISShardReader(AISBaseIterDataset[tuple[str, ZeroDict]]):
         )
         self._etl = etl_config(etl_name)
         self._show_progress = show_progress
+        self._make_content: Any = content_maker(tensor_payloads)
         self._fields = listed_extensions(self._sources.sources, self._sources.prefix_map)
         self._sample_counts: list[int] | None = None
         self._count_if_distributed()
@@ -139,7 +207,7 @@ class AISShardReader(AISBaseIterDataset[tuple[str, ZeroDict]]):
             samples = iter_samples(iter_tar_members(body, label), label)
             yield from take_span(samples, span, label, "sample")
 
-    def __iter__(self) -> Iterator[tuple[str, _ZeroDict]]:
+    def __iter__(self) -> Iterator[tuple[str, ContentT]]:
         slot = self._rank_split.reader_slot()
         shards, split_slot = self._listing_for_reader(slot)
         plan = reading_plan(len(shards), split_slot, self._rank_split.drop_last, self._counts)
@@ -149,7 +217,8 @@ class AISShardReader(AISBaseIterDataset[tuple[str, ZeroDict]]):
         ):
             shard = shards[span.shard]
             for key, content in self._samples_of(shard, span):
-                yield key, fields.complete(content, shard_label(shard), key)
+                complete = fields.complete(content, shard_label(shard), key)
+                yield key, self._make_content(complete)
 
     def __len__(self) -> int:
         """Number of samples this rank reads per epoch, over all its DataLoader workers.

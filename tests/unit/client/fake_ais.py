@@ -33,6 +33,7 @@ class Seen:
     path: str  # with the query string
     headers: dict[str, str]
     body: bytes
+    peer: tuple[str, int] = ("", 0)  # the client's address: one per connection
 
 
 class FakeAIS:
@@ -76,7 +77,10 @@ def _handler(fake: FakeAIS) -> type[BaseHTTPRequestHandler]:
             return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
         def _handle(self) -> None:
-            seen = Seen(self.command, self.path, dict(self.headers.items()), self._body())
+            seen = Seen(
+                self.command, self.path, dict(self.headers.items()), self._body(),
+                self.client_address[:2],
+            )
             reply = fake.answer(seen)
             self.send_response(reply.status)
             for key, value in reply.headers.items():

@@ -96,7 +96,7 @@ def test_an_unsupported_official_object_is_named_with_what_is_accepted():
 
 def test_anything_else_is_named_with_how_to_make_a_source():
     with pytest.raises(TypeError, match=r"42 \(builtins\.int\) is not an AIS source"):
-        AISIterDataset(42)  # type: ignore[arg-type]
+        AISIterDataset(42)  # type: ignore[call-overload]
 
 
 def test_the_endpoint_is_the_base_url_without_its_api_suffix():
