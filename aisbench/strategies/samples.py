@@ -19,13 +19,20 @@ from aisbench.scenario import Case
 Transform = Callable[[bytes], Any]
 
 
+# Object bytes read into a tensor or array; a decoded sample (floats) is not payload.
+_RAW_DTYPES = frozenset({"torch.uint8", "uint8"})
+
+
 def payload_bytes(sample: Any) -> int:
-    """Bytes of object data in a sample: every bytes leaf of tuples, lists and dicts.
+    """Bytes of object data in a sample: every bytes leaf (or uint8 tensor, as aisref's
+    ``tensor_payloads=True`` yields) of tuples, lists and dicts.
 
     Names (str) and webdataset's "__key__"-style metadata do not count.
     """
     if isinstance(sample, bytes | bytearray | memoryview):
         return len(sample)
+    if str(getattr(sample, "dtype", "")) in _RAW_DTYPES:  # bytes read into a uint8 tensor
+        return int(sample.nbytes)
     if isinstance(sample, dict):
         return sum(payload_bytes(v) for k, v in sample.items() if not str(k).startswith("__"))
     if isinstance(sample, tuple | list):

@@ -36,6 +36,12 @@ def test_payload_bytes_counts_bytearray_and_memoryview() -> None:
     assert payload_bytes((bytearray(3), memoryview(b"12345"))) == 8
 
 
+def test_payload_bytes_counts_tensor_payloads() -> None:
+    sample = ("obj-1", torch.zeros(1000, dtype=torch.uint8))
+    assert payload_bytes(sample) == 1000
+    assert payload_bytes({"jpg": torch.zeros(7, dtype=torch.uint8), "cls": b"1"}) == 8
+
+
 def test_payload_bytes_leaves_out_names() -> None:
     assert payload_bytes(("obj-0000001.bin", b"x" * 10)) == 10
 
