@@ -249,3 +249,14 @@ class AISBaseIterDataset(CarriesRankToWorkers, ABC, IterableDataset[T_co]):
 
     @abstractmethod
     def __iter__(self) -> Iterator[T_co]: ...
+
+
+def checked_index(index: int, size: int, owner: str, what: str) -> int:
+    """``index`` when it is a valid (possibly negative) index of ``size`` items, else an
+    IndexError naming the dataset (``owner``), the items (``what``) and the valid range."""
+    if not -size <= index < size:
+        raise IndexError(
+            f"{owner} index {index} is out of range: the dataset has {size} {what} "
+            f"(valid indices 0..{size - 1})"
+        )
+    return index

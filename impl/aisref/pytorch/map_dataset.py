@@ -12,7 +12,13 @@ import torch
 
 from aisref.client import GetBatchUnsupported, Object
 from aisref.client.get_batch import Batch
-from aisref.pytorch.base import AISBaseMapDataset, PrefixMap, SourceList, etl_config
+from aisref.pytorch.base import (
+    AISBaseMapDataset,
+    PrefixMap,
+    SourceList,
+    checked_index,
+    etl_config,
+)
 from aisref.pytorch.tensor_payloads import Payload, PayloadT, member_payload, payload_reader
 
 DEFAULT_BATCH_CONCURRENCY = 8  # parallel GETs per batch; small, the DataLoader adds workers
@@ -142,13 +148,7 @@ class AISMapDataset(AISBaseMapDataset[tuple[str, PayloadT]], Generic[PayloadT]):
         return [(out.obj_name, self._member_payload(data)) for out, data in batch.get()]
 
     def _checked(self, index: int) -> int:
-        size = len(self._obj_list)
-        if not -size <= index < size:
-            raise IndexError(
-                f"{type(self).__name__} index {index} is out of range: the dataset has "
-                f"{size} objects (valid indices 0..{size - 1})"
-            )
-        return index
+        return checked_index(index, len(self._obj_list), type(self).__name__, "objects")
 
     def _read_one_by_one(self, indices: Sequence[int]) -> list[tuple[str, PayloadT]]:
         if len(indices) <= 1 or self._batch_concurrency == 1:

@@ -30,7 +30,7 @@ from aisref.client import (
     Object,
 )
 from aisref.client.get_batch import Batch
-from aisref.pytorch.base import PrefixMap, SourceList
+from aisref.pytorch.base import PrefixMap, SourceList, checked_index
 from aisref.pytorch.sample_fields import archive_members, member_extension
 from aisref.pytorch.source_list import DatasetSources
 from aisref.pytorch.tar_stream import split_sample_key
@@ -170,10 +170,4 @@ class AISShardMapDataset(Dataset[tuple[str, dict[str, bytes]]]):
         return out
 
     def _checked(self, index: int) -> int:
-        size = len(self._samples)
-        if not -size <= index < size:
-            raise IndexError(
-                f"{type(self).__name__} index {index} is out of range: the dataset has "
-                f"{size} samples (valid indices 0..{size - 1})"
-            )
-        return index
+        return checked_index(index, len(self._samples), type(self).__name__, "samples")
