@@ -241,9 +241,13 @@ class Batch:
             )
         except CertificateNotTrusted:
             raise
-        except ClusterUnreachable as err:  # no reply, or a node the cluster could not reach,
-            raise _NodeStaysUnreachable(err.message) from None  # through the client's retries
+        except ClusterUnreachable as err:  # no reply, or a node the cluster could not reach
+            raise StreamBroken(f"no node answered ({err.message})", 0) from None
         except AISError as err:
+            if self.request_client.retry_policy.is_retryable_status(err.status):
+                # e.g. 503 "not ready yet" from a target still restarting: the client's own
+                # retries did not outlast it; the batch's re-requests may
+                raise StreamBroken(f"HTTP {err.status}: {err.message}", 0) from None
             where = f" from node {node_of(err.url)}" if err.url else ""
             raise batch_error(err, batch_label(entries) + where) from None
         self.served_by = node_of(response.url or "")
@@ -263,7 +267,7 @@ class Batch:
                 return
             except _RESUMABLE as brk:
                 why = (
-                    f"{batch_label(entries)} from node {self.served_by}: the connection broke "
+                    f"{batch_label(entries)} from node {self.served_by}: the reply broke off "
                     f"({brk.why}) at byte offset {brk.offset} of the reply, in entry "
                     f"{done} ({entries[done].uname}), after {done} of {len(entries)} entries"
                 )
@@ -281,16 +285,6 @@ class Batch:
                     policy, attempt, "GET", self.served_by, why
                 )
                 log.info("re-requesting the %d entries not yet delivered", len(entries) - done)
-            except _NodeStaysUnreachable as gone:
-                raise GetBatchInterrupted(
-                    f"{batch_label(entries)} from node {self.served_by or '(none yet)'}: a node "
-                    f"could not be reached ({gone}) after "
-                    f"{done} of {len(entries)} entries, the first not delivered {done} "
-                    f"({entries[done].uname}), through the client's retries="
-                    f"{policy.max_retries} - retry the batch when the node is back",
-                    0,
-                    self.served_by,
-                ) from None
 
     def _one_reply(self, entries: Sequence[MossIn], progress: _Progress) -> BatchResult:
         response = self._send(entries)
@@ -419,11 +413,6 @@ class Batch:
         except AISError:  # another refusal says nothing about the entry
             return True, None
         return True, None
-
-
-class _NodeStaysUnreachable(Exception):
-    """AIStore kept answering that it could not reach a node (e.g. a killed designated
-    target), through the request client's own retries."""
 
 
 class _Progress:

@@ -149,6 +149,16 @@ def test_the_proxys_connection_refused_for_a_dead_target_is_retried(fake_ais: Fa
     assert batch.request_client.retries_made == 1
 
 
+def test_a_target_not_ready_through_the_clients_retries_is_asked_again(fake_ais: FakeAIS) -> None:
+    # A designated target restarting after a kill answers 503 "not ready yet" for a while.
+    not_ready = b'{"message":"not ready yet","status":503}'
+    fake_ais.script(Reply(503, not_ready), Reply(503, not_ready),
+                    Reply(200, make_tar([("b/x", b"1")]), TAR))
+    batch = batch_on(fake_ais, ["x"], retries=1)
+    assert [data for _, data in batch.get()] == [b"1"]
+    assert len(fake_ais.seen) == 3
+
+
 def test_a_dead_target_past_the_retries_is_interrupted_naming_the_whole_batch(
     fake_ais: FakeAIS,
 ) -> None:
@@ -156,10 +166,13 @@ def test_a_dead_target_past_the_retries_is_interrupted_naming_the_whole_batch(
                b'"status":400}')
     fake_ais.script(Reply(200, make_tar([("b/x", b"1")]), TAR),
                     Reply(200),  # the HEAD of the first entry not delivered: it exists
-                    Reply(400, refused), Reply(400, refused))  # a re-request, one retry of it
+                    Reply(400, refused), Reply(400, refused),  # a re-request, one retry of it
+                    Reply(200))  # the HEAD of the first entry not delivered: its node answers
     with pytest.raises(GetBatchInterrupted) as caught:
         list(batch_on(fake_ais, ["x", "y", "z"], retries=1).get())
-    assert [seen.method for seen in fake_ais.seen] == ["GET", "HEAD", "GET", "GET"]
+    # the batch, the HEAD, the re-request and the client's retry of it, the HEAD that
+    # looks for the node holding the first entry not delivered
+    assert [seen.method for seen in fake_ais.seen] == ["GET", "HEAD", "GET", "GET", "HEAD"]
     message = str(caught.value)
     assert "GetBatch of 3 entries (ais://b/x ... ais://b/z)" in message
     assert "connection refused" in message and "after 1 of 3 entries" in message
