@@ -3,8 +3,10 @@
 
     .venv/bin/aisbench run targets --stop-cluster
     .venv/bin/aisbench run targets-large --stop-cluster
-    .venv/bin/python scripts/targets.py <run id or run JSON> <run id or run JSON>
+    .venv/bin/python scripts/targets.py <run id or run JSON>... [--plot targets.png]
 
+Run each scenario several times (runs minutes apart drift here) and pass every run: each
+target is then judged on the median of its per-run ratios, and every run's ratio is shown.
 Each target is a ratio of two sides measured in the same run: "ours" is the best case (by the
 target's metric, mean over the repeats) among the aisref strategies it names, "theirs" the
 best among its own. A run id is looked up as ``<reports>/runs/<id>.json``. A target whose
@@ -86,10 +88,10 @@ class Best:
 
 
 @dataclass(frozen=True)
-class TargetRow:
-    """A target as measured: each side's best case (None when not measured) and the ratio."""
+class RunRatio:
+    """A target in one run: each side's best case (None when not measured) and the ratio."""
 
-    target: Target
+    run_id: str
     ours: Best | None
     theirs: Best | None
 
@@ -98,6 +100,47 @@ class TargetRow:
         if self.ours is None or self.theirs is None or self.theirs.value <= 0:
             return None
         return self.ours.value / self.theirs.value
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    """A target over the runs of its scenario: one ratio per run (both sides of a ratio come
+    from the same run), judged on their median. ``ours``/``theirs`` are the median run's."""
+
+    target: Target
+    runs: tuple[RunRatio, ...]
+
+    @property
+    def measured(self) -> list[RunRatio]:
+        """The runs with both sides measured, by ratio (lowest first)."""
+        return sorted((run for run in self.runs if run.ratio is not None),
+                      key=lambda run: run.ratio or 0.0)
+
+    @property
+    def median_run(self) -> RunRatio | None:
+        """The run of the median ratio (the lower middle one of an even count)."""
+        measured = self.measured
+        return measured[(len(measured) - 1) // 2] if measured else None
+
+    @property
+    def ratio(self) -> float | None:
+        median = self.median_run
+        return None if median is None else median.ratio
+
+    @property
+    def ours(self) -> Best | None:
+        median = self.median_run
+        return None if median is None else median.ours
+
+    @property
+    def theirs(self) -> Best | None:
+        median = self.median_run
+        return None if median is None else median.theirs
+
+    @property
+    def met_in(self) -> int:
+        """How many runs met the target on their own."""
+        return sum(1 for run in self.measured if (run.ratio or 0.0) >= self.target.minimum)
 
     @property
     def verdict(self) -> str:
@@ -119,10 +162,18 @@ def best_case(side: Side, cases: Sequence[CaseResult], metric: str) -> Best | No
 
 def target_rows(records: Sequence[RunRecord],
                 targets: Sequence[Target] = TARGETS) -> list[TargetRow]:
-    """Every target against the cases of ``records`` (sides are matched by scenario name)."""
-    cases = [case for record in records for case in record.cases]
-    return [TargetRow(target, best_case(target.ours, cases, target.metric),
-                      best_case(target.theirs, cases, target.metric)) for target in targets]
+    """Every target against ``records``: a ratio per run whose cases include a side (the two
+    sides of a target share a scenario, so they are measured in the same run)."""
+    rows = []
+    for target in targets:
+        runs = []
+        for record in records:
+            ours = best_case(target.ours, record.cases, target.metric)
+            theirs = best_case(target.theirs, record.cases, target.metric)
+            if ours is not None or theirs is not None:
+                runs.append(RunRatio(record.run_id, ours, theirs))
+        rows.append(TargetRow(target, tuple(runs)))
+    return rows
 
 
 def _side_cell(best: Best | None, metric: str) -> str:
@@ -132,18 +183,57 @@ def _side_cell(best: Best | None, metric: str) -> str:
     return f"{best.value:,.1f} {unit} ({best.case_id})"
 
 
+def _ratios_cell(row: TargetRow) -> str:
+    """Every run's ratio, lowest first, and how many met the target: e.g. "0.95, 1.01, 1.10
+    (2/3 met)"."""
+    measured = row.measured
+    if len(measured) < 2:
+        return "one run" if measured else "-"
+    ratios = ", ".join(f"{run.ratio:.2f}" for run in measured)
+    return f"{ratios} ({row.met_in}/{len(measured)} met)"
+
+
 def targets_table(rows: Sequence[TargetRow]) -> str:
-    """The rows as a Markdown table."""
-    lines = ["| target | ours | theirs | ratio | needed | verdict |",
-             "| --- | --- | --- | ---: | ---: | --- |"]
+    """The rows as a Markdown table (sides and ratio of the median run)."""
+    lines = ["| target | ours | theirs | ratio | every run | needed | verdict |",
+             "| --- | --- | --- | ---: | --- | ---: | --- |"]
     for row in rows:
         ratio = "-" if row.ratio is None else f"{row.ratio:.2f}x"
         name = row.target.name + (f" ({row.target.note})" if row.target.note else "")
         lines.append("| " + " | ".join(md_cell(cell) for cell in (
             name, _side_cell(row.ours, row.target.metric),
-            _side_cell(row.theirs, row.target.metric), ratio,
+            _side_cell(row.theirs, row.target.metric), ratio, _ratios_cell(row),
             f">= {row.target.minimum:g}x", row.verdict)) + " |")
     return "\n".join(lines)
+
+
+def plot_targets(rows: Sequence[TargetRow], path: Path, title: str) -> None:
+    """Each target's per-run ratios (dots), their median (bar) and the ratio needed (tick),
+    on a log axis, as a PNG at ``path``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(9, 0.8 + 0.7 * len(rows)))
+    for y, row in enumerate(reversed(rows)):
+        ratios = [run.ratio for run in row.measured if run.ratio is not None]
+        if not ratios:
+            ax.text(1.0, y, "not measured", va="center")
+            continue
+        colour = "tab:green" if row.verdict == "met" else "tab:red"
+        ax.barh(y, row.ratio or 0.0, color=colour, alpha=0.35, height=0.6)
+        ax.plot(ratios, [y] * len(ratios), "o", color=colour, markersize=4)
+        ax.plot([row.target.minimum] * 2, [y - 0.35, y + 0.35], color="black", linewidth=2)
+    ax.set_yticks(range(len(rows)), [row.target.name for row in reversed(rows)], fontsize=8)
+    ax.set_xscale("log")
+    ax.axvline(1.0, color="grey", linewidth=0.5)
+    ax.set_xlabel("ours / theirs (bar: median run, dots: every run, black tick: needed)")
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 def run_json_path(run: str, reports: Path) -> Path:
@@ -157,11 +247,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("runs", nargs="+", help="run ids or run JSON files")
     parser.add_argument("--reports", type=Path, default=Path("reports"),
                         help="where run ids are looked up (default: reports)")
+    parser.add_argument("--plot", type=Path, help="also draw the ratios as a PNG here")
     args = parser.parse_args(argv)
     records = [read_run_json(run_json_path(run, args.reports)) for run in args.runs]
     rows = target_rows(records)
-    print(f"runs: {', '.join(record.run_id for record in records)}\n")
+    run_ids = ", ".join(record.run_id for record in records)
+    print(f"runs: {run_ids}\n")
     print(targets_table(rows))
+    if args.plot:
+        plot_targets(rows, args.plot, f"issue #12 targets, runs {run_ids}")
+        print(f"\nplot: {args.plot}")
     return 0 if all(row.verdict == "met" for row in rows) else 1
 
 

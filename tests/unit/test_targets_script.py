@@ -109,5 +109,33 @@ def test_the_script_prints_the_table_and_exits_1_until_every_target_is_met(
     assert targets.main([run.run_id, "--reports", str(tmp_path)]) == 1  # others not measured
     out = capsys.readouterr().out
     assert "runs: 20261126T000000-abcdef" in out
-    assert "| 6.00x | >= 5x | met |" in out
+    assert "| 6.00x | one run | >= 5x | met |" in out
     assert out.count("| not measured |\n") == 4  # the verdict column of the other four
+
+
+def test_several_runs_are_judged_on_the_median_of_their_own_ratios_and_each_is_shown() -> None:
+    runs = [_run(_case("aisref-map", SMALL, 0, ours), _case("official-map", SMALL, 0, 100),
+                 run_id=f"run-{ours}")
+            for ours in (700, 450, 520)]  # ratios 7.0, 4.5, 5.2
+    row = _row(targets.target_rows(runs), "map dataset")
+    assert [run.ratio for run in row.measured] == pytest.approx([4.5, 5.2, 7.0])
+    assert row.ratio == pytest.approx(5.2) and row.verdict == "met"
+    assert row.ours.value == pytest.approx(520)  # the median run's sides
+    assert row.met_in == 2
+    assert "| 5.20x | 4.50, 5.20, 7.00 (2/3 met) | >= 5x | met |" in targets.targets_table([row])
+
+
+def test_an_even_count_of_runs_takes_the_lower_middle_ratio_so_it_never_rounds_up() -> None:
+    runs = [_run(_case("aisref-batch-iter", SMALL, 0, ours),
+                 _case("official-batch-iter", SMALL, 0, 100), run_id=f"run-{ours}")
+            for ours in (130, 110)]
+    row = _row(targets.target_rows(runs), "batch iter")
+    assert row.ratio == pytest.approx(1.1) and row.verdict == "MISSED"
+
+
+def test_the_plot_is_written_as_a_png(tmp_path: Path) -> None:
+    rows = targets.target_rows([_run(_case("aisref-map", SMALL, 0, 600),
+                                     _case("official-map", SMALL, 0, 100))])
+    path = tmp_path / "targets.png"
+    targets.plot_targets(rows, path, "title")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
