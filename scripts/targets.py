@@ -54,7 +54,8 @@ class Target:
     note: str = ""
 
 
-AISREF_OBJECT_READERS = ("aisref-map", "aisref-batch-iter", "aisref-iter")
+AISREF_OBJECT_READERS = ("aisref-map", "aisref-batch-iter", "aisref-iter", "aisref-map-tensors",
+                         "aisref-iter-tensors")
 SMALL = (("object_size", 16 * KIB),)
 SMALL_NO_WORKERS = (*SMALL, ("num_workers", 0))
 LARGE_4_WORKERS = (("object_size", MIB), ("num_workers", 4))

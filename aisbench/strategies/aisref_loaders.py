@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -51,6 +52,26 @@ def _iter_dataset(case: Case, ctx: StrategyContext) -> Any:
 
     bucket = _bucket(ctx)
     return AISIterDataset(bucket, prefix_map={bucket: ctx.prefix}, etl_name=etl_name(case))
+
+
+def _with_tensor_payloads(class_name: str) -> Callable[[Case, StrategyContext], Any]:
+    """The dataset ``class_name`` yielding ``torch.uint8`` tensors (``tensor_payloads=True``)."""
+    def dataset(case: Case, ctx: StrategyContext) -> Any:
+        bucket = _bucket(ctx)
+        return aisref_class(class_name)(bucket, prefix_map={bucket: ctx.prefix},
+                                        etl_name=etl_name(case), tensor_payloads=True)
+    return dataset
+
+
+def lacks_tensor_payloads(class_name: str) -> Callable[[], str | None]:
+    """An `unavailable` check for a version of aisref (e.g. an A/B base) whose ``class_name``
+    has no ``tensor_payloads`` option."""
+    def reason() -> str | None:
+        cls = aisref_class(class_name)
+        if cls is not None and "tensor_payloads" in inspect.signature(cls).parameters:
+            return None
+        return f"aisref's {class_name} has no tensor_payloads option in this version"
+    return reason
 
 
 def _shard_reader(case: Case, ctx: StrategyContext) -> Any:
@@ -145,6 +166,18 @@ AISREF_MAP = DatasetStrategy(
 AISREF_ITER = DatasetStrategy(
     "aisref-iter", "aisref AISIterDataset: one streaming GET per object, split over workers",
     OBJECTS, _iter_dataset, iterable=True)
+# The same two readers with tensor_payloads=True: for large equal-sized samples through
+# workers, batches cross to the main process in shared memory instead of a pickle.
+AISREF_MAP_TENSORS = DatasetStrategy(
+    "aisref-map-tensors",
+    "aisref AISMapDataset(tensor_payloads=True): as aisref-map, payloads as uint8 tensors",
+    OBJECTS, _with_tensor_payloads("AISMapDataset"), iterable=False,
+    unavailable=lacks_tensor_payloads("AISMapDataset"))
+AISREF_ITER_TENSORS = DatasetStrategy(
+    "aisref-iter-tensors",
+    "aisref AISIterDataset(tensor_payloads=True): as aisref-iter, each object read straight "
+    "into a uint8 tensor", OBJECTS, _with_tensor_payloads("AISIterDataset"), iterable=True,
+    unavailable=lacks_tensor_payloads("AISIterDataset"))
 AISREF_DATAPIPE = DatasetStrategy(
     "aisref-datapipe", "aisref AISFileLister -> AISFileLoader datapipes",
     OBJECTS, _datapipes, iterable=True)

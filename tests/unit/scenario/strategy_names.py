@@ -20,10 +20,14 @@ FAST_OBJECT_STRATEGIES = (
     "aisref-map-dynamic",
     "aisloader-getbatch",
 )
+# aisref's readers with tensor_payloads=True (objects; for large samples through workers).
+TENSOR_STRATEGIES = ("aisref-map-tensors", "aisref-iter-tensors")
 ARCHIVE_CEILINGS = ("aisloader-archive", "aisloader-archive-getbatch")
-STRATEGIES = OBJECT_STRATEGIES + SHARD_STRATEGIES + FAST_OBJECT_STRATEGIES + ARCHIVE_CEILINGS
+STRATEGIES = (OBJECT_STRATEGIES + SHARD_STRATEGIES + FAST_OBJECT_STRATEGIES + TENSOR_STRATEGIES
+              + ARCHIVE_CEILINGS)
 READERS = {
-    **{name: ("objects",) for name in OBJECT_STRATEGIES + FAST_OBJECT_STRATEGIES},
+    **{name: ("objects",)
+       for name in OBJECT_STRATEGIES + FAST_OBJECT_STRATEGIES + TENSOR_STRATEGIES},
     **{name: ("shards",) for name in SHARD_STRATEGIES + ARCHIVE_CEILINGS},
     "aisloader": ("objects", "shards"),
 }

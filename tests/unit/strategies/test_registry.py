@@ -114,3 +114,18 @@ def test_aisref_fast_strategy_runs_once_aisref_has_its_class(
     import aisref.pytorch
     monkeypatch.setattr(aisref.pytorch, "AISBatchIterDataset", object, raising=False)
     assert get_strategy("aisref-batch-iter").skip_reason(make_case(), context(None)) is None
+
+
+@pytest.mark.parametrize(("name", "cls"), [("aisref-map-tensors", "AISMapDataset"),
+                                           ("aisref-iter-tensors", "AISIterDataset")])
+def test_tensor_strategies_skip_on_an_aisref_without_tensor_payloads(
+        name: str, cls: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import aisref.pytorch
+
+    class WithoutTheOption:  # an older aisref (e.g. an A/B base)
+        def __init__(self, ais_source_list: object, prefix_map: object = None) -> None: ...
+
+    assert get_strategy(name).skip_reason(make_case(name), context(None)) is None
+    monkeypatch.setattr(aisref.pytorch, cls, WithoutTheOption)
+    reason = get_strategy(name).skip_reason(make_case(name), context(None))
+    assert reason == f"aisref's {cls} has no tensor_payloads option in this version"
