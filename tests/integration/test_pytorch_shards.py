@@ -153,6 +153,19 @@ def test_shard_bucket_is_listed_once_not_once_per_worker(shards_bucket: ShardsBu
     assert list_requests.value == 2
 
 
+def test_over_two_ranks_the_shards_are_counted_from_the_same_member_listing(
+    shards_bucket: ShardsBucket, monkeypatch
+):
+    monkeypatch.setenv("RANK", "0")
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    list_requests = count_list_requests(monkeypatch)
+    reader = AISShardReader(shards_bucket.bucket())
+    total = len(shards_bucket.samples)
+    assert len(reader) == -(-total // 2)  # rank 0's share, padded to equal counts
+    # The shards' page and their members' page: no archive listing per shard to count them.
+    assert list_requests.value == 2
+
+
 def test_shard_reader_on_a_missing_bucket_raises_bucket_not_found(pt_endpoint: str):
     with pytest.raises(BucketNotFound, match="pt-test-absent"):
         AISShardReader(Client(pt_endpoint).bucket("pt-test-absent-shards"))

@@ -5,13 +5,14 @@ Why before: ``torch.utils.data.default_collate`` batches dicts by the keys of th
 whole batch, silently. The dataset does not know the batch size, and a batch can span shards,
 so a sample must already carry every field any later sample of its reader might carry.
 
-How, without buffering shards: one extra listing at construction. Asked with ``LS_ARCH_DIR``,
-AIStore lists the members of every archive under the dataset's prefixes (the targets read the
-archives; only names cross the network); we keep the set of extensions and drop the names page
-by page. Cost: one paged listing over all members of the dataset, once per dataset (per rank),
-never per worker or epoch - 0.22-0.35 s for 200 shards of 200 members on a local 2-target
-cluster, where listing the 200 shards alone takes 0.004 s. Memory: the extensions and one page
-of names. (The official reader holds a whole shard in memory to pre-scan it, and still drops
+How, without buffering shards: one extra listing at construction
+(:mod:`aisref.pytorch.member_listing`). Asked with ``LS_ARCH_DIR``, AIStore lists the members
+of every archive under the dataset's prefixes (the targets read the archives; only names cross
+the network); we keep the set of extensions (the same pass counts each shard's samples).
+Cost: one paged listing over all members of the dataset, once per dataset (per rank), never
+per worker or epoch - 0.22-0.35 s for 200 shards of 200 members on a local 2-target cluster,
+where listing the 200 shards alone takes 0.004 s. Memory: the extensions and one page of
+names. (The official reader holds a whole shard in memory to pre-scan it, and still drops
 a field new in a later shard from a batch spanning both.)
 
 What the listing cannot know - a shard changed since, a shard whose name has no archive
@@ -22,18 +23,14 @@ outside the listed set is accepted in a reader's first sample, and anywhere late
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 
 from aisref.client import (
     ENTRY_IS_ARCH_MEMBER,
     ENTRY_IS_ARCHIVE,
-    LS_ARCH_DIR,
-    AISSource,
-    Bucket,
     ObjectEntry,
     UnexpectedSampleField,
 )
-from aisref.pytorch.base import PrefixMap, prefixes_for
 from aisref.pytorch.tar_stream import is_meta_member, split_sample_key
 from aisref.pytorch.zero_dict import ZeroDict
 
@@ -71,43 +68,11 @@ def archive_members(entries: Iterable[ObjectEntry]) -> Iterator[tuple[str, str]]
                 yield split
 
 
-def extensions_in_listing(entries: Iterable[ObjectEntry]) -> Iterator[str]:
-    """Extensions of the archive members in an ``LS_ARCH_DIR`` listing."""
-    for _, member in archive_members(entries):
-        if extension := member_extension(member):
-            yield extension
-
-
-def _extensions_under(source: AISSource, prefix: str) -> Iterator[str]:
-    if isinstance(source, Bucket):
-        entries = source.list_objects_iter(prefix=prefix, props="name", flags=LS_ARCH_DIR)
-        yield from extensions_in_listing(entries)
-        return
-    for shard in source.list_all_objects_iter(prefix=prefix, props="name"):  # e.g. a group
-        for member in shard.bucket.list_archive(shard.name):
-            if extension := member_extension(member):
-                yield extension
-
-
-def listed_extensions(sources: Sequence[AISSource], prefix_map: PrefixMap) -> frozenset[str]:
-    """Every field of every sample in the archives of ``sources`` under their prefixes.
-
-    One ``LS_ARCH_DIR`` listing per (bucket, prefix): member names only, no shard is read.
-    Sources that are not buckets (object groups) are listed one archive per request.
-    """
-    return frozenset(
-        extension
-        for source in sources
-        for prefix in prefixes_for(source, prefix_map)
-        for extension in _extensions_under(source, prefix)
-    )
-
-
 class SampleFields:
     """Completes one reader's samples to a field set that only grows before its first sample.
 
     Args:
-        listed: the fields the dataset's member listing names (``listed_extensions``).
+        listed: the fields the dataset's member listing names (``MemberListing.fields``).
     """
 
     def __init__(self, listed: Iterable[str]) -> None:

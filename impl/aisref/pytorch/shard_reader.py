@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Generic, Literal, TypeVar, overload
 
 import torch
 
 from aisref.client import Bucket, Object
 from aisref.pytorch.base import AISBaseIterDataset, PrefixMap, SourceList, etl_config
+from aisref.pytorch.member_listing import count_samples, list_members
 from aisref.pytorch.partition import rank_share
 from aisref.pytorch.progress import with_progress
-from aisref.pytorch.sample_fields import SampleFields, listed_extensions
+from aisref.pytorch.sample_fields import SampleFields
 from aisref.pytorch.shard_spans import ShardSpan, count_each, reading_plan, take_span
 from aisref.pytorch.tar_stream import (
-    is_meta_member,
     iter_samples,
     iter_tar_members,
-    split_sample_key,
 )
 from aisref.pytorch.tensor_payloads import tensors_of
 from aisref.pytorch.zero_dict import ZeroDict
@@ -43,27 +42,18 @@ def shard_label(shard: Object) -> str:
     return shard.uname
 
 
-def count_samples(shard_name: str, member_names: Iterable[str]) -> int:
-    """Number of samples the reader yields for a shard with these members.
-
-    Member names may be given relative to the shard or as ``"<shard>/<member>"`` (as AIS
-    lists them); the shard's own entry is ignored. Exact when each sample's members are
-    contiguous in the tar, as webdataset writers produce them.
-    """
-    keys: set[str] = set()
-    for name in member_names:
-        member = name.removeprefix(f"{shard_name}/") if name != shard_name else ""
-        if not member or is_meta_member(member):
-            continue
-        split = split_sample_key(member)
-        if split is not None:
-            keys.add(split[0])
-    return len(keys)
-
-
 def listed_sample_count(shard: Object) -> int:
     """Samples in ``shard``, from its archive listing (one request; no shard data)."""
     return count_samples(shard.name, shard.bucket.list_archive(shard.name))
+
+
+def shard_counts(shards: Sequence[Object], listed: Mapping[str, int]) -> list[int]:
+    """Samples per shard: from the dataset's member listing where it counted the shard, else
+    from the shard's own archive listing (a few requests at a time)."""
+    missing = [shard for shard in shards if shard.uname not in listed]
+    recounted = dict(zip((s.uname for s in missing), count_each(missing, listed_sample_count),
+                         strict=True))
+    return [listed.get(shard.uname, recounted.get(shard.uname, 0)) for shard in shards]
 
 
 class AISShardReader(AISBaseIterDataset[tuple[str, ContentT]], Generic[ContentT]):
@@ -78,15 +68,17 @@ class AISShardReader(AISBaseIterDataset[tuple[str, ContentT]], Generic[ContentT]
     Splitting: on one rank, DataLoader workers split whole shards. Over several
     torch.distributed ranks every rank reads the same number of *samples* (``len()``), each
     sample once per epoch apart from the padding that makes the counts equal; shards hold
-    different numbers of samples, so the reader counts them first: one archive listing per
-    shard (names only), once, at construction (see :mod:`aisref.pytorch.shard_spans` for the
-    cost and :mod:`aisref.pytorch.partition` for who reads what). Build the dataset after
-    ``init_process_group`` (or under torchrun), or each DataLoader worker counts for itself.
+    different numbers of samples, so the reader counts them first, at construction, from the
+    same member listing that gives the fields (below; see :mod:`aisref.pytorch.member_listing`,
+    :mod:`aisref.pytorch.shard_spans` and :mod:`aisref.pytorch.partition` for who reads what).
+    Build the dataset after ``init_process_group`` (or under torchrun), or each DataLoader
+    worker counts for itself.
 
     Every sample carries every field (extension) found in the dataset's shards, ``b""`` where
     it has none, so ``DataLoader(batch_size=N)`` with default collation never drops a field
     from a batch. The fields are listed at construction (member names only, one paged
-    listing; see :mod:`aisref.pytorch.sample_fields` for the cost and what it cannot know).
+    listing per bucket and prefix; see :mod:`aisref.pytorch.sample_fields` for the cost and
+    what it cannot know).
 
     Args:
         bucket_list: one Bucket (or any AISSource) or a list of them.
@@ -177,7 +169,7 @@ class AISShardReader(AISBaseIterDataset[tuple[str, ContentT]], Generic[ContentT]
         self._etl = etl_config(etl_name)
         self._show_progress = show_progress
         self._make_content: Any = content_maker(tensor_payloads)
-        self._fields = listed_extensions(self._sources.sources, self._sources.prefix_map)
+        self._members = list_members(self._sources.sources, self._sources.prefix_map)
         self._sample_counts: list[int] | None = None
         self._count_if_distributed()
 
@@ -188,16 +180,17 @@ class AISShardReader(AISBaseIterDataset[tuple[str, ContentT]], Generic[ContentT]
             self._counts()
 
     def _counts(self) -> list[int]:
-        """Samples per shard, from archive listings (one request per shard, made once)."""
+        """Samples per shard, from the member listing made at construction (shards it did not
+        count: one archive-listing request each), once."""
         if self._sample_counts is None:
-            self._sample_counts = count_each(self._obj_list, listed_sample_count)
+            self._sample_counts = shard_counts(self._obj_list, self._members.counts)
         return self._sample_counts
 
     def refresh(self) -> None:
         """List the shards and their members' fields again, e.g. to see new shards (and, over
         several ranks, count the shards again)."""
         super().refresh()
-        self._fields = listed_extensions(self._sources.sources, self._sources.prefix_map)
+        self._members = list_members(self._sources.sources, self._sources.prefix_map)
         self._sample_counts = None
         self._count_if_distributed()
 
@@ -211,7 +204,7 @@ class AISShardReader(AISBaseIterDataset[tuple[str, ContentT]], Generic[ContentT]
         slot = self._rank_split.reader_slot()
         shards, split_slot = self._listing_for_reader(slot)
         plan = reading_plan(len(shards), split_slot, self._rank_split.drop_last, self._counts)
-        fields = SampleFields(self._fields)
+        fields = SampleFields(self._members.fields)
         for span in with_progress(
             plan, type(self).__name__, slot, self._show_progress, total=len(plan)
         ):

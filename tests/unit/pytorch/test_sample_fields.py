@@ -6,10 +6,9 @@ from torch.utils.data import default_collate
 from aisref.client import (
     ENTRY_IS_ARCH_MEMBER,
     ENTRY_IS_ARCHIVE,
-    ObjectEntry,
     UnexpectedSampleField,
 )
-from aisref.pytorch.sample_fields import SampleFields, extensions_in_listing, member_extension
+from aisref.pytorch.sample_fields import SampleFields, member_extension
 from aisref.pytorch.zero_dict import ZeroDict
 
 SHARD = "ais://b/s.tar"
@@ -23,19 +22,6 @@ MEMBER = ENTRY_IS_ARCH_MEMBER | 64
 )
 def test_a_member_adds_the_extension_its_sample_key_leaves(member, extension):
     assert member_extension(member) == extension
-
-
-def test_listing_yields_the_extensions_of_archive_members_only():
-    entries = [
-        ObjectEntry("d/s.tar", None, ARCHIVE),
-        ObjectEntry("d/s.tar-old", None, 64),  # sorts between an archive and its members
-        ObjectEntry("d/s.tar/__meta__/info.json", None, MEMBER),  # metadata: no field
-        ObjectEntry("d/s.tar/x/a.jpg", None, MEMBER),
-        ObjectEntry("d/s.tar/x/a.seg.png", None, MEMBER),
-        ObjectEntry("d/s.tar/x/NOTES", None, MEMBER),  # no extension: no field
-        ObjectEntry("plain.txt", None, 64),  # not an archive: its own extension is no field
-    ]
-    assert sorted(extensions_in_listing(entries)) == ["jpg", "seg.png"]
 
 
 def test_missing_fields_are_zero_bytes_and_present_ones_keep_their_bytes():
