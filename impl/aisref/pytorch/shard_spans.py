@@ -2,10 +2,11 @@
 
 Equal per-rank counts (see :mod:`aisref.pytorch.partition`) need the number of samples, and a
 tar shard's count is only known by asking. So when a shard dataset is split over more than one
-rank it **counts first**: one archive listing per shard (member names only; no shard data is
-read), i.e. S requests for S shards (up to ``COUNT_CONCURRENCY`` at a time) and one int of
-memory per shard, once, in the process that builds the dataset (each rank). DataLoader
-workers get the counts with the dataset.
+rank it **counts first**, once, in the process that builds the dataset (each rank), keeping
+one int per shard: from member names only, no shard data is read - for ``AISShardReader`` out
+of the bucket-wide member listing it makes anyway (:mod:`aisref.pytorch.member_listing`),
+otherwise (and for shards that listing does not count) one archive listing per shard, up to
+``COUNT_CONCURRENCY`` at a time. DataLoader workers get the counts with the dataset.
 
 A reader then reads only the shards its positions fall in (:func:`spans_of`). A shard cut
 between two readers is opened by both, the second reading and dropping the first one's part,
