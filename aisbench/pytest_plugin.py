@@ -20,10 +20,7 @@ test first asks for one of its fixtures.
 from __future__ import annotations
 
 import copy
-import shutil
-import tempfile
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -45,26 +42,6 @@ class RunsCase(Protocol):
 
     def __call__(self, scenario: ScenarioSource, *, strategy: str | None = None,
                  case_id: str | None = None) -> CaseResult: ...
-
-
-@contextmanager
-def session_cluster(home: Path, external_endpoint: str | None) -> Iterator[str]:
-    """The endpoint of ``external_endpoint``'s cluster, or of a local cluster (binaries in
-    ``<home>/bin``) that lives as long as the ``with`` block."""
-    if external_endpoint:
-        yield external_endpoint.rstrip("/")
-        return
-    from aisbench.cluster import LocalCluster, Topology, find_binary
-
-    # Not pytest's tmp_path: a later pytest session prunes old basetemp dirs, and with them the
-    # data of a cluster another session still runs.
-    state_dir = Path(tempfile.mkdtemp(prefix="aisbench-test-cluster-"))
-    cluster = LocalCluster(state_dir, find_aisnode=lambda: find_binary("aisnode", home))
-    try:
-        yield cluster.up(Topology(proxies=1, targets=2, mountpaths=1)).endpoint
-    finally:
-        cluster.down(keep_data=False)
-        shutil.rmtree(state_dir, ignore_errors=True)
 
 
 def scenario_document(scenario: ScenarioSource, strategy: str | None) -> dict[str, Any]:
@@ -132,10 +109,10 @@ def run_case(endpoint: str, home: Path, workdir: Path, scenario: ScenarioSource,
 @pytest.fixture(scope="session")
 def aisbench_cluster() -> Iterator[str]:
     """The endpoint of a ready AIStore cluster: AIS_ENDPOINT's, or a local one for the session."""
-    from aisbench.cluster import settings_from_env
+    from aisbench.cluster import scoped_cluster, settings_from_env
 
     settings = settings_from_env()
-    with session_cluster(settings.home, settings.endpoint) as endpoint:
+    with scoped_cluster(settings.home, settings.endpoint) as endpoint:
         yield endpoint
 
 

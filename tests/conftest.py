@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from aisbench.cluster import scoped_cluster
 from aisbench.cluster.select import default_home
-from aisbench.pytest_plugin import session_cluster
 from tests.missing_tools import OPT_OUT, opted_out
 
 
@@ -29,7 +29,7 @@ def ais_home() -> Path:
 @pytest.fixture(scope="session")
 def ais_endpoint(ais_home: Path) -> Iterator[str]:
     """The endpoint of a ready cluster (1 proxy, 2 targets), e.g. "http://127.0.0.1:21080"."""
-    with session_cluster(ais_home, os.environ.get("AIS_ENDPOINT")) as endpoint:
+    with scoped_cluster(ais_home, os.environ.get("AIS_ENDPOINT")) as endpoint:
         yield endpoint
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from aisbench.errors import UnknownName
-from aisbench.pytest_plugin import pick_case, scenario_document, session_cluster
+from aisbench.pytest_plugin import pick_case, scenario_document
 from tests.case_values import make_case
 
 REPO = Path(__file__).resolve().parents[2]
@@ -80,9 +80,3 @@ def test_one_of_several_cases_needs_its_case_id_and_the_error_lists_them() -> No
         pick_case(cases, None, "s")
     with pytest.raises(UnknownName, match="no case 'nope'"):
         pick_case(cases, "nope", "s")
-
-
-def test_an_external_endpoint_is_used_as_it_is_and_nothing_is_started(tmp_path: Path) -> None:
-    with session_cluster(tmp_path / "no-binaries-here", "http://127.0.0.1:51080/") as endpoint:
-        assert endpoint == "http://127.0.0.1:51080"
-    assert list(tmp_path.iterdir()) == []
