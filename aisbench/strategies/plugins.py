@@ -121,6 +121,9 @@ def _missing_members(obj: object) -> str | None:
 def check_strategy(obj: object, entry_point_name: str,
                    built_in: Mapping[str, Strategy]) -> Strategy:
     """``obj`` as a strategy, or PluginRejected saying what is wrong with it."""
+    if isinstance(obj, type):  # its methods would pass the protocol check, unbound
+        raise PluginRejected(f"the entry point names the class {obj.__name__}: name an instance "
+                             f"of it (e.g. MY_LOADER = {obj.__name__}(...))")
     missing = _missing_members(obj)
     if missing is not None:
         raise PluginRejected(f"{type(obj).__name__} object does not satisfy the strategy "

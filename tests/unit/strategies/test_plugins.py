@@ -98,6 +98,12 @@ def test_an_object_that_is_not_a_strategy_is_named_with_what_it_lacks() -> None:
     assert failure.error.endswith("LoaderStrategy needs make_loader")
 
 
+def test_a_class_instead_of_an_instance_is_refused_saying_so() -> None:
+    (failure,) = registry_of(FakeEntryPoint("fake-no-loader", f"{FAKES}:NoLoader")).failures
+    assert failure.error == ("the entry point names the class NoLoader: name an instance of it "
+                             "(e.g. MY_LOADER = NoLoader(...))")
+
+
 def test_a_plugin_named_like_a_built_in_is_refused_naming_both() -> None:
     registry = registry_of(FakeEntryPoint("requests-get", f"{FAKES}:CLASHING"), GOOD)
     (failure,) = registry.failures
