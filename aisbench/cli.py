@@ -225,6 +225,10 @@ def cmd_profile(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_strategies(args: argparse.Namespace) -> int:
+    return commands.strategies()
+
+
 def _add_harness_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--reports", default=str(commands.REPO / "reports"),
@@ -287,6 +291,13 @@ def _add_harness_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
     prof.add_argument("--case", required=True, help="the case id (see `aisbench run` output)")
     common(prof)
     prof.set_defaults(handler=cmd_profile)
+
+    listing = sub.add_parser(
+        "strategies", help="list the strategies a scenario can name, built-in and plugins",
+        description="Every strategy with the dataset kinds it reads, its aisloader ceiling and "
+                    "where it comes from (built-in, or a plugin's distribution and version); "
+                    "then each plugin that failed to load. Exit 1 when a plugin failed.")
+    listing.set_defaults(handler=cmd_strategies)
 
 
 AB_EPILOG = """exit codes: 0 no case slower; 1 a case slower (or failing in the current version);

@@ -1,4 +1,5 @@
-"""The harness commands behind the CLI: run, data gen, compare, tune, report, profile.
+"""The harness commands behind the CLI: run, data gen, compare, tune, report, profile,
+strategies.
 
 Each takes typed values (no argparse in here) and returns an exit code or a value, so the CLI
 stays a thin parser and these stay testable.
@@ -36,6 +37,7 @@ from aisbench.runner import (
     strategy_context,
 )
 from aisbench.scenario import ScenarioError, expand, is_faults_scenario, read_yaml
+from aisbench.strategies import ListedStrategy, plugin_failures, strategy_listing
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -266,3 +268,23 @@ def profile(scenario_path: Path, case_id: str, settings: ClusterSettings, paths:
     ensure_dataset(endpoint, case.dataset)
     ctx = strategy_context(endpoint, case.dataset, settings.home)
     return profile_case(case, ctx, paths.report_dir(f"profile-{case.scenario}"), log)
+
+
+def strategies_table(listed: Sequence[ListedStrategy]) -> str:
+    """One line per strategy: name, dataset kinds, ceiling, where it comes from, description."""
+    rows = [("name", "reads", "ceiling", "from", "description")]
+    rows += [(s.strategy.name, ",".join(sorted(s.strategy.dataset_kinds)), s.strategy.ceiling,
+              str(s.source), s.strategy.description) for s in listed]
+    widths = [max(len(row[column]) for row in rows) for column in range(4)]
+    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
+                     + "  " + row[4] for row in rows)
+
+
+def strategies(log: Callable[[str], None] = print) -> int:
+    """`aisbench strategies`: every strategy a scenario can name, built-in or plugin; then each
+    plugin that failed to load, with its error. Exit 1 when a plugin failed, else 0."""
+    log(strategies_table(strategy_listing()))
+    failures = plugin_failures()
+    for failure in failures:
+        log(f"FAILED: {failure}")
+    return 1 if failures else 0

@@ -8,18 +8,20 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 say() { printf '[setup] %s\n' "$*"; }
 
-# 1. Python: a virtualenv with the project (editable) and its dev extras.
+# 1. Python: a virtualenv with the project (editable) and its dev extras, and the example
+#    strategy plugin (its entry points are what `aisbench strategies` and the tests find).
 python="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
   say "creating .venv with $($python --version 2>&1)"
   "$python" -m venv .venv
 fi
 stamp=.venv/.aisbench-installed
-want_hash="$(sha256sum pyproject.toml | cut -c1-16)"
+example=examples/aisbench-plugin-example
+want_hash="$(cat pyproject.toml "$example/pyproject.toml" | sha256sum | cut -c1-16)"
 if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want_hash" ]; then
-  say "installing aisbench[dev] into .venv (torch is large the first time; pip's cache serves later runs)"
+  say "installing aisbench[dev] and $example into .venv (torch is large the first time; pip's cache serves later runs)"
   .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e '.[dev]'
+  .venv/bin/python -m pip install --quiet -e '.[dev]' -e "$example"
   echo "$want_hash" > "$stamp"
 else
   say ".venv is up to date"

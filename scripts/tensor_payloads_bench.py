@@ -17,22 +17,16 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import shutil
 import statistics
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import torch
 from torch.utils.data import DataLoader
 
-from aisbench.cluster.base import Topology
-from aisbench.cluster.binaries import find_binary
-from aisbench.cluster.local import LocalCluster
+from aisbench.cluster import scoped_cluster
 from aisbench.cluster.select import default_home
 from aisref.client import Bucket, Client
 from aisref.pytorch import AISIterDataset, AISMapDataset
@@ -102,20 +96,9 @@ def fill(bucket: Bucket, count: int, size: int) -> None:
         bucket.object(f"o{i:05d}").put_content(os.urandom(size))
 
 
-@contextmanager
-def cluster_endpoint() -> Iterator[str]:
-    external = os.environ.get("AIS_ENDPOINT")
-    if external:
-        yield external
-        return
-    state = Path(tempfile.mkdtemp(prefix="tensor-payloads-bench-"))
-    home = default_home()
-    cluster = LocalCluster(state, find_aisnode=lambda: find_binary("aisnode", home))
-    try:
-        yield cluster.up(Topology(proxies=1, targets=2, mountpaths=1)).endpoint
-    finally:
-        cluster.down(keep_data=False)
-        shutil.rmtree(state, ignore_errors=True)
+def cluster_endpoint() -> AbstractContextManager[str]:
+    return scoped_cluster(default_home(), os.environ.get("AIS_ENDPOINT"),
+                          state_prefix="tensor-payloads-bench-")
 
 
 def main() -> None:

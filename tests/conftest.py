@@ -3,22 +3,19 @@
 With AIS_ENDPOINT set, that cluster is used and never started or stopped. Otherwise a local
 cluster of real `aisnode` processes (built by scripts/setup.sh) starts once on free ports and is
 stopped at the end. A missing binary fails the integration tests loudly instead of skipping them.
+The pytest plugin's `aisbench_cluster` (aisbench/pytest_plugin.py) is that same cluster here.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from aisbench.cluster.base import Topology
-from aisbench.cluster.binaries import find_binary
-from aisbench.cluster.local import LocalCluster
+from aisbench.cluster import scoped_cluster
 from aisbench.cluster.select import default_home
 from tests.missing_tools import OPT_OUT, opted_out
 
@@ -32,20 +29,14 @@ def ais_home() -> Path:
 @pytest.fixture(scope="session")
 def ais_endpoint(ais_home: Path) -> Iterator[str]:
     """The endpoint of a ready cluster (1 proxy, 2 targets), e.g. "http://127.0.0.1:21080"."""
-    external = os.environ.get("AIS_ENDPOINT")
-    if external:
-        yield external.rstrip("/")
-        return
-    # Not pytest's tmp_path: a later pytest session prunes old basetemp dirs, and with them the
-    # data of a cluster another session still runs.
-    state_dir = Path(tempfile.mkdtemp(prefix="aisbench-test-cluster-"))
-    cluster = LocalCluster(state_dir, find_aisnode=lambda: find_binary("aisnode", ais_home))
-    try:
-        status = cluster.up(Topology(proxies=1, targets=2, mountpaths=1))
-        yield status.endpoint
-    finally:
-        cluster.down(keep_data=False)
-        shutil.rmtree(state_dir, ignore_errors=True)
+    with scoped_cluster(ais_home, os.environ.get("AIS_ENDPOINT")) as endpoint:
+        yield endpoint
+
+
+@pytest.fixture(scope="session")
+def aisbench_cluster(ais_endpoint: str) -> str:
+    """The pytest plugin's cluster fixture, overridden: this suite's one session cluster."""
+    return ais_endpoint
 
 
 @pytest.fixture

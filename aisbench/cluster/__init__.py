@@ -12,6 +12,7 @@ from aisbench.cluster.binaries import find_binary
 from aisbench.cluster.health import cluster_version, etl_unavailable_reason
 from aisbench.cluster.local import LocalCluster
 from aisbench.cluster.node_control import NodeControl, owner_url
+from aisbench.cluster.scoped import scoped_cluster
 from aisbench.cluster.select import (
     BACKENDS,
     ClusterSettings,
@@ -39,6 +40,7 @@ __all__ = [
     "issue_token",
     "make_backend",
     "owner_url",
+    "scoped_cluster",
     "settings_from_env",
     "tls_files_in",
 ]

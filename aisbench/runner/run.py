@@ -36,7 +36,7 @@ from aisbench.runner.case_process import context_to_dict
 from aisbench.runner.journal import INTERRUPTED, RunJournal
 from aisbench.runner.provenance import collect_provenance
 from aisbench.scenario import Case, ClusterSpec, DatasetSpec, Scenario, expand, load_scenario
-from aisbench.strategies import STRATEGIES, StrategyContext, get_strategy
+from aisbench.strategies import StrategyContext, all_strategies, get_strategy, plugin_failures
 from aisref.client import AISError
 
 CASE_SLACK_S = 180.0  # start-up, listing and shutdown on top of the measured windows
@@ -61,7 +61,8 @@ class RunOutcome:
 
 
 def strategy_kinds() -> dict[str, frozenset[str]]:
-    return {name: strategy.dataset_kinds for name, strategy in STRATEGIES.items()}
+    """Every usable strategy (built-in or plugin) -> the dataset kinds it reads."""
+    return {name: strategy.dataset_kinds for name, strategy in all_strategies().items()}
 
 
 def load(path: Path) -> Scenario:
@@ -171,6 +172,8 @@ def _prepare(session: ClusterSession, case: Case, home: Path, progress: bool,
 
 def run_scenario(options: RunOptions, settings: ClusterSettings,
                  log: Callable[[str], None] = print) -> RunOutcome:
+    for failure in plugin_failures():  # its strategies are unknown names below: say why first
+        log(f"warning: {failure}")
     scenario = load(options.scenario_path)
     cases = expand(scenario)
     session = ClusterSession(settings, {})

@@ -1,6 +1,15 @@
-"""Every strategy, by name: the one table the scenario loader and the runner consult."""
+"""Every strategy, by name: the one table the scenario loader and the runner consult.
+
+The built-ins are listed here; plugins (plugins.py) join them the first time a name is asked
+for that no built-in has, or the whole table is, so a run of built-ins never imports a plugin.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from importlib.metadata import entry_points
 
 from aisbench.errors import UnknownName
 from aisbench.strategies.aisloader import (
@@ -31,9 +40,19 @@ from aisbench.strategies.official import (
     OFFICIAL_PARALLEL_MAP,
     OFFICIAL_SHARDS,
 )
+from aisbench.strategies.plugins import (
+    BUILT_IN,
+    ENTRY_POINT_GROUP,
+    EntryPointLike,
+    PluginFailure,
+    PluginScan,
+    StrategySource,
+    scan_plugins,
+)
 from aisbench.strategies.requests_get import REQUESTS_GET
 from aisbench.strategies.webdataset_http import WEBDATASET_HTTP
 
+# The built-in strategies; plugins join them in REGISTRY below.
 STRATEGIES: dict[str, Strategy] = {
     strategy.name: strategy
     for strategy in (
@@ -48,8 +67,75 @@ STRATEGIES: dict[str, Strategy] = {
 }
 
 
+@dataclass(frozen=True)
+class ListedStrategy:
+    """One line of `aisbench strategies`: the strategy and where it comes from."""
+
+    strategy: Strategy
+    source: StrategySource
+
+
+def installed_entry_points() -> Iterable[EntryPointLike]:
+    return entry_points(group=ENTRY_POINT_GROUP)
+
+
+class StrategyRegistry:
+    """The built-ins, and the plugins ``find_entry_points`` yields, scanned once on demand."""
+
+    def __init__(self, built_in: dict[str, Strategy],
+                 find_entry_points: Callable[[], Iterable[EntryPointLike]]) -> None:
+        self.built_in = built_in
+        self._find_entry_points = find_entry_points
+
+    @cached_property
+    def _plugins(self) -> PluginScan:
+        return scan_plugins(self._find_entry_points(), self.built_in)
+
+    @property
+    def failures(self) -> tuple[PluginFailure, ...]:
+        return self._plugins.failures
+
+    def get(self, name: str) -> Strategy:
+        if name in self.built_in:
+            return self.built_in[name]
+        if name in self._plugins.strategies:
+            return self._plugins.strategies[name][0]
+        failed = "".join(f"; {failure}" for failure in self.failures)
+        raise UnknownName(f"unknown strategy {name!r}; allowed: {', '.join(self.names())}"
+                          f"{failed}")
+
+    def names(self) -> list[str]:
+        return [*self.built_in, *self._plugins.strategies]
+
+    def everything(self) -> dict[str, Strategy]:
+        return {**self.built_in,
+                **{name: found[0] for name, found in self._plugins.strategies.items()}}
+
+    def listing(self) -> list[ListedStrategy]:
+        return [*(ListedStrategy(s, BUILT_IN) for s in self.built_in.values()),
+                *(ListedStrategy(*found) for found in self._plugins.strategies.values())]
+
+
+# The installed distributions' plugins; scanned at most once per process.
+REGISTRY = StrategyRegistry(STRATEGIES, installed_entry_points)
+
+
 def get_strategy(name: str) -> Strategy:
-    try:
-        return STRATEGIES[name]
-    except KeyError:
-        raise UnknownName(f"unknown strategy {name!r}; allowed: {', '.join(STRATEGIES)}") from None
+    """The strategy called ``name``, built-in or plugin; UnknownName lists the allowed names
+    and any plugin that failed to load."""
+    return REGISTRY.get(name)
+
+
+def all_strategies() -> dict[str, Strategy]:
+    """Every usable strategy by name: the built-ins, then the installed plugins'."""
+    return REGISTRY.everything()
+
+
+def strategy_listing() -> list[ListedStrategy]:
+    """Every usable strategy with where it comes from (built-in, or distribution and version)."""
+    return REGISTRY.listing()
+
+
+def plugin_failures() -> tuple[PluginFailure, ...]:
+    """The installed plugins that register nothing, each with its error."""
+    return REGISTRY.failures

@@ -15,7 +15,7 @@ LAYERS: dict[str, int] = {
     "datagen": 2, "strategies": 2, "analysis": 2,
     "runner": 3, "report": 3,
     "profile": 4, "faults": 4, "ab": 4,
-    "commands": 5,
+    "commands": 5, "pytest_plugin": 5,
     "cli": 6,
 }
 
