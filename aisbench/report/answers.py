@@ -28,14 +28,18 @@ from aisbench.report.case_data import (
     WORKERS_KEYS,
     MetricSummary,
     emulated_accelerator,
+    group_params,
     measured,
     summarize_case,
+    varying_keys,
 )
 from aisbench.report.formatting import params_label
 from aisbench.report.headline import HeadlineRow, headline_rows, matching_ceilings
 from aisbench.report.plot_data import MLPERF_UTILIZATION_TARGET
 from aisbench.results import CaseResult, RunRecord
 
+ANSWERS_TITLE = ("The answers: how close to the aisloader ceiling, how many workers keep an "
+                 "accelerator busy")
 ANSWER_HEADINGS = ("strategy", "fraction of ceiling (MiB/s)",
                    f"smallest num_workers for AU ≥ {MLPERF_UTILIZATION_TARGET:.0%}")
 ANSWERS_NOTE = (
@@ -111,6 +115,8 @@ def workers_answer(best_case_id: str, cases: Sequence[CaseResult]) -> WorkersAns
     anchor = max(busy, key=lambda c: c.mean("samples_per_s") or 0.0)
     key = next((k for k in WORKERS_KEYS if k in anchor.params), None)
     sweep = [c for c in busy if _same_except(c, anchor, key)]
+    fixed = varying_keys(own, exclude=[k for k in (key,) if k])
+    where = "" if not fixed else f"; at {params_label(group_params(anchor, fixed))}"
     if key is None:
         au = summarize_case(anchor, "accel_utilization")
         at = "" if au is None else f"; AU {au.mean:.0%} at the scenario's fixed count"
@@ -118,7 +124,8 @@ def workers_answer(best_case_id: str, cases: Sequence[CaseResult]) -> WorkersAns
     points = sorted(((_workers(c, key), au) for c in sweep
                      if (au := summarize_case(c, "accel_utilization")) is not None),
                     key=lambda point: point[0])
-    return workers_from_sweep(points)
+    answer = workers_from_sweep(points)
+    return WorkersAnswer(answer.workers, answer.text + where)
 
 
 def workers_from_sweep(points: Sequence[tuple[int, MetricSummary]],
@@ -130,8 +137,8 @@ def workers_from_sweep(points: Sequence[tuple[int, MetricSummary]],
     reached = next(((w, au) for w, au in points if au.mean >= target), None)
     if reached is None:
         top_workers, top = max(points, key=lambda point: point[1].mean)
-        return WorkersAnswer(None, f"none up to {points[-1][0]} (best: AU "
-                                   f"{_au_text(top)} at {top_workers})")
+        return WorkersAnswer(None, f"none up to {points[-1][0]}: best AU "
+                                   f"{_au_text(top, f' at {top_workers}')}")
     workers, au = reached
     # Not at the smallest count measured, or at 0: the count is exact to the sweep's grid.
     bound = "" if workers == 0 or workers != points[0][0] else (
@@ -152,10 +159,11 @@ def answers_text(record: RunRecord) -> str:
     return "\n".join(lines)
 
 
-def _au_text(au: MetricSummary) -> str:
+def _au_text(au: MetricSummary, at: str = "") -> str:
+    """'93.0% ± 1.2%<at>, mean of 3 repeats'."""
     spread = "" if au.half_width is None else f" ± {au.half_width:.1%}"
     repeats = "1 repeat, no interval" if au.n == 1 else f"mean of {au.n} repeats"
-    return f"{au.mean:.1%}{spread} ({repeats})"
+    return f"{au.mean:.1%}{spread}{at}, {repeats}"
 
 
 def _same_except(case: CaseResult, best: CaseResult, key: str | None) -> bool:

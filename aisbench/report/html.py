@@ -11,7 +11,13 @@ from html import escape
 from pathlib import Path
 
 from aisbench.analysis import VERDICTS, Comparison
-from aisbench.report.answers import ANSWER_HEADINGS, ANSWERS_NOTE, answer_cells, run_answers
+from aisbench.report.answers import (
+    ANSWER_HEADINGS,
+    ANSWERS_NOTE,
+    ANSWERS_TITLE,
+    answer_cells,
+    run_answers,
+)
 from aisbench.report.compare_plots import VERDICT_COLORS
 from aisbench.report.content import PlotSection, ReportContent, RunSection
 from aisbench.report.formatting import (
@@ -64,7 +70,8 @@ def _answers(sections: Sequence[RunSection]) -> str:
         whose = (f" <span class=ci>({escape(run.scenario)}, run "
                  f"<code>{escape(run.run_id)}</code>)</span>" if len(sections) > 1 else "")
         rows = [table_row(answer_cells(a), ANSWER_HEADINGS) for a in answers]
-        tables.append(f"<h2>The answers{whose}</h2>" + html_table(ANSWER_HEADINGS, rows))
+        tables.append(f"<h2>{escape(ANSWERS_TITLE)}{whose}</h2>"
+                      + html_table(ANSWER_HEADINGS, rows))
     if not tables:
         return ""
     return (f'<section id="answers">{"".join(tables)}'

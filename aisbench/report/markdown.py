@@ -7,7 +7,13 @@ from __future__ import annotations
 
 from aisbench.analysis import to_markdown as comparison_markdown
 from aisbench.md_table import md_cell
-from aisbench.report.answers import ANSWER_HEADINGS, ANSWERS_NOTE, answer_cells, run_answers
+from aisbench.report.answers import (
+    ANSWER_HEADINGS,
+    ANSWERS_NOTE,
+    ANSWERS_TITLE,
+    answer_cells,
+    run_answers,
+)
 from aisbench.report.content import PlotSection, ReportContent, RunSection
 from aisbench.report.formatting import METRIC_HEADINGS, format_metric, format_metric_value
 from aisbench.report.headline import HEADLINE_HEADINGS, headline_cells, headline_rows
@@ -49,7 +55,7 @@ def _answer_lines(sections: tuple[RunSection, ...]) -> list[str]:
             continue
         run = section.run
         whose = f" ({run.scenario}, run `{run.run_id}`)" if len(sections) > 1 else ""
-        lines += [f"**The answers{whose}**", "",
+        lines += [f"**{ANSWERS_TITLE}{whose}**", "",
                   "| " + " | ".join(ANSWER_HEADINGS) + " |", "|" + "---|" * len(ANSWER_HEADINGS)]
         lines += ["| " + " | ".join(md_cell(c) for c in answer_cells(a)) + " |" for a in answers]
         lines.append("")

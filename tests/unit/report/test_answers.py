@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from aisbench.report.answers import NO_ACCELERATOR, answers_text, run_answers
+from aisbench.report.answers import ANSWERS_TITLE, NO_ACCELERATOR, answers_text, run_answers
 from aisbench.report.write import write_report
 from aisbench.results import CaseResult, ParamValue, RunRecord
 from tests.unit.report.sample_runs import case, measurement, provenance
@@ -53,14 +53,14 @@ def test_au_crossing_90_percent_at_2_workers_answers_2() -> None:
     cases = sweep("aisref-iter", {0: 0.40, 1: 0.70, 2: 0.93, 4: 0.97, 8: 0.98})
     workers, text, _ = answers_of(cases)["aisref-iter"]
     assert workers == 2
-    assert text == "2: AU 93.0% ± 0.0% (mean of 3 repeats)"
+    assert text == "2: AU 93.0% ± 0.0%, mean of 3 repeats"
 
 
 def test_au_never_reaching_90_percent_answers_none_up_to_the_largest_count() -> None:
     cases = sweep("official-iter", {0: 0.30, 2: 0.60, 4: 0.81, 8: 0.80})
     workers, text, _ = answers_of(cases)["official-iter"]
     assert workers is None
-    assert text == "none up to 8 (best: AU 81.0% ± 0.0% (mean of 3 repeats) at 4)"
+    assert text == "none up to 8: best AU 81.0% ± 0.0% at 4, mean of 3 repeats"
 
 
 def test_no_emulated_accelerator_says_so_rather_than_a_count() -> None:
@@ -73,7 +73,7 @@ def test_a_mean_just_above_90_percent_counts_and_says_the_interval_reaches_below
              loader("aisref-iter", 2, [0.89, 0.91, 0.91], samples=101)]
     workers, text, _ = answers_of(cases)["aisref-iter"]
     assert workers == 2
-    assert text.startswith("2: AU 90.3% ± ") and "(mean of 3 repeats)" in text
+    assert text.startswith("2: AU 90.3% ± ") and ", mean of 3 repeats" in text
     assert text.endswith("; the 95% interval reaches below 90%")
 
 
@@ -82,12 +82,12 @@ def test_a_mean_just_below_90_percent_does_not_count_though_one_repeat_reached_i
              loader("aisref-iter", 2, [0.89, 0.905, 0.90], samples=101)]
     workers, text, _ = answers_of(cases)["aisref-iter"]
     assert workers is None
-    assert text.startswith("none up to 2 (best: AU 89.8% ± ")
+    assert text.startswith("none up to 2: best AU 89.8% ± ")
 
 
 def test_one_repeat_is_said_to_have_no_interval() -> None:
     cases = sweep("aisref-iter", {0: 0.5, 1: 0.95}, repeats=1)
-    assert answers_of(cases)["aisref-iter"][1] == "1: AU 95.0% (1 repeat, no interval)"
+    assert answers_of(cases)["aisref-iter"][1] == "1: AU 95.0%, 1 repeat, no interval"
 
 
 def test_reaching_the_bar_at_the_smallest_count_measured_is_an_upper_bound() -> None:
@@ -103,7 +103,8 @@ def test_the_sweep_keeps_the_other_parameters_at_the_best_cases_values() -> None
              *[replace(c, case_id=c.case_id + "-b8", repeats=tuple(
                  replace(m, samples=10) for m in c.repeats))
                for c in sweep("aisref-iter", {1: 0.92, 2: 0.96}, batch=8)]]
-    assert answers_of(cases)["aisref-iter"][0] == 4
+    workers, text, _ = answers_of(cases)["aisref-iter"]
+    assert workers == 4 and text.endswith("; at batch_size=32")
 
 
 def test_a_run_that_does_not_sweep_workers_cannot_answer_but_gives_the_au_it_saw() -> None:
@@ -145,7 +146,7 @@ def test_the_console_lines_hold_both_answers_per_strategy() -> None:
     lines = answers_text(RunRecord(RUN, "workers", provenance(), tuple(cases))).splitlines()
     assert lines[0].split("  ")[0] == "strategy"
     assert lines[1].split()[:4] == ["aisref-iter", "50%", "of", "aisloader"]
-    assert lines[1].endswith("2: AU 93.0% ± 0.0% (mean of 3 repeats)")
+    assert lines[1].endswith("2: AU 93.0% ± 0.0%, mean of 3 repeats")
     assert answers_text(RunRecord(RUN, "empty", provenance(), ())) == ""
 
 
@@ -165,10 +166,10 @@ def test_the_report_opens_with_the_answers_in_html_markdown_and_json(tmp_path: P
 
     markdown = files.markdown.read_text()
     first_table = markdown.index("\n|")
-    assert markdown.index("**The answers**") < first_table < markdown.index("Headline")
+    assert markdown.index(f"**{ANSWERS_TITLE}**") < first_table < markdown.index("Headline")
     assert markdown[first_table:].splitlines()[1] == (
         "| strategy | fraction of ceiling (MiB/s) | smallest num_workers for AU ≥ 90% |")
-    assert "| aisref-iter | 50% of aisloader | 2: AU 93.0% ± 0.0% (mean of 3 repeats) |" in (
+    assert "| aisref-iter | 50% of aisloader | 2: AU 93.0% ± 0.0%, mean of 3 repeats |" in (
         markdown)
 
     document = json.loads(files.json.read_text())
@@ -188,4 +189,4 @@ def test_a_run_measuring_without_and_with_an_accelerator_answers_from_the_emulat
     cases = [timed(1, 0, 0.0, 600), timed(2, 0, 0.0, 900),
              timed(1, 50, 0.85, 540), timed(2, 50, 0.96, 610)]
     assert answers_of(cases)["aisref-iter"][:2] == (
-        2, "2: AU 96.0% ± 0.0% (mean of 2 repeats)")
+        2, "2: AU 96.0% ± 0.0%, mean of 2 repeats; at compute_ms_per_batch=50")
