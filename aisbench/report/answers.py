@@ -82,6 +82,11 @@ def run_answers(cases: Sequence[CaseResult]) -> list[StrategyAnswers]:
             for row in headline_rows(cases)]
 
 
+def answers_by_run(runs: Sequence[RunRecord]) -> list[tuple[RunRecord, list[StrategyAnswers]]]:
+    """Each run that measured a loader, with its answers, in run order."""
+    return [(run, answers) for run in runs if (answers := run_answers(run.cases))]
+
+
 def answer_cells(answer: StrategyAnswers) -> list[str]:
     """The row as text, in ANSWER_HEADINGS order."""
     return [answer.strategy, answer.share_text, answer.workers.text]

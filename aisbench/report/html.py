@@ -16,7 +16,7 @@ from aisbench.report.answers import (
     ANSWERS_NOTE,
     ANSWERS_TITLE,
     answer_cells,
-    run_answers,
+    answers_by_run,
 )
 from aisbench.report.compare_plots import VERDICT_COLORS
 from aisbench.report.content import PlotSection, ReportContent, RunSection
@@ -62,11 +62,7 @@ def render_html(content: ReportContent, page_dir: Path) -> str:
 def _answers(sections: Sequence[RunSection]) -> str:
     """The two answers, one small table per run that measured a loader, before anything."""
     tables = []
-    for section in sections:
-        answers = run_answers(section.run.cases)
-        if not answers:
-            continue
-        run = section.run
+    for run, answers in answers_by_run([section.run for section in sections]):
         whose = (f" <span class=ci>({escape(run.scenario)}, run "
                  f"<code>{escape(run.run_id)}</code>)</span>" if len(sections) > 1 else "")
         rows = [table_row(answer_cells(a), ANSWER_HEADINGS) for a in answers]

@@ -12,7 +12,7 @@ from aisbench.report.answers import (
     ANSWERS_NOTE,
     ANSWERS_TITLE,
     answer_cells,
-    run_answers,
+    answers_by_run,
 )
 from aisbench.report.content import PlotSection, ReportContent, RunSection
 from aisbench.report.formatting import METRIC_HEADINGS, format_metric, format_metric_value
@@ -49,11 +49,7 @@ def render_markdown(content: ReportContent) -> str:
 def _answer_lines(sections: tuple[RunSection, ...]) -> list[str]:
     """The two answers, one small table per run that measured a loader, before anything."""
     lines = []
-    for section in sections:
-        answers = run_answers(section.run.cases)
-        if not answers:
-            continue
-        run = section.run
+    for run, answers in answers_by_run([section.run for section in sections]):
         whose = f" ({run.scenario}, run `{run.run_id}`)" if len(sections) > 1 else ""
         lines += [f"**{ANSWERS_TITLE}{whose}**", "",
                   "| " + " | ".join(ANSWER_HEADINGS) + " |", "|" + "---|" * len(ANSWER_HEADINGS)]

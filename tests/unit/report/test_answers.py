@@ -190,3 +190,16 @@ def test_a_run_measuring_without_and_with_an_accelerator_answers_from_the_emulat
              timed(1, 50, 0.85, 540), timed(2, 50, 0.96, 610)]
     assert answers_of(cases)["aisref-iter"][:2] == (
         2, "2: AU 96.0% ± 0.0%, mean of 2 repeats; at compute_ms_per_batch=50")
+
+
+def test_a_report_of_two_runs_gives_each_run_its_own_answers_named(tmp_path: Path) -> None:
+    first = RunRecord(RUN, "workers", provenance(), tuple(sweep("aisref-iter", {0: 0.4, 2: 0.93})))
+    later = "20261126T010000-ffffff"
+    second = RunRecord(later, "workers", provenance(), tuple(
+        replace(c, run_id=later) for c in sweep("aisref-iter", {0: 0.5, 2: 0.7})))
+    markdown = write_report([first, second], tmp_path).markdown.read_text()
+    assert markdown.index(f"**{ANSWERS_TITLE} (workers, run `{RUN}`)**") < markdown.index(
+        f"**{ANSWERS_TITLE} (workers, run `{later}`)**") < markdown.index("### workers")
+    no_ceiling = "n/a: no aisloader ceiling for this kind of read in this run"
+    assert f"| aisref-iter | {no_ceiling} | 2: AU" in markdown
+    assert "none up to 2: best AU 70.0%" in markdown
