@@ -93,9 +93,14 @@ def answer_cells(answer: StrategyAnswers) -> list[str]:
 
 
 def share_text(row: HeadlineRow, cases: Sequence[CaseResult]) -> str:
-    """'42% of aisloader', or why there is no fraction to give."""
+    """'42% of aisloader', or why there is no fraction to give. A best case that emulated an
+    accelerator says so: its training step bounds what the loader could deliver."""
+    best = next(c for c in cases if c.case_id == row.case_id)
     if row.share is not None:
-        return f"{row.share:.0%} of {row.ceiling}"
+        au = summarize_case(best, "accel_utilization")
+        paced = "" if au is None else (
+            f", with an emulated accelerator in the loop (AU {au.mean:.0%})")
+        return f"{row.share:.0%} of {row.ceiling}{paced}"
     kind = [c for c in cases if c.strategy == row.ceiling]
     if not kind:
         return f"n/a: no {row.ceiling} ceiling for this kind of read in this run"
@@ -103,7 +108,6 @@ def share_text(row: HeadlineRow, cases: Sequence[CaseResult]) -> str:
     if not ok:
         first = kind[0]
         return f"n/a: the {row.ceiling} ceiling did not measure ({first.status}: {first.reason})"
-    best = next(c for c in cases if c.case_id == row.case_id)
     if not matching_ceilings(best, ok):
         params = {k: v for k, v in best.params.items() if k != STRATEGY_PARAM}
         return f"n/a: no {row.ceiling} ceiling at this case's parameters ({params_label(params)})"
