@@ -25,7 +25,7 @@ from aisbench.cluster import ClusterSettings
 from aisbench.datagen import ensure_dataset
 from aisbench.errors import InvalidValue, UnknownName
 from aisbench.profile import profile_case, require_py_spy
-from aisbench.report import HistorySeries, write_report
+from aisbench.report import HistorySeries, answers_text, write_report
 from aisbench.results import MIB, CaseResult, ResultStore, RunRecord, read_run_json
 from aisbench.runner import (
     ClusterSession,
@@ -84,6 +84,9 @@ def run(scenario_path: Path, settings: ClusterSettings, paths: ResultPaths, *,
                                       progress=progress, stop_cluster=stop_cluster),
                            settings, log=log)
     record = outcome.record
+    answers = answers_text(record)
+    if answers:  # the two answers first, as on the report's page
+        log(answers + "\n")
     log(summary_table(record))
     log(f"results: {outcome.json_path} (history: {paths.results_db}, run id {record.run_id})")
     if report:

@@ -1,12 +1,14 @@
 """Reports people would rather look at than read: plots (PNG, SVG, and the data behind each),
 a self-contained HTML page, a Markdown summary, and the numbers as CSV and JSON.
 
-`write_report` writes a run's report. Other page kinds (the faults report) are built from the
+`write_report` writes a run's report, opening with the run's two answers (`answers_text` gives
+them for a console). Other page kinds (the faults report) are built from the
 same kit: the page shell and tables (`html_page`, `html_table`, `table_row`, `PAGE_CSS`), plot
 models (`PlotData`, `Panel`, `Series`, `PlotSkipped`) drawn into a directory (`draw_all`,
 `clear_old_plots`, `PLOTS_DIR`) and embedded as sections (`PlotSection`, `plots_html`).
 """
 
+from aisbench.report.answers import answers_text
 from aisbench.report.compare_plots import HistorySeries
 from aisbench.report.content import PlotSection
 from aisbench.report.formatting import format_bytes, format_number
@@ -35,6 +37,7 @@ __all__ = [
     "ReportError",
     "ReportFiles",
     "Series",
+    "answers_text",
     "clear_old_plots",
     "draw_all",
     "format_bytes",

@@ -11,6 +11,13 @@ from html import escape
 from pathlib import Path
 
 from aisbench.analysis import VERDICTS, Comparison
+from aisbench.report.answers import (
+    ANSWER_HEADINGS,
+    ANSWERS_NOTE,
+    ANSWERS_TITLE,
+    answer_cells,
+    answers_by_run,
+)
 from aisbench.report.compare_plots import VERDICT_COLORS
 from aisbench.report.content import PlotSection, ReportContent, RunSection
 from aisbench.report.formatting import (
@@ -28,7 +35,8 @@ from aisbench.results import METRICS, CaseResult, Provenance
 def render_html(content: ReportContent, page_dir: Path) -> str:
     """The page for ``content``; plot files are read from disk and embedded, and linked
     relative to ``page_dir`` (where the page will be written)."""
-    body: list[str] = [f"<h1>{escape(content.title)}</h1>", _meta(content), _nav(content)]
+    body: list[str] = [f"<h1>{escape(content.title)}</h1>", _meta(content),
+                       _answers(content.runs), _nav(content)]
     if content.recommendation is not None:
         body.append(
             '<div class="callout" id="recommendation"><strong>Recommendation.</strong> '
@@ -49,6 +57,21 @@ def render_html(content: ReportContent, page_dir: Path) -> str:
         )
         body.append(f'<h2 id="data">Data</h2><p>{links}</p>')
     return html_page(content.title, body)
+
+
+def _answers(sections: Sequence[RunSection]) -> str:
+    """The two answers, one small table per run that measured a loader, before anything."""
+    tables = []
+    for run, answers in answers_by_run([section.run for section in sections]):
+        whose = (f" <span class=ci>({escape(run.scenario)}, run "
+                 f"<code>{escape(run.run_id)}</code>)</span>" if len(sections) > 1 else "")
+        rows = [table_row(answer_cells(a), ANSWER_HEADINGS) for a in answers]
+        tables.append(f"<h2>{escape(ANSWERS_TITLE)}{whose}</h2>"
+                      + html_table(ANSWER_HEADINGS, rows))
+    if not tables:
+        return ""
+    return (f'<section id="answers">{"".join(tables)}'
+            f"<p class=ci>{escape(ANSWERS_NOTE)}</p></section>")
 
 
 def _meta(content: ReportContent) -> str:

@@ -7,6 +7,13 @@ from __future__ import annotations
 
 from aisbench.analysis import to_markdown as comparison_markdown
 from aisbench.md_table import md_cell
+from aisbench.report.answers import (
+    ANSWER_HEADINGS,
+    ANSWERS_NOTE,
+    ANSWERS_TITLE,
+    answer_cells,
+    answers_by_run,
+)
 from aisbench.report.content import PlotSection, ReportContent, RunSection
 from aisbench.report.formatting import METRIC_HEADINGS, format_metric, format_metric_value
 from aisbench.report.headline import HEADLINE_HEADINGS, headline_cells, headline_rows
@@ -17,6 +24,7 @@ from aisbench.results import KEY_METRICS, METRICS
 def render_markdown(content: ReportContent) -> str:
     """The Markdown summary of ``content``."""
     lines = [f"## {content.title}", "", f"_Generated {content.generated_at}._", ""]
+    lines += _answer_lines(content.runs)
     if content.recommendation is not None:
         lines += [f"> **Recommendation.** {md_cell(content.recommendation.explanation)}", ""]
     if content.comparison is not None:
@@ -36,6 +44,18 @@ def render_markdown(content: ReportContent) -> str:
     if content.data_files:
         lines += ["Data: " + ", ".join(f"{label} `{path}`" for label, path in content.data_files)]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _answer_lines(sections: tuple[RunSection, ...]) -> list[str]:
+    """The two answers, one small table per run that measured a loader, before anything."""
+    lines = []
+    for run, answers in answers_by_run([section.run for section in sections]):
+        whose = f" ({run.scenario}, run `{run.run_id}`)" if len(sections) > 1 else ""
+        lines += [f"**{ANSWERS_TITLE}{whose}**", "",
+                  "| " + " | ".join(ANSWER_HEADINGS) + " |", "|" + "---|" * len(ANSWER_HEADINGS)]
+        lines += ["| " + " | ".join(md_cell(c) for c in answer_cells(a)) + " |" for a in answers]
+        lines.append("")
+    return [*lines, f"_{ANSWERS_NOTE}_", ""] if lines else []
 
 
 def _run_lines(section: RunSection) -> list[str]:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from aisbench.analysis import Comparison, Recommendation
+from aisbench.report.answers import run_answers
 from aisbench.report.case_data import MetricSummary, is_ceiling, summarize_case
 from aisbench.report.compare_plots import HistorySeries
 from aisbench.report.plot_model import PlotSkipped
@@ -131,7 +132,8 @@ def report_document(
     history: HistorySeries | None,
 ) -> dict[str, Any]:
     """The report's JSON document: the runs as stored, per-case summaries, the comparison and
-    recommendation, and which plots were drawn (with their files) or not (with why)."""
+    recommendation, which plots were drawn (with their files) or not (with why), and each
+    run's answers (fraction of ceiling, smallest workers for AU >= 90%), keyed by run id."""
     return {
         "format": REPORT_FORMAT,
         "version": REPORT_VERSION,
@@ -148,6 +150,8 @@ def report_document(
         },
         "plots": list(plots),
         "plots_not_drawn": [asdict(skip) for skip in skipped_plots],
+        # The two answers the page opens with, per run (report/answers.py has the rules).
+        "answers": {run.run_id: [asdict(a) for a in run_answers(run.cases)] for run in runs},
     }
 
 

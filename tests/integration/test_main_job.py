@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from aisbench.cluster.binaries import find_binary
+from aisbench.report.answers import NO_ACCELERATOR
 from aisbench.results.store import read_run_json
 
 pytestmark = pytest.mark.integration
@@ -40,6 +41,14 @@ def test_smoke_starts_its_cluster_measures_every_case_and_writes_a_report(
     assert f"report: {page}" in result.stdout
     html = page.read_text()
     assert "<img" in html
+    # The two answers open the page: each loader's share of its ceiling, and why smoke cannot
+    # say how many workers keep an accelerator busy (it emulates none, to stay a minute long).
+    answers = html.index('id="answers"')
+    assert answers < html.index("<table") and answers < html.index('id="headline"')
+    rows = html[answers:html.index("</table>", answers)].split("<tr>")[2:]
+    assert len(rows) == 3
+    assert all("% of aisloader" in row and NO_ACCELERATOR in row for row in rows), rows
+    assert result.stdout.index("fraction of ceiling") < result.stdout.index("samples/s")
     # The headline comes first: ours, official, webdataset, each against the measured ceiling.
     start = html.index('id="headline"')
     assert start < html.index("<figure")

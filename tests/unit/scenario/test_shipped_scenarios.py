@@ -120,7 +120,21 @@ def test_strategies_scenarios_share_one_dataset_each():
 
 def test_workers_sweeps_the_documented_worker_counts():
     cases = expand(load_scenario(find_scenario("workers"), STRATEGIES, READERS))
-    assert [c.loader.num_workers for c in cases] == [0, 1, 2, 4, 8]
+    loaders = [c for c in cases if c.strategy != "aisloader"]
+    assert [c.loader.num_workers for c in loaders] == [0, 1, 2, 4, 8]
+    assert [c.strategy for c in cases if c.strategy == "aisloader"] == ["aisloader"]
+
+
+def test_workers_emulates_an_accelerator_so_its_report_can_answer_the_au_question():
+    cases = expand(load_scenario(find_scenario("workers"), STRATEGIES, READERS))
+    assert {c.accelerator.compute_ms_per_batch for c in cases} == {50.0}
+
+
+def test_smoke_measures_raw_loader_throughput_with_no_accelerator():
+    # A training step would cap its headline at the step's rate. Its report's AU answer says
+    # "no accelerator emulated" (num_workers is fixed anyway); `workers` answers it.
+    cases = expand(load_scenario(find_scenario("smoke"), STRATEGIES, READERS))
+    assert {c.accelerator.compute_ms_per_batch for c in cases} == {0.0}
 
 
 def test_the_readme_documents_every_shipped_scenario():
