@@ -192,7 +192,27 @@ def test_map_dataset_batch_comes_back_in_index_order(source):
     assert dataset.__getitems__(indices) == [dataset[i] for i in indices]
 
 
+class _FirstReadWaitsForASecondThread(set[int]):
+    """Reading threads, where the first read waits (up to 5 s) for another thread to read:
+    on a loaded machine one thread could otherwise take every in-memory read before the
+    others start, and the test would depend on timing."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._second = threading.Event()
+        self._waited = False
+
+    def add(self, ident: int) -> None:
+        super().add(ident)
+        if len(self) > 1:
+            self._second.set()
+        elif not self._waited:
+            self._waited = True
+            self._second.wait(5)
+
+
 def test_map_dataset_batch_is_fetched_by_several_threads(source):
+    source.threads = _FirstReadWaitsForASecondThread()
     dataset = AISMapDataset(source, batch_concurrency=4)
     dataset.__getitems__(list(range(20)))
     assert len(source.threads) > 1
