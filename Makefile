@@ -22,7 +22,7 @@ lint:
 
 # Lint, type-check, unit + integration tests against the real cluster, and brief benchmarks.
 test: setup test-engines lint
-	.venv/bin/python -m pytest tests -rs --benchmark-min-rounds=1 --benchmark-max-time=0.05 --benchmark-warmup=off
+	.venv/bin/python -m pytest tests -rs --durations=30 --benchmark-min-rounds=1 --benchmark-max-time=0.05 --benchmark-warmup=off
 
 unit: setup
 	.venv/bin/python -m pytest tests/unit
