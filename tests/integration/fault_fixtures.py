@@ -33,7 +33,9 @@ RUN_ID = make_run_id()  # this session's run
 _steps = itertools.count(1)
 
 
-@pytest.fixture(scope="module")
+# One fault cluster for the session: each test heals it (restarts what it killed) before it
+# ends, and a second 3-target cluster start costs ~20 s of suite time.
+@pytest.fixture(scope="session")
 def fault_cluster(tmp_path_factory: pytest.TempPathFactory, ais_home: Path,
                   ) -> Iterator[FaultBench]:
     aisnode = find_binary("aisnode", ais_home)
@@ -58,4 +60,4 @@ def record(outcome: FaultOutcome, extra: Mapping[str, Any] | None = None) -> Fau
 @functools.cache
 def _provenance() -> Provenance:
     return collect_provenance(cluster="local: 1 proxy, 3 targets, 1 mountpath (one per test "
-                              "module)", aisnode_version=None, scenario_hash="")
+                              "session)", aisnode_version=None, scenario_hash="")
