@@ -8,8 +8,9 @@ from dataclasses import dataclass
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 # How AIStore v1.5 words a 400 that is no bad request but a node it could not reach (a target
 # killed and not yet out of the cluster map): the proxy's "failed to call t[...] ... read:
-# connection reset by peer" for a listing, "dial tcp ...: connection refused" for a GetBatch.
-_NODE_UNREACHABLE = ("connection refused", "connection reset by peer", "dial tcp")
+# connection reset by peer" (or "write: broken pipe", when its request to the dead target
+# fails first) for a listing, "dial tcp ...: connection refused" for a GetBatch.
+_NODE_UNREACHABLE = ("connection refused", "connection reset by peer", "broken pipe", "dial tcp")
 
 
 def node_unreachable(status: int, message: str) -> bool:

@@ -122,8 +122,18 @@ _LISTING_FAILED = (b'{"message":"p[proxy21080]: failed to call t[target21081] li
                    b'127.0.0.2:21081: read: connection reset by peer","status":400}')
 
 
-def test_a_400_saying_a_node_could_not_be_reached_is_retried(fake_ais: FakeAIS) -> None:
-    fake_ais.script(Reply(400, _LISTING_FAILED), Reply(200))
+# The same, when the proxy's write to the killed target fails first (seen in the fault tests).
+_LISTING_BROKEN_PIPE = (
+    b'{"message":"p[proxy21100]: failed to call t[target21103] list[GtpJwQsew], err: Get '
+    b'\\"http://127.0.0.2:21103/v1/buckets/b\\": readfrom tcp 127.0.0.1:35790->127.0.0.2:21103: '
+    b'write tcp 127.0.0.1:35790->127.0.0.2:21103: write: broken pipe","status":400}')
+
+
+@pytest.mark.parametrize("message", [_LISTING_FAILED, _LISTING_BROKEN_PIPE],
+                         ids=["connection-reset", "broken-pipe"])
+def test_a_400_saying_a_node_could_not_be_reached_is_retried(
+        fake_ais: FakeAIS, message: bytes) -> None:
+    fake_ais.script(Reply(400, message), Reply(200))
     client = fast_client(fake_ais.url)
     client.request("GET", "buckets/b")
     assert client.retries_made == 1
