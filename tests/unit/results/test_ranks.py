@@ -62,8 +62,9 @@ def test_repeats_aggregate_by_index_up_to_the_fewest_any_rank_measured():
 
 def test_warmup_aggregates_only_when_every_rank_has_one():
     assert aggregate_warmup([RankResult(0, 0, warmup=window(1, 1.0)), RankResult(1, 0)]) is None
-    assert aggregate_warmup([RankResult(0, 0, warmup=window(1, 1.0)),
-                             RankResult(1, 0, warmup=window(2, 1.0))]).samples == 3
+    both = aggregate_warmup([RankResult(0, 0, warmup=window(1, 1.0)),
+                             RankResult(1, 0, warmup=window(2, 1.0))])
+    assert both is not None and both.samples == 3
 
 
 def run_of(rates: list[int]) -> DistributedRun:
