@@ -178,8 +178,8 @@ def rendezvous_message(plan: NodePlan, endpoint: str, stderr: str) -> str:
                f"--nnodes {plan.nnodes} --node-rank R --rdzv {endpoint}` within {seconds}, "
                "or raise --rdzv-timeout")
     else:
-        fix = (f"start node rank 0 (`aisbench run SCENARIO --nnodes {plan.nnodes} --node-rank "
-               f"0 --rdzv {endpoint}`) on HOST first, and check that {endpoint} is node 0's "
+        fix = (f"start node rank 0 first (`aisbench run SCENARIO --nnodes {plan.nnodes} "
+               f"--node-rank 0 --rdzv {endpoint}`), and check that {endpoint} is node 0's "
                "address and reachable from here, or raise --rdzv-timeout")
     return (f"rendezvous at {endpoint} not reached by all {plan.nnodes} node(s) within "
             f"{seconds}: {fix} (torchrun: {tail(stderr, 2)})")
