@@ -84,37 +84,42 @@ def measure_rank(case: Case, ctx: StrategyContext, strategy: LoaderStrategy,
     recorder: NameRecorder | None = None
     retries: RetryCounter | None = None
     count_gets: Callable[[], int] | None = None
+    try:  # before the first barrier: a rank's listing must not shift its window
+        loader = strategy.make_loader(case, ctx)
+        retries = RetryCounter(loader)
+        recorder = NameRecorder(loader)
+        # The targets count every rank's GETs together: rank 0 alone counts them.
+        if outcome.rank == 0:
+            count_gets = gets_counter(target_urls(ctx.endpoint))
+    except Exception as exc:
+        record_failure(outcome, exc)
     for index, (duration_s, epochs) in enumerate(windows):
         barrier()
-        if outcome.failure:
+        if outcome.failure or recorder is None or retries is None:
             continue
         try:
-            if recorder is None:
-                loader = strategy.make_loader(case, ctx)
-                retries = RetryCounter(loader)
-                recorder = NameRecorder(loader)
-                # The targets count every rank's GETs together: rank 0 alone counts them.
-                if outcome.rank == 0:
-                    count_gets = gets_counter(target_urls(ctx.endpoint))
             is_warmup = index == 0 and case.run.warmup_s > 0
             if not is_warmup:
                 recorder.new_window()
-            before = retries.total() if retries else 0
+            before = retries.total()
             window = run_window(recorder, WindowPlan(duration_s, epochs, accel), sampler.start,
                                 sampler.stop, count_gets)
-            measured = replace(window.measurement,
-                               retries=(retries.total() if retries else 0) - before)
+            measured = replace(window.measurement, retries=retries.total() - before)
             if is_warmup:
                 outcome.warmup = measured
                 recorder.windows.clear()  # the warmup's epochs are not checked
             else:
                 outcome.repeats.append(measured)
         except Exception as exc:  # keep the windows measured; the case reports this rank
-            outcome.failure = failure_reason(exc)
-            outcome.traceback = traceback.format_exc()
+            record_failure(outcome, exc)
     if recorder is not None:
         outcome.windows = [[e if e.complete else EpochNames([], False, e.named) for e in w]
                            for w in recorder.windows]
+
+
+def record_failure(outcome: RankOutcome, exc: Exception) -> None:
+    outcome.failure = failure_reason(exc)
+    outcome.traceback = traceback.format_exc()
 
 
 def case_result(case: Case, run_id: str, outcomes: list[RankOutcome], nnodes: int,

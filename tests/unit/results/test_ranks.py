@@ -2,15 +2,16 @@
 
 import pytest
 
-from aisbench.results.ranks import (
+from aisbench.results import (
     DistributedRun,
     ExactlyOnce,
+    Measurement,
     RankResult,
+    ResultFormatError,
     aggregate_repeats,
     aggregate_warmup,
     aggregate_window,
 )
-from aisbench.results.schema import Measurement, ResultFormatError
 
 
 def window(samples: int, duration_s: float, *, busy: float = 0.0, first: float | None = 0.1,
