@@ -132,6 +132,10 @@ def run_any(scenario_path: Path, settings: ClusterSettings, paths: ResultPaths, 
     (see `run_faults`). On node rank > 0 of a run over several nodes, this node's ranks join
     the cases over ranks; node rank 0 keeps (and reports) the results."""
     node = node or NodePlan()
+    if resume and node.nnodes > 1:
+        raise InvalidValue(f"--resume {resume} with --nnodes {node.nnodes}: a run over several "
+                           "nodes cannot be resumed (the other nodes cannot know which cases "
+                           "node rank 0 finished); run the scenario again")
     if not node.keeps_results:
         options = RunOptions(scenario_path=scenario_path, results_db=paths.results_db,
                              runs_dir=paths.runs_dir, progress=progress, node=node)

@@ -98,3 +98,13 @@ def test_one_rank_stays_the_plain_fresh_process(monkeypatch):
     assert called == ["fresh"]
     run_module.run_case(make_case(strategy="aisref-iter", ranks=2), ctx, "r", NodePlan(), print)
     assert called == ["fresh", "torchrun"]
+
+
+def test_a_run_over_several_nodes_cannot_be_resumed(tmp_path):
+    from aisbench.cluster import ClusterSettings
+    from aisbench.commands import run_any
+    from aisbench.runner import ResultPaths
+
+    with pytest.raises(InvalidValue, match="--resume R1 with --nnodes 2: a run over several"):
+        run_any(tmp_path / "s.yaml", ClusterSettings(home=tmp_path), ResultPaths(tmp_path),
+                resume="R1", node=node_plan(2, 0, "127.0.0.1:29500"))
