@@ -4,6 +4,7 @@ rank 0's gather brings the records together)."""
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -57,11 +58,13 @@ class NameRecorder:
 
     ``windows[w][e]`` is epoch ``e`` of measured window ``w``; `new_window` starts the next.
     Names are picked from batches the loop already holds, so recording costs a list walk per
-    batch (timed as part of the batch's wait, as a training step would pay it).
+    batch; it lands in the batch's wait, and ``spent_s`` adds it up so the harness overhead
+    can count it.
     """
 
     loader: Iterable[CountedBatch]
     windows: list[list[EpochNames]] = field(default_factory=list)
+    spent_s: float = 0.0
 
     def new_window(self) -> None:
         self.windows.append([])
@@ -72,12 +75,14 @@ class NameRecorder:
             self.new_window()
         self.windows[-1].append(epoch)
         for batch in self.loader:
+            started = time.perf_counter()
             samples, _, payload = batch
             names = batch_sample_names(payload, samples) if samples else []
             if names is None:
                 epoch.named = False
             else:
                 epoch.names.extend(names)
+            self.spent_s += time.perf_counter() - started
             yield batch
         epoch.complete = True
 

@@ -61,6 +61,7 @@ class RankOutcome:
     warmup: Measurement | None = None
     repeats: list[Measurement] = field(default_factory=list)
     windows: list[list[EpochNames]] = field(default_factory=list)
+    overhead: float = 0.0  # the harness's largest share of one of this rank's windows
     failure: str = ""  # the reason, when this rank's loader failed
     traceback: str = ""
 
@@ -101,7 +102,7 @@ def measure_rank(case: Case, ctx: StrategyContext, strategy: LoaderStrategy,
             is_warmup = index == 0 and case.run.warmup_s > 0
             if not is_warmup:
                 recorder.new_window()
-            before = retries.total()
+            before, naming_before = retries.total(), recorder.spent_s
             window = run_window(recorder, WindowPlan(duration_s, epochs, accel), sampler.start,
                                 sampler.stop, count_gets)
             measured = replace(window.measurement, retries=retries.total() - before)
@@ -110,6 +111,8 @@ def measure_rank(case: Case, ctx: StrategyContext, strategy: LoaderStrategy,
                 recorder.windows.clear()  # the warmup's epochs are not checked
             else:
                 outcome.repeats.append(measured)
+                harness_s = window.bookkeeping_s + recorder.spent_s - naming_before
+                outcome.overhead = max(outcome.overhead, harness_s / measured.duration_s)
         except Exception as exc:  # keep the windows measured; the case reports this rank
             record_failure(outcome, exc)
     if recorder is not None:
@@ -136,7 +139,9 @@ def case_result(case: Case, run_id: str, outcomes: list[RankOutcome], nnodes: in
                         status="failed" if failed else "ok",
                         reason="; ".join(f"rank {o.rank}: {o.failure}" for o in failed),
                         warmup=aggregate_warmup(ranks), repeats=aggregate_repeats(ranks),
-                        extra={"ceiling_strategy": ceiling}, distributed=distributed)
+                        extra={"harness_overhead": max(o.overhead for o in outcomes),
+                               "ceiling_strategy": ceiling},
+                        distributed=distributed)
     if failed:
         return replace(result, extra={"traceback": failed[0].traceback})
     return result

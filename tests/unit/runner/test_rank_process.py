@@ -4,6 +4,7 @@ epoch, and a failing rank still meeting every barrier so the others are not left
 from dataclasses import dataclass
 from typing import Any
 
+from aisbench.results import Measurement
 from aisbench.runner.rank_process import RankOutcome, case_result, measure_rank
 from aisbench.scenario import Case
 from aisbench.scenario.model import RunSettings
@@ -30,6 +31,10 @@ class FakeStrategy:
         return BATCHES
 
 
+def make_window() -> Measurement:
+    return Measurement(duration_s=1.0, samples=3, bytes=30, batches=2)
+
+
 def two_epoch_case() -> Case:
     return make_case(strategy="aisref-iter", ranks=2,
                      run=RunSettings(duration_s=None, epochs=1, warmup_s=0.0, repeats=2))
@@ -48,6 +53,17 @@ def test_each_window_waits_at_a_barrier_and_records_its_epochs():
     assert [m.samples for m in outcome.repeats] == [3, 3]
     assert [[(e.names, e.complete) for e in w] for w in outcome.windows] == [
         [(["a", "b", "c"], True)]] * 2
+    assert 0 < outcome.overhead < 1  # counting and naming: a share of the window
+
+
+def test_the_case_keeps_the_largest_harness_overhead_of_any_rank():
+    case = two_epoch_case()
+    outcomes = [RankOutcome(rank=0, node=0, overhead=0.01), RankOutcome(rank=1, node=0,
+                                                                         overhead=0.03)]
+    for outcome in outcomes:
+        outcome.repeats = [make_window(), make_window()]
+    result = case_result(case, "run", outcomes, nnodes=1, ceiling="aisloader")
+    assert result.extra == {"harness_overhead": 0.03, "ceiling_strategy": "aisloader"}
 
 
 def test_a_failing_rank_meets_every_barrier_and_says_why():
