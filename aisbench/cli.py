@@ -24,7 +24,7 @@ from aisbench.cluster import (
     tls_files_in,
 )
 from aisbench.errors import AisbenchError
-from aisbench.runner import ResultPaths
+from aisbench.runner import DEFAULT_RDZV_TIMEOUT_S, ResultPaths, node_plan
 from aisbench.scenario import find_scenario
 from aisref.client import AISError
 
@@ -164,9 +164,10 @@ def _scenario_path(name: str) -> Path:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    node = node_plan(args.nnodes, args.node_rank, args.rdzv, args.rdzv_timeout)
     return commands.run_any(_scenario_path(args.scenario), _cluster_settings(args), _paths(args),
                             resume=args.resume, report=not args.no_report,
-                            stop_cluster=args.stop_cluster, progress=not args.quiet)
+                            stop_cluster=args.stop_cluster, progress=not args.quiet, node=node)
 
 
 def cmd_data_gen(args: argparse.Namespace) -> int:
@@ -243,6 +244,16 @@ def _add_harness_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
     run.add_argument("--stop-cluster", action="store_true",
                      help="stop the cluster the run started, at the end")
     run.add_argument("--quiet", action="store_true", help="no progress bars")
+    run.add_argument("--nnodes", type=int, default=1,
+                     help="nodes that run the cases over ranks (loader.ranks > 1) together; "
+                          "each runs loader.ranks ranks (default 1)")
+    run.add_argument("--node-rank", type=int, default=0,
+                     help="this node's number, 0..nnodes-1; node 0 keeps the results")
+    run.add_argument("--rdzv", metavar="HOST:PORT",
+                     help="node rank 0's torchrun rendezvous (c10d), the same on every node")
+    run.add_argument("--rdzv-timeout", type=float, default=DEFAULT_RDZV_TIMEOUT_S,
+                     metavar="SECONDS", help="how long to wait for the rendezvous and every "
+                     f"node to join (default {DEFAULT_RDZV_TIMEOUT_S:g})")
     common(run)
     run.set_defaults(handler=cmd_run)
 

@@ -29,11 +29,13 @@ from aisbench.report import HistorySeries, answers_text, write_report
 from aisbench.results import MIB, CaseResult, ResultStore, RunRecord, read_run_json
 from aisbench.runner import (
     ClusterSession,
+    NodePlan,
     ResultPaths,
     RunOptions,
     RunOutcome,
     load,
     run_scenario,
+    run_scenario_as_node,
     strategy_context,
 )
 from aisbench.scenario import ScenarioError, expand, is_faults_scenario, read_yaml
@@ -78,10 +80,12 @@ def write_run_report(runs: Sequence[RunRecord], out_dir: Path, *,
 
 def run(scenario_path: Path, settings: ClusterSettings, paths: ResultPaths, *,
         resume: str | None = None, report: bool = True, stop_cluster: bool = False,
-        progress: bool = True, log: Callable[[str], None] = print) -> RunOutcome:
+        progress: bool = True, log: Callable[[str], None] = print,
+        node: NodePlan | None = None) -> RunOutcome:
     outcome = run_scenario(RunOptions(scenario_path=scenario_path, results_db=paths.results_db,
                                       runs_dir=paths.runs_dir, resume_run_id=resume,
-                                      progress=progress, stop_cluster=stop_cluster),
+                                      progress=progress, stop_cluster=stop_cluster,
+                                      node=node or NodePlan()),
                            settings, log=log)
     record = outcome.record
     answers = answers_text(record)
@@ -127,12 +131,26 @@ def run_faults(scenario_path: Path, settings: ClusterSettings, paths: ResultPath
 
 def run_any(scenario_path: Path, settings: ClusterSettings, paths: ResultPaths, *,
             resume: str | None = None, report: bool = True, stop_cluster: bool = False,
-            progress: bool = True, log: Callable[[str], None] = print) -> int:
+            progress: bool = True, log: Callable[[str], None] = print,
+            node: NodePlan | None = None) -> int:
     """`aisbench run`: a measuring scenario (exit 1 when a case failed) or a faults scenario
-    (see `run_faults`)."""
+    (see `run_faults`). On node rank > 0 of a run over several nodes, this node's ranks join
+    the cases over ranks; node rank 0 keeps (and reports) the results."""
+    node = node or NodePlan()
+    if resume and node.nnodes > 1:
+        raise InvalidValue(f"--resume {resume} with --nnodes {node.nnodes}: a run over several "
+                           "nodes cannot be resumed (the other nodes cannot know which cases "
+                           "node rank 0 finished); run the scenario again")
+    if not node.keeps_results:
+        options = RunOptions(scenario_path=scenario_path, results_db=paths.results_db,
+                             runs_dir=paths.runs_dir, progress=progress, node=node)
+        results = run_scenario_as_node(options, settings, log=log)
+        log(f"node rank {node.node_rank}: {len(results)} case(s) over ranks joined; node "
+            "rank 0 keeps the results")
+        return 1 if any(c.status == "failed" for c in results) else 0
     if not is_faults_scenario(scenario_path):
         outcome = run(scenario_path, settings, paths, resume=resume, report=report,
-                      stop_cluster=stop_cluster, progress=progress, log=log)
+                      stop_cluster=stop_cluster, progress=progress, log=log, node=node)
         return 1 if any(c.status == "failed" for c in outcome.record.cases) else 0
     if resume:
         raise ScenarioError(str(scenario_path), "--resume", "a faults run cannot be resumed: "

@@ -28,6 +28,7 @@ from aisbench.report.formatting import (
 )
 from aisbench.report.headline import HEADLINE_HEADINGS, headline_cells, headline_rows
 from aisbench.report.page import html_page, html_table, plots_html, table_row
+from aisbench.report.ranks import RANK_HEADINGS, RANK_NUMERIC, ranks_tables
 from aisbench.report.tables import CaseRow
 from aisbench.results import METRICS, CaseResult, Provenance
 
@@ -108,6 +109,7 @@ def _run(section: RunSection, index: int, page_dir: Path) -> str:
         plots_html(section.plots, page_dir),
         "<h3>Every case, every metric</h3>",
         _case_table(section.rows),
+        _ranks(run.cases),
         _not_measured(section.rows),
         "<h3>Provenance</h3>",
         _provenance(run.provenance),
@@ -128,6 +130,15 @@ def _headline(cases: Sequence[CaseResult]) -> str:
             + "<p class=ci>Each loader at its fastest case (mean over repeats, ± the 95% "
             "confidence half-width); the ceiling is aisloader making the same kind of read "
             "of the same data with no Python (n/a where the run measured none).</p>")
+
+
+def _ranks(cases: Sequence[CaseResult]) -> str:
+    """Each case run over ranks: its summary line and a row per rank."""
+    parts = [f"<h3>Ranks of <code>{escape(t.case_id)}</code></h3><p>{escape(t.summary)}</p>"
+             + html_table(RANK_HEADINGS, [table_row(cells, RANK_HEADINGS, numeric=RANK_NUMERIC)
+                                          for cells in t.rows])
+             for t in ranks_tables(cases)]
+    return "\n".join(parts)
 
 
 def _case_table(rows: Sequence[CaseRow]) -> str:

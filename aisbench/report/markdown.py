@@ -17,6 +17,7 @@ from aisbench.report.answers import (
 from aisbench.report.content import PlotSection, ReportContent, RunSection
 from aisbench.report.formatting import METRIC_HEADINGS, format_metric, format_metric_value
 from aisbench.report.headline import HEADLINE_HEADINGS, headline_cells, headline_rows
+from aisbench.report.ranks import RANK_HEADINGS, ranks_tables
 from aisbench.report.tables import CaseRow
 from aisbench.results import KEY_METRICS, METRICS
 
@@ -91,6 +92,11 @@ def _run_lines(section: RunSection) -> list[str]:
         ]
         lines += [_row(r, metrics) for r in measured]
         lines += ["", "Means over repeats; ± is the 95% confidence interval's half-width.", ""]
+    for table in ranks_tables(run.cases):
+        lines += [f"**Ranks of `{md_cell(table.case_id)}`**: {md_cell(table.summary)}", "",
+                  "| " + " | ".join(RANK_HEADINGS) + " |", "|" + "---:|" * len(RANK_HEADINGS)]
+        lines += ["| " + " | ".join(md_cell(c) for c in cells) + " |" for cells in table.rows]
+        lines.append("")
     for row in rows:
         if row.status != "ok":
             status = "**failed**" if row.status == "failed" else "skipped"

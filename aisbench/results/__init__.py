@@ -1,6 +1,14 @@
 """Results: immutable values with a JSON form (schema), fault verdicts (verdict), and their SQLite
 history (store)."""
 
+from aisbench.results.ranks import (
+    DistributedRun,
+    ExactlyOnce,
+    RankResult,
+    aggregate_repeats,
+    aggregate_warmup,
+    aggregate_window,
+)
 from aisbench.results.schema import (
     KEY_METRICS,
     MEASUREMENT_SCALARS,
@@ -59,17 +67,23 @@ __all__ = [
     "TYPED_ERROR_OBJECT",
     "VIOLATION",
     "CaseResult",
+    "DistributedRun",
+    "ExactlyOnce",
     "FaultOutcome",
     "HistoryPoint",
     "Measurement",
     "MetricInfo",
     "ParamValue",
     "Provenance",
+    "RankResult",
     "ResultFormatError",
     "ResultStore",
     "RunRecord",
     "RunSummary",
     "StoreError",
+    "aggregate_repeats",
+    "aggregate_warmup",
+    "aggregate_window",
     "case_from_dict",
     "case_to_dict",
     "fault_case",

@@ -1,4 +1,4 @@
-"""Benchmark results as immutable values, and their JSON form (format "aisbench-run", version 2).
+"""Benchmark results as immutable values, and their JSON form (format "aisbench-run", version 3).
 
 Units: seconds (``_s``), bytes (``_bytes`` / ``bytes``), MiB = 2**20 bytes. A `Measurement` is
 one timed window (a repeat, or the warmup); a `CaseResult` is one case of a run; a `RunRecord`
@@ -16,18 +16,22 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
-from typing import Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import numpy as np
 
 from aisbench.errors import InvalidValue, UnknownName
 from aisbench.results.verdict import SKIPPED, FaultOutcome, outcome_from_dict, outcome_to_dict
 
+if TYPE_CHECKING:
+    from aisbench.results.ranks import DistributedRun
+
 FORMAT_NAME = "aisbench-run"
 # 2 added a case's ``verdict`` and a run's ``description``, ``settings``, ``finished_at`` and
 # ``stopped``; a version 1 document reads as version 2 with those empty (`run_from_dict`).
-FORMAT_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+# 3 added a case's ``distributed`` (its ranks, ranks.py); older cases read with it null.
+FORMAT_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 MIB = 2**20
 
 Status: TypeAlias = Literal["ok", "skipped", "failed"]
@@ -208,7 +212,10 @@ class CaseResult:
     applicable here, e.g. no ETL on the cluster) and "failed" carry a ``reason`` a person can act
     on. ``params`` are the case's matrix values; ``extra`` holds strategy-specific JSON values
     (e.g. aisloader's ceiling numbers, a soak's series). ``verdict``: a fault case's judgement
-    (None for a measured case); its status follows from it (`fault_case`).
+    (None for a measured case); its status follows from it (`fault_case`). ``distributed``: a
+    case run over torch.distributed ranks keeps each rank's windows and the exactly-once check
+    there, and its ``repeats``/``warmup`` are the ranks' windows added up (ranks.py); None
+    for a single-process case.
     """
 
     run_id: str
@@ -222,6 +229,7 @@ class CaseResult:
     repeats: tuple[Measurement, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
     verdict: FaultOutcome | None = None
+    distributed: DistributedRun | None = None
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -366,6 +374,7 @@ def case_to_dict(case: CaseResult) -> dict[str, Any]:
         "repeats": [measurement_to_dict(m) for m in case.repeats],
         "extra": dict(case.extra),
         "verdict": None if case.verdict is None else outcome_to_dict(case.verdict),
+        "distributed": None if case.distributed is None else _distributed_to_dict(case.distributed),
     }
 
 
@@ -384,7 +393,22 @@ def case_from_dict(data: Mapping[str, Any]) -> CaseResult:
         repeats=tuple(measurement_from_dict(m) for m in data.get("repeats", ())),
         extra=dict(data.get("extra", {})),
         verdict=None if data.get("verdict") is None else _verdict_from_dict(data["verdict"]),
+        distributed=(None if data.get("distributed") is None
+                     else _distributed_from_dict(data["distributed"])),
     )
+
+
+# ranks.py builds on Measurement, so it is imported where it is used, not at the top.
+def _distributed_to_dict(run: DistributedRun) -> dict[str, Any]:
+    from aisbench.results.ranks import distributed_to_dict
+
+    return distributed_to_dict(run)
+
+
+def _distributed_from_dict(data: Mapping[str, Any]) -> DistributedRun:
+    from aisbench.results.ranks import distributed_from_dict
+
+    return distributed_from_dict(data)
 
 
 def _verdict_from_dict(data: Mapping[str, Any]) -> FaultOutcome:
@@ -424,7 +448,8 @@ def run_to_dict(record: RunRecord) -> dict[str, Any]:
 
 def run_from_dict(data: Mapping[str, Any]) -> RunRecord:
     """A run document of any readable version; version 1 (before fault runs were runs) lacks
-    the run's description, settings, finished_at and stopped, and reads with them empty."""
+    the run's description, settings, finished_at and stopped, and reads with them empty;
+    versions 1 and 2 lack each case's ``distributed``, which reads as None."""
     if data.get("format") != FORMAT_NAME or data.get("version") not in READABLE_VERSIONS:
         readable = " or ".join(str(v) for v in READABLE_VERSIONS)
         raise ResultFormatError(
@@ -448,8 +473,8 @@ def run_from_dict(data: Mapping[str, Any]) -> RunRecord:
 
 
 _V1_RUN_KEYS = {"format", "version", "run_id", "scenario", "provenance", "cases"}
-_RUN_KEYS = {1: _V1_RUN_KEYS,
-             2: _V1_RUN_KEYS | {"description", "settings", "finished_at", "stopped"}}
+_V2_RUN_KEYS = _V1_RUN_KEYS | {"description", "settings", "finished_at", "stopped"}
+_RUN_KEYS = {1: _V1_RUN_KEYS, 2: _V2_RUN_KEYS, 3: _V2_RUN_KEYS}
 
 
 def _no_unknown_keys(what: str, data: Mapping[str, Any], known: set[str]) -> None:

@@ -14,6 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from aisbench.runner.case_process import context_from_dict, context_to_dict
+    from aisbench.runner.distributed import (
+        DEFAULT_RDZV_TIMEOUT_S,
+        NodePlan,
+        RendezvousFailed,
+        node_plan,
+    )
     from aisbench.runner.journal import INTERRUPTED, ResultPaths, RunJournal
     from aisbench.runner.metrics import ServedTotals, served_totals, target_urls
     from aisbench.runner.provenance import collect_provenance
@@ -25,6 +31,7 @@ if TYPE_CHECKING:
         load,
         run_in_fresh_process,
         run_scenario,
+        run_scenario_as_node,
         strategy_context,
     )
 
@@ -35,6 +42,9 @@ _HOMES = {
     "collect_provenance": "provenance", "RetryCounter": "retries",
     "ClusterSession": "run", "RunOptions": "run", "RunOutcome": "run", "load": "run",
     "run_in_fresh_process": "run", "run_scenario": "run", "strategy_context": "run",
+    "run_scenario_as_node": "run",
+    "DEFAULT_RDZV_TIMEOUT_S": "distributed", "NodePlan": "distributed",
+    "RendezvousFailed": "distributed", "node_plan": "distributed",
 }
 
 
@@ -45,8 +55,11 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "DEFAULT_RDZV_TIMEOUT_S",
     "INTERRUPTED",
     "ClusterSession",
+    "NodePlan",
+    "RendezvousFailed",
     "ResultPaths",
     "RetryCounter",
     "RunJournal",
@@ -57,8 +70,10 @@ __all__ = [
     "context_from_dict",
     "context_to_dict",
     "load",
+    "node_plan",
     "run_in_fresh_process",
     "run_scenario",
+    "run_scenario_as_node",
     "served_totals",
     "strategy_context",
     "target_urls",

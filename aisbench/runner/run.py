@@ -4,11 +4,12 @@ moment its case ends, so an interrupted run loses nothing finished and `--resume
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tqdm import tqdm
@@ -33,6 +34,12 @@ from aisbench.results import (
     make_run_id,
 )
 from aisbench.runner.case_process import context_to_dict
+from aisbench.runner.distributed import (
+    NodePlan,
+    RendezvousFailed,
+    oversubscription_warning,
+    run_ranks_in_torchrun,
+)
 from aisbench.runner.journal import INTERRUPTED, RunJournal
 from aisbench.runner.provenance import collect_provenance
 from aisbench.scenario import Case, ClusterSpec, DatasetSpec, Scenario, expand, load_scenario
@@ -52,6 +59,8 @@ class RunOptions:
     resume_run_id: str | None = None
     progress: bool = True
     stop_cluster: bool = False
+    # This process's place among the nodes that run the cases over ranks.
+    node: NodePlan = field(default_factory=NodePlan)
 
 
 @dataclass(frozen=True)
@@ -102,6 +111,18 @@ def run_in_fresh_process(case: Case, ctx: StrategyContext, run_id: str, *,
             return case_from_dict(json.loads(out_file.read_text()))
         tail = " | ".join(proc.stderr.strip().splitlines()[-3:])
         return _failed(case, run_id, f"case process exited {proc.returncode}: {tail}")
+
+
+def run_case(case: Case, ctx: StrategyContext, run_id: str, node: NodePlan,
+             log: Callable[[str], None]) -> CaseResult:
+    """The case in a fresh process, or over ``loader.ranks`` ranks under torchrun."""
+    if case.loader.ranks == 1:
+        return run_in_fresh_process(case, ctx, run_id)
+    warning = oversubscription_warning(case.loader.ranks,
+                                       case.loader.num_workers, os.cpu_count() or 1)
+    if warning:
+        log(f"{case.case_id}: warning: {warning}")
+    return run_ranks_in_torchrun(case, ctx, run_id, node, case_timeout_s(case))
 
 
 def _failed(case: Case, run_id: str, reason: str) -> CaseResult:
@@ -176,6 +197,7 @@ def run_scenario(options: RunOptions, settings: ClusterSettings,
         log(f"warning: {failure}")
     scenario = load(options.scenario_path)
     cases = expand(scenario)
+    _check_nodes(options.node, settings)
     session = ClusterSession(settings, {})
     try:
         first_endpoint: str | None = session.endpoint_for(cases[0].cluster)
@@ -208,7 +230,7 @@ def run_scenario(options: RunOptions, settings: ClusterSettings,
                         ctx = contexts[key]
                         reason = get_strategy(case.strategy).skip_reason(case, ctx)
                         result = (_skipped(case, run_id, reason) if reason
-                                  else run_in_fresh_process(case, ctx, run_id))
+                                  else run_case(case, ctx, run_id, options.node, log))
                     except CaseCannotRun as exc:
                         result = _skipped(case, run_id, str(exc))
                     except (ClusterError, AISError) as exc:
@@ -227,8 +249,43 @@ def run_scenario(options: RunOptions, settings: ClusterSettings,
             journal.finish(stopped=INTERRUPTED)
             log(f"interrupted: finished cases are stored; continue with --resume {run_id}")
             raise
+        except RendezvousFailed as exc:
+            journal.finish(stopped=f"ranks' rendezvous failed: {exc}")
+            log(f"stopped: finished cases are stored; continue with --resume {run_id}")
+            raise
         finally:
             if options.stop_cluster:
                 session.stop_all()
         record = journal.finish()
     return RunOutcome(record=record, json_path=json_path)
+
+
+def _check_nodes(node: NodePlan, settings: ClusterSettings) -> None:
+    if node.nnodes > 1 and not settings.endpoint:
+        raise ClusterError(f"a run over {node.nnodes} nodes needs one cluster every node "
+                           "reaches: set AIS_ENDPOINT=http://HOST:PORT on every node")
+
+
+def run_scenario_as_node(options: RunOptions, settings: ClusterSettings,
+                         log: Callable[[str], None] = print) -> list[CaseResult]:
+    """Node rank > 0 of a run over several nodes: its ranks join every case with
+    ``loader.ranks`` > 1 in the scenario's order; node rank 0 keeps the results (the cases'
+    results come back here too, and are logged, not stored). Node rank 0 generates the
+    datasets before its ranks meet these at the rendezvous, so this node only reads."""
+    scenario = load(options.scenario_path)
+    _check_nodes(options.node, settings)
+    endpoint = settings.endpoint
+    assert endpoint is not None  # _check_nodes
+    results = []
+    for case in expand(scenario):
+        if case.loader.ranks == 1:
+            continue  # node rank 0 runs it alone
+        ctx = strategy_context(endpoint, case.dataset, settings.home)
+        reason = get_strategy(case.strategy).skip_reason(case, ctx)
+        if reason:
+            log(f"{case.case_id}: skipped: {reason}")
+            continue
+        result = run_case(case, ctx, "node", options.node, log)
+        log(f"{case.case_id}: {result.status}" + (f": {result.reason}" if result.reason else ""))
+        results.append(result)
+    return results

@@ -37,6 +37,7 @@ from aisbench.scenario.model import (
 from aisbench.scenario.sizes import SIZE_SYNTAX, format_size, parse_size
 
 MAX_WORKERS = 256
+MAX_RANKS = 64  # torchrun processes per node
 MAX_NODES = 64
 NAME_SYNTAX = "lowercase letters, digits, '-' and '_', starting with a letter or digit"
 _NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -173,10 +174,20 @@ class LoaderDoc(_Section):
     batch_size: int = allowed("an integer 1..1000000", default=32, ge=1, le=1_000_000)
     prefetch_factor: int = allowed("an integer 1..1024", default=2, ge=1, le=1024)
     persistent_workers: bool = allowed("true, false", default=False)
+    ranks: int = allowed(
+        f"an integer 1..{MAX_RANKS} (torch.distributed ranks per node; 1 = no torchrun)",
+        default=1,
+        ge=1,
+        le=MAX_RANKS,
+    )
 
     def to_value(self) -> LoaderSettings:
         return LoaderSettings(
-            self.num_workers, self.batch_size, self.prefetch_factor, self.persistent_workers
+            self.num_workers,
+            self.batch_size,
+            self.prefetch_factor,
+            self.persistent_workers,
+            self.ranks,
         )
 
 

@@ -69,12 +69,17 @@ class ClusterSpec:
 
 @dataclass(frozen=True, slots=True)
 class LoaderSettings:
-    """torch DataLoader settings; prefetch_factor and persistent_workers need num_workers > 0."""
+    """torch DataLoader settings; prefetch_factor and persistent_workers need num_workers > 0.
+
+    ``ranks``: torch.distributed ranks per node, each with its own DataLoader of these
+    settings; above 1 the case runs under torchrun (gloo), 1 runs in one plain process.
+    """
 
     num_workers: int = 0
     batch_size: int = 32
     prefetch_factor: int = 2
     persistent_workers: bool = False
+    ranks: int = 1
 
     def dataloader_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for ``torch.utils.data.DataLoader`` that torch accepts as given.

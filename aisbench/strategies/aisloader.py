@@ -135,6 +135,9 @@ class Aisloader:
             return "aisloader is not built (run scripts/setup.sh, or set AISLOADER_BIN)"
         if case.etl is not None:
             return "the aisloader ceiling measures plain reads, not ETL"
+        if case.loader.ranks > 1:
+            return ("aisloader is a load generator, not a torch DataLoader: loader.ranks does "
+                    "not apply to it (the ceiling is measured at ranks 1)")
         items = items_in_dataset(self.kind, ctx)
         if items < 2:
             return "aisloader needs at least 2 objects to run a read-only benchmark"

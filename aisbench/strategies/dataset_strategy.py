@@ -32,6 +32,9 @@ class DatasetStrategy:
     `ceiling` names the aisloader strategy that reads the way this one does (reports set the
     two side by side). `batch_sampler`, for a map dataset, makes the batches of indices.
     `refuses` says why the loader cannot run a case's settings (e.g. DataLoader workers), or None.
+    `ranks_unsupported` says why the loader cannot run over torch.distributed ranks (an
+    iterable dataset that does not split by rank would have every rank read everything), or
+    None; a map dataset is split by torch's DistributedSampler, as a training script does.
     """
 
     name: str
@@ -44,14 +47,25 @@ class DatasetStrategy:
     ceiling: str = "aisloader"
     batch_sampler: BatchSamplerFactory | None = None
     refuses: Callable[[Case], str | None] = accepts_every_case
+    ranks_unsupported: str | None = None
 
     def skip_reason(self, case: Case, ctx: StrategyContext) -> str | None:
-        missing = self.unavailable() or self.refuses(case)
+        missing = self.unavailable() or self.refuses(case) or self.ranks_refusal(case)
         if missing:
             return missing
         if case.etl is not None and not self.applies_etl:
             return f"{self.name} reads plain objects; server-side ETL is not part of it"
         return etl_skip_reason(case, ctx)
+
+    def ranks_refusal(self, case: Case) -> str | None:
+        if case.loader.ranks == 1:
+            return None
+        if self.ranks_unsupported:
+            return f"{self.name} cannot run over ranks: {self.ranks_unsupported}"
+        if self.batch_sampler is not None:
+            return (f"{self.name} cannot run over ranks: its batch sampler makes the batches "
+                    "of the whole dataset and does not split them by rank")
+        return None
 
     def make_loader(self, case: Case, ctx: StrategyContext) -> Iterable[CountedBatch]:
         dataset = self.dataset(case, ctx)

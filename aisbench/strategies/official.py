@@ -108,20 +108,27 @@ def _dynamic_batches(dataset: Any, case: Case) -> Any:
     return DynamicBatchSampler(dataset, max_batch_size=batch_bytes_limit(case))
 
 
+# aistore.pytorch's iterable datasets split over DataLoader workers only (SDK 2.0.0 reads no
+# torch.distributed rank): over ranks every rank would read the whole dataset.
+_NO_RANK_SPLIT = ("the official SDK's iterable datasets (aistore 2.0.0) do not split by "
+                  "torch.distributed rank, so every rank would read the whole dataset")
+
 OFFICIAL_MAP = DatasetStrategy(
     "official-map", "aistore.pytorch AISMapDataset (SDK 2.0.0)",
     OBJECTS, _map_dataset, iterable=False, unavailable=_sdk_missing)
 OFFICIAL_ITER = DatasetStrategy(
     "official-iter", "aistore.pytorch AISIterDataset (SDK 2.0.0)",
-    OBJECTS, _iter_dataset, iterable=True, unavailable=_sdk_missing)
+    OBJECTS, _iter_dataset, iterable=True, unavailable=_sdk_missing,
+    ranks_unsupported=_NO_RANK_SPLIT)
 OFFICIAL_SHARDS = DatasetStrategy(
     "official-shards", "aistore.pytorch AISShardReader (SDK 2.0.0): whole shard read, then parsed",
-    SHARDS, _shard_reader, iterable=True, unavailable=_sdk_missing)
+    SHARDS, _shard_reader, iterable=True, unavailable=_sdk_missing,
+    ranks_unsupported=_NO_RANK_SPLIT)
 OFFICIAL_BATCH_ITER = DatasetStrategy(
     "official-batch-iter",
     "aistore.pytorch AISBatchIterDataset (SDK 2.0.0): GetBatch of loader.batch_size objects",
     OBJECTS, _batch_iter_dataset, iterable=True, unavailable=_sdk_missing, applies_etl=False,
-    ceiling="aisloader-getbatch")
+    ceiling="aisloader-getbatch", ranks_unsupported=_NO_RANK_SPLIT)
 OFFICIAL_PARALLEL_MAP = DatasetStrategy(
     "official-parallel-map",
     f"aistore.pytorch AISParallelMapDataset (SDK 2.0.0): {RANGE_READERS_PER_OBJECT} range "

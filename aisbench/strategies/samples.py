@@ -132,7 +132,9 @@ def make_dataloader(dataset: Any, case: Case, *, iterable: bool,
     """The DataLoader a case asks for, over a counted (and maybe transformed) dataset.
 
     With ``batch_sampler`` (map datasets only) the sampler makes the batches and the case's
-    batch_size is not passed (torch refuses both)."""
+    batch_size is not passed (torch refuses both). Over ranks (``loader.ranks`` > 1, the
+    process group initialised) a map dataset is split by torch's DistributedSampler (no
+    shuffle, padded to equal shares), as a DDP training script splits it."""
     transform = TRANSFORMS[case.transform]
     wrapped: Dataset[Any] = (CountedIterDataset(dataset, transform) if iterable
                              else CountedMapDataset(dataset, transform))
@@ -141,5 +143,10 @@ def make_dataloader(dataset: Any, case: Case, *, iterable: bool,
         del kwargs["batch_size"]
         return DataLoader(wrapped, collate_fn=collate_counted, batch_sampler=batch_sampler,
                           **kwargs)
+    if case.loader.ranks > 1 and not iterable:
+        from torch.utils.data.distributed import DistributedSampler
+
+        return DataLoader(wrapped, collate_fn=collate_counted,
+                          sampler=DistributedSampler(wrapped, shuffle=False), **kwargs)
     return DataLoader(wrapped, collate_fn=collate_counted, shuffle=False, **kwargs)
 

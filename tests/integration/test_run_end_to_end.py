@@ -82,7 +82,7 @@ def test_run_exits_0(finished_run: FinishedRun) -> None:
 
 def test_the_run_json_records_how_the_run_ended(finished_run: FinishedRun) -> None:
     run = finished_run.run
-    assert (run["version"], run["description"]) == (2, "two strategies, with and without workers")
+    assert (run["version"], run["description"]) == (3, "two strategies, with and without workers")
     assert run["finished_at"] and run["stopped"] is None
 
 

@@ -82,3 +82,19 @@ def test_a_bug_is_not_dressed_up_as_a_user_error(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(cli, "cmd_cluster_status", slip)
     with pytest.raises(KeyError, match="missing"):
         main(["cluster", "status"])
+
+
+@pytest.mark.parametrize(("flags", "message"), [
+    (["--nnodes", "2"], "--nnodes 2 needs --rdzv HOST:PORT"),
+    (["--nnodes", "2", "--node-rank", "2", "--rdzv", "127.0.0.1:29500"],
+     "--node-rank 2: allowed: 0..1"),
+    (["--nnodes", "2", "--rdzv", "nohostport"], "--rdzv 'nohostport': allowed: HOST:PORT"),
+])
+def test_bad_node_flags_exit_2_with_one_line_naming_the_flag(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], flags: list[str],
+        message: str) -> None:
+    code = main(["run", "smoke", "--reports", str(tmp_path), *flags])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert err.startswith(f"aisbench: error: {message}")
+    assert len(err.splitlines()) == 1

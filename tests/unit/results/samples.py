@@ -85,3 +85,33 @@ def sample_fault_record() -> RunRecord:
         description="every fault on a small cluster",
         settings={"num_workers": [0, 2], "slow_link": {"delay_s": 0.02, "drop_every": 3}},
         finished_at="2026-11-23T20:50:00+00:00", stopped=None)
+
+
+def sample_distributed_case() -> CaseResult:
+    """A case over 2 ranks on 1 node: each rank's windows, and the windows added up."""
+    from aisbench.results.ranks import (
+        DistributedRun,
+        ExactlyOnce,
+        RankResult,
+        aggregate_repeats,
+        aggregate_warmup,
+    )
+
+    ranks = (RankResult(rank=0, node=0, warmup=measurement(samples=250, duration_s=1.0),
+                        repeats=(measurement(1000), measurement(1050))),
+             RankResult(rank=1, node=0, warmup=measurement(samples=240, duration_s=1.0),
+                        repeats=(measurement(900, duration_s=2.5), measurement(1000))))
+    check = ExactlyOnce(expected=1001, epochs_checked=1, reads=1002, padding=1)
+    return CaseResult(
+        run_id=RUN_ID, case_id="ranks=2", scenario="ranks", strategy="aisref-iter",
+        params={"ranks": 2}, status="ok", warmup=aggregate_warmup(ranks),
+        repeats=aggregate_repeats(ranks),
+        distributed=DistributedRun(world_size=2, nnodes=1, ranks=ranks, exactly_once=check))
+
+
+def sample_record_v3() -> RunRecord:
+    """`sample_record` with a distributed case: the version 3 golden file."""
+    from dataclasses import replace
+
+    record = sample_record()
+    return replace(record, cases=(*record.cases, sample_distributed_case()))

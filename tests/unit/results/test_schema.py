@@ -17,12 +17,20 @@ from aisbench.results.schema import (
     run_to_dict,
 )
 from aisbench.results.store import read_run_json, write_run_json
-from tests.unit.results.samples import RUN_ID, measurement, sample_fault_record, sample_record
+from tests.unit.results.samples import (
+    RUN_ID,
+    measurement,
+    sample_fault_record,
+    sample_record,
+    sample_record_v3,
+)
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
-GOLDEN = GOLDEN_DIR / "run_v2.json"
+GOLDEN = GOLDEN_DIR / "run_v3.json"  # sample_record_v3: with a case over 2 ranks
+GOLDEN_V2 = GOLDEN_DIR / "run_v2.json"  # written by the format before cases had ranks
 GOLDEN_V1 = GOLDEN_DIR / "run_v1.json"  # written by the format before fault runs were runs
-GOLDEN_FAULTS = GOLDEN_DIR / "faults_run_v2.json"
+GOLDEN_FAULTS = GOLDEN_DIR / "faults_run_v3.json"
+GOLDEN_FAULTS_V2 = GOLDEN_DIR / "faults_run_v2.json"
 
 
 def test_throughput_is_per_second_of_the_window():
@@ -115,16 +123,32 @@ def test_an_unknown_status_is_refused():
 
 
 def test_run_record_matches_the_golden_json():
-    assert run_to_dict(sample_record()) == json.loads(GOLDEN.read_text())
+    assert run_to_dict(sample_record_v3()) == json.loads(GOLDEN.read_text())
 
 
 def test_golden_json_reads_back_to_the_same_record():
-    assert read_run_json(GOLDEN) == sample_record()
+    assert read_run_json(GOLDEN) == sample_record_v3()
 
 
 def test_written_json_is_byte_identical_to_the_golden_file(tmp_path):
-    write_run_json(sample_record(), tmp_path / "run.json")
+    write_run_json(sample_record_v3(), tmp_path / "run.json")
     assert (tmp_path / "run.json").read_text() == GOLDEN.read_text()
+
+
+def test_a_version_2_document_reads_unchanged_with_no_case_distributed():
+    record = read_run_json(GOLDEN_V2)
+    assert record == sample_record()
+    assert all(case.distributed is None for case in record.cases)
+    assert read_run_json(GOLDEN_FAULTS_V2) == sample_fault_record()
+
+
+def test_a_distributed_case_keeps_each_rank_and_the_check():
+    case = sample_record_v3().cases[-1]
+    assert case.distributed is not None
+    assert [r.rank for r in case.distributed.ranks] == [0, 1]
+    assert case.distributed.exactly_once.holds
+    assert case.repeats[0].samples == 1900  # 1000 + 900 over the common window
+    assert case.repeats[0].duration_s == 2.5
 
 
 def test_a_version_1_document_reads_as_the_same_run_with_its_new_fields_empty():

@@ -156,3 +156,14 @@ def test_list_scenarios_is_sorted_names(tmp_path):
     for name in ("workers", "smoke"):
         write_scenario(tmp_path, MINIMAL, name=name)
     assert list_scenarios(tmp_path) == ["smoke", "workers"]
+
+
+def test_loader_ranks_defaults_to_one_and_varies_as_a_case_dimension(tmp_path):
+    from aisbench.scenario.expand import expand
+
+    assert load(tmp_path, MINIMAL).defaults.loader.ranks == 1
+    text = MINIMAL + "matrix:\n  loader.ranks: [1, 2, 4]\n"
+    cases = expand(load(tmp_path, text))
+    assert [(c.case_id, c.loader.ranks) for c in cases] == [
+        ("ranks=1", 1), ("ranks=2", 2), ("ranks=4", 4)]
+    assert all("ranks" not in c.loader.dataloader_kwargs() for c in cases)
