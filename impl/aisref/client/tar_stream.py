@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, Protocol
 
 from aisref.client.errors import ShardFormatError
+from aisref.client.stage_clock import STAGE_CLOCK, TAR_PARSE
 
 BLOCK_SIZE = 512  # bytes
 _ZERO_BLOCK = bytes(BLOCK_SIZE)
@@ -285,13 +286,22 @@ class TarStreamReader:
         return _Header(offset=offset, name=name, size=size, typeflag=header.typeflag)
 
     def __iter__(self) -> Iterator[TarMember]:
-        while (header := self._next_header()) is not None:
-            if header.typeflag in _REGULAR_TYPES:
-                yield TarMember(
-                    header.name, self._read_entry_data(header.size, header.name, "member data")
-                )
-            elif header.typeflag not in _NO_DATA_TYPES:  # e.g. GNU dumpdirs: skip their data
-                self._read_entry_data(header.size, header.name, "entry data")
+        while (member := self._next_member()) is not None:
+            yield member
+
+    def _next_member(self) -> TarMember | None:
+        # One stage per member, not per block: the clock stays out of the 512-byte loop.
+        previous = STAGE_CLOCK.enter(TAR_PARSE)
+        try:
+            while (header := self._next_header()) is not None:
+                if header.typeflag in _REGULAR_TYPES:
+                    data = self._read_entry_data(header.size, header.name, "member data")
+                    return TarMember(header.name, data)
+                if header.typeflag not in _NO_DATA_TYPES:  # e.g. GNU dumpdirs: skip their data
+                    self._read_entry_data(header.size, header.name, "entry data")
+            return None
+        finally:
+            STAGE_CLOCK.leave(previous)
 
 
 def iter_tar_members(stream: ReadableStream | BinaryIO, shard: str) -> Iterator[TarMember]:

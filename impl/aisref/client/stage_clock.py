@@ -1,0 +1,199 @@
+"""StageClock: where a data loader's time goes, by stage, from cheap counters. Off by default.
+
+Each process that is measured (the training process, each DataLoader worker) owns one *slot*
+of a :class:`StageTimeline`: int64 nanosecond totals per stage in memory shared with every
+process forked after the timeline was made, so the parent reads its workers' totals in place,
+while they run and after they exit.
+
+Accounting is exclusive on the thread that enabled the clock (the process's main thread):
+entering a stage pauses the one it is nested in (the receive inside a tar parse is counted
+as receive, not twice), and time in no stage is counted as ``outside``. So a slot's stages,
+``outside`` included, partition the process's time since it enabled the clock. Other threads
+(a thread pool reading a batch concurrently, the multiprocessing queue's feeder thread that
+pickles) overlap that timeline: their time in stages is kept apart, in the slot's *helper*
+totals, and is thread-seconds, not a share of the wall.
+
+Cost: off (the default, and in every process forked from a measured one until it enables the
+clock itself), a boundary is one attribute check. On, a boundary is a ``perf_counter_ns`` and
+a few integer stores in shared memory (measured in ``tests/benchmarks/test_bench_stage_clock``).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.util
+import os
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any
+
+# Stages, in timeline order. The loader's own (listing .. tar_parse) are marked in aisref's
+# client; the rest by whoever runs the loader (the harness): the user transform, collate,
+# pickling in the worker, unpickling in the consumer, the consumer's compute and bookkeeping.
+STAGES = (
+    "outside",  # in no stage: DataLoader machinery, waiting (for work, or for workers)
+    "listing",  # listing requests, reply decoded
+    "first_byte",  # a GET sent until its reply's headers are in (redirect included)
+    "receive",  # reading reply bodies from the socket
+    "tar_parse",  # tar headers and members cut out of a stream (its reads are receive)
+    "transform",  # the user's transform of each sample
+    "collate",  # the DataLoader's collate_fn
+    "pickle",  # a worker pickling a batch for the consumer
+    "unpickle",  # the consumer unpickling a worker's batch
+    "compute",  # the consumer's own work per batch (e.g. a training step)
+    "harness",  # the measuring loop's own counting
+)
+OUTSIDE, LISTING, FIRST_BYTE, RECEIVE, TAR_PARSE, TRANSFORM, COLLATE = range(7)
+PICKLE, UNPICKLE, COMPUTE, HARNESS = range(7, 11)
+NOT_ENTERED = -1  # what enter() returns while the clock is off: leave() then does nothing
+
+# A slot: [current stage, since (ns), open (1 while its process runs), owner totals...,
+# helper totals...].
+_CURRENT, _SINCE, _OPEN, _TOTALS = 0, 1, 2, 3
+_HELPERS = _TOTALS + len(STAGES)
+SLOT_WORDS = _HELPERS + len(STAGES)
+
+
+class StageTimeline:
+    """Stage totals for a consumer process (slot 0) and ``workers`` DataLoader workers
+    (slots 1..workers), in memory shared with processes forked after it is made.
+
+    Args:
+        workers: the DataLoader's ``num_workers``.
+    """
+
+    def __init__(self, workers: int) -> None:
+        if workers < 0:
+            raise ValueError(f"workers must be >= 0, got {workers}")
+        self.workers = workers
+        self.words: Any = multiprocessing.get_context("fork").RawArray(
+            "q", SLOT_WORDS * (workers + 1))
+
+    def slot_offset(self, slot: int) -> int:
+        if not 0 <= slot <= self.workers:
+            raise ValueError(f"slot {slot} is outside 0..{self.workers} (consumer, workers)")
+        return slot * SLOT_WORDS
+
+    def read(self, slot: int, now_ns: int | None = None) -> tuple[list[int], list[int]]:
+        """(owner totals, helper totals) of ``slot`` in ns, per stage in :data:`STAGES` order;
+        a running process's open interval is counted up to ``now_ns`` (default: now)."""
+        base = self.slot_offset(slot)
+        words = self.words
+        owner = list(words[base + _TOTALS: base + _HELPERS])
+        helpers = list(words[base + _HELPERS: base + SLOT_WORDS])
+        if words[base + _OPEN]:  # perf_counter_ns is CLOCK_MONOTONIC: one clock for all
+            now = time.perf_counter_ns() if now_ns is None else now_ns
+            owner[words[base + _CURRENT]] += max(now - words[base + _SINCE], 0)
+        return owner, helpers
+
+    def read_all(self) -> list[tuple[list[int], list[int]]]:
+        """Every slot, consumer first, all read at the same instant."""
+        now = time.perf_counter_ns()
+        return [self.read(slot, now) for slot in range(self.workers + 1)]
+
+
+class StageClock:
+    """Marks stage boundaries into this process's slot of a :class:`StageTimeline`.
+
+    Use the process-wide :data:`STAGE_CLOCK`::
+
+        previous = STAGE_CLOCK.enter(RECEIVE)
+        try:
+            ...
+        finally:
+            STAGE_CLOCK.leave(previous)
+    """
+
+    __slots__ = ("on", "_words", "_base", "_owner", "_helper_lock", "_helper_state",
+                 "timeline")
+
+    def __init__(self) -> None:
+        self.on = False
+        self.timeline: StageTimeline | None = None
+        self._words: Any = None
+        self._base = 0
+        self._owner = 0
+        self._helper_lock = threading.Lock()
+        self._helper_state = threading.local()
+
+    def enable(self, timeline: StageTimeline, slot: int = 0) -> None:
+        """Count this process's stages into ``slot`` of ``timeline`` (adding to what is there:
+        a worker restarted for the next epoch continues its slot), from now, on this thread."""
+        base = timeline.slot_offset(slot)
+        words = timeline.words
+        words[base + _CURRENT] = OUTSIDE
+        words[base + _SINCE] = time.perf_counter_ns()
+        words[base + _OPEN] = 1
+        self.timeline, self._words, self._base = timeline, words, base
+        self._owner = threading.get_ident()
+        self.on = True
+
+    def disable(self) -> None:
+        """Stop counting; the open interval is charged to the stage it was in."""
+        if not self.on:
+            return
+        self.on = False
+        now = time.perf_counter_ns()
+        words, base = self._words, self._base
+        words[base + _TOTALS + words[base + _CURRENT]] += now - words[base + _SINCE]
+        words[base + _OPEN] = 0
+
+    def enter(self, stage: int) -> int:
+        """Start ``stage`` (an index into :data:`STAGES`); returns what :meth:`leave` takes."""
+        if not self.on:
+            return NOT_ENTERED
+        now = time.perf_counter_ns()
+        if threading.get_ident() != self._owner:
+            return self._helper_switch(stage, now)
+        words, base = self._words, self._base
+        previous = words[base + _CURRENT]
+        words[base + _TOTALS + previous] += now - words[base + _SINCE]
+        words[base + _CURRENT] = stage
+        words[base + _SINCE] = now
+        return int(previous)
+
+    def leave(self, previous: int) -> None:
+        """End the stage :meth:`enter` started, going back to ``previous``."""
+        if previous == NOT_ENTERED or not self.on:
+            return
+        self.enter(previous)
+
+    def _helper_switch(self, stage: int, now: int) -> int:
+        state = self._helper_state
+        previous: int = getattr(state, "stage", OUTSIDE)
+        if previous != OUTSIDE:  # a helper's time in no stage is not counted
+            with self._helper_lock:
+                self._words[self._base + _HELPERS + previous] += now - state.since
+        state.stage, state.since = stage, now
+        return previous
+
+
+STAGE_CLOCK = StageClock()
+
+
+def _off_in_forked_child() -> None:
+    # A forked child must not count into its parent's slot: it is off until it enables
+    # itself (enable_in_worker), keeping the timeline to find its own slot.
+    STAGE_CLOCK.on = False
+    STAGE_CLOCK._helper_state = threading.local()
+
+
+os.register_at_fork(after_in_child=_off_in_forked_child)
+
+
+def enable_in_worker(worker_id: int) -> None:
+    """For a DataLoader ``worker_init_fn``: count this worker into slot ``worker_id + 1`` of
+    the timeline its parent enabled before forking it; nothing if there is none (the parent
+    does not measure, or the worker was spawned, not forked). Its slot closes at exit."""
+    timeline = STAGE_CLOCK.timeline
+    if timeline is None or worker_id >= timeline.workers:
+        return
+    STAGE_CLOCK.enable(timeline, worker_id + 1)
+    # multiprocessing runs its finalizers as a child process exits (os._exit skips atexit).
+    multiprocessing.util.Finalize(None, STAGE_CLOCK.disable, exitpriority=100)
+
+
+def stage_seconds(totals_ns: list[int]) -> Mapping[str, float]:
+    """``{stage: seconds}`` of one slot's totals (in :data:`STAGES` order)."""
+    return {name: ns / 1e9 for name, ns in zip(STAGES, totals_ns, strict=True)}
