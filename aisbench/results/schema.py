@@ -383,9 +383,13 @@ def stages_to_dict(stages: StageTimes) -> dict[str, Any]:
 
 def stages_from_dict(data: Mapping[str, Any]) -> StageTimes:
     _no_unknown_keys("measurement stages", data, {f.name for f in fields(StageTimes)})
+    def seconds(key: str) -> dict[str, float]:
+        return {str(k): float(v) for k, v in (data.get(key) or {}).items()}
     try:
-        return StageTimes(**{key: {k: float(v) for k, v in value.items()}
-                             if key.endswith("_s") else value for key, value in data.items()})
+        return StageTimes(main_s=seconds("main_s"), workers_s=seconds("workers_s"),
+                          helper_threads_s=seconds("helper_threads_s"),
+                          workers=data.get("workers", 0),
+                          not_measured=tuple(data.get("not_measured", ())))
     except (TypeError, AttributeError, ValueError) as err:
         raise ResultFormatError(f"measurement stages: {err}") from None
 

@@ -15,6 +15,7 @@ from typing import Any
 from aisbench.results import CaseResult, Measurement, case_to_dict
 from aisbench.runner.metrics import ProcessTreeSampler, served_gets, target_urls
 from aisbench.runner.retries import RetryCounter
+from aisbench.runner.stages import StageRecorder
 from aisbench.runner.window import WindowPlan, run_window
 from aisbench.scenario import Case
 from aisbench.strategies import LoaderStrategy, StrategyContext, ToolStrategy, get_strategy
@@ -49,25 +50,33 @@ def run_loader_case(case: Case, ctx: StrategyContext, strategy: LoaderStrategy,
     repeats: list[Measurement] = []
     warmup: Measurement | None = None
     overheads: list[float] = []
+    stages: StageRecorder | None = None
     try:
         loader = strategy.make_loader(case, ctx)  # datasets list their sources here
         retries = RetryCounter(loader)  # and forked workers' (limits: runner/retries.py)
+        # Always on (its cost: tests/benchmarks/test_bench_stage_clock.py); made before the
+        # first window, as workers fork at its iter() and must inherit the timeline.
+        stages = StageRecorder(case.loader.num_workers, client_stages=retries.clients_found > 0,
+                               workers_seen=retries.sees_workers)
         targets = target_urls(ctx.endpoint)
         if case.run.warmup_s > 0:
             before = retries.total()
             warm = run_window(loader, WindowPlan(case.run.warmup_s, None, accel),
-                              sampler.start, sampler.stop, lambda: served_gets(targets))
+                              sampler.start, sampler.stop, lambda: served_gets(targets), stages)
             warmup = replace(warm.measurement, retries=retries.total() - before)
         plan = WindowPlan(case.run.duration_s, case.run.epochs, accel)
         for _ in range(case.run.repeats):
             before = retries.total()
             window = run_window(loader, plan, sampler.start, sampler.stop,
-                                lambda: served_gets(targets))
+                                lambda: served_gets(targets), stages)
             repeats.append(replace(window.measurement, retries=retries.total() - before))
             overheads.append(window.bookkeeping_s / window.measurement.duration_s)
     except Exception as exc:  # the loader failed: keep every window already measured
         return _result(case, run_id, status="failed", reason=_reason(exc), warmup=warmup,
                        repeats=tuple(repeats), extra={"traceback": traceback.format_exc()})
+    finally:
+        if stages is not None:
+            stages.close()
     return _result(case, run_id, warmup=warmup, repeats=tuple(repeats),
                    extra={"harness_overhead": max(overheads, default=0.0),
                           "ceiling_strategy": strategy.ceiling})

@@ -43,13 +43,15 @@ STAGES = (
     "unpickle",  # the consumer unpickling a worker's batch
     "compute",  # the consumer's own work per batch (e.g. a training step)
     "harness",  # the measuring loop's own counting
+    "worker_start",  # a worker forked and initialised: from the consumer's iter() to it
 )
 OUTSIDE, LISTING, FIRST_BYTE, RECEIVE, TAR_PARSE, TRANSFORM, COLLATE = range(7)
-PICKLE, UNPICKLE, COMPUTE, HARNESS = range(7, 11)
+PICKLE, UNPICKLE, COMPUTE, HARNESS, WORKER_START = range(7, 12)
 NOT_ENTERED = -1  # what enter() returns while the clock is off: leave() then does nothing
 
-# A slot: [current stage, since (ns), open (1 while its process runs), owner totals...,
-# helper totals...].
+# The timeline: [when the consumer last started workers (ns)] + a slot per process. A slot:
+# [current stage, since (ns), open (1 while its process runs), owner totals..., helper totals].
+_STARTING_WORKERS = 0
 _CURRENT, _SINCE, _OPEN, _TOTALS = 0, 1, 2, 3
 _HELPERS = _TOTALS + len(STAGES)
 SLOT_WORDS = _HELPERS + len(STAGES)
@@ -68,12 +70,17 @@ class StageTimeline:
             raise ValueError(f"workers must be >= 0, got {workers}")
         self.workers = workers
         self.words: Any = multiprocessing.get_context("fork").RawArray(
-            "q", SLOT_WORDS * (workers + 1))
+            "q", 1 + SLOT_WORDS * (workers + 1))
 
     def slot_offset(self, slot: int) -> int:
         if not 0 <= slot <= self.workers:
             raise ValueError(f"slot {slot} is outside 0..{self.workers} (consumer, workers)")
-        return slot * SLOT_WORDS
+        return 1 + slot * SLOT_WORDS
+
+    def mark_workers_starting(self) -> None:
+        """Call just before ``iter(loader)``, which may fork workers: a worker that starts
+        after it counts the time since as its ``worker_start``."""
+        self.words[_STARTING_WORKERS] = time.perf_counter_ns()
 
     def read(self, slot: int, now_ns: int | None = None) -> tuple[list[int], list[int]]:
         """(owner totals, helper totals) of ``slot`` in ns, per stage in :data:`STAGES` order;
@@ -105,8 +112,15 @@ class StageClock:
             STAGE_CLOCK.leave(previous)
     """
 
-    __slots__ = ("on", "_words", "_base", "_owner", "_helper_lock", "_helper_state",
-                 "timeline")
+    __slots__ = (
+        "_base",
+        "_helper_lock",
+        "_helper_state",
+        "_owner",
+        "_words",
+        "on",
+        "timeline",
+    )
 
     def __init__(self) -> None:
         self.on = False
@@ -190,6 +204,11 @@ def enable_in_worker(worker_id: int) -> None:
     if timeline is None or worker_id >= timeline.workers:
         return
     STAGE_CLOCK.enable(timeline, worker_id + 1)
+    asked_at = timeline.words[_STARTING_WORKERS]
+    if asked_at:  # charge the fork and start-up, which happened before this process could
+        base = timeline.slot_offset(worker_id + 1)
+        timeline.words[base + _TOTALS + WORKER_START] += max(
+            timeline.words[base + _SINCE] - asked_at, 0)
     # multiprocessing runs its finalizers as a child process exits (os._exit skips atexit).
     multiprocessing.util.Finalize(None, STAGE_CLOCK.disable, exitpriority=100)
 
