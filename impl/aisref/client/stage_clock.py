@@ -69,8 +69,10 @@ class StageTimeline:
         if workers < 0:
             raise ValueError(f"workers must be >= 0, got {workers}")
         self.workers = workers
-        self.words: Any = multiprocessing.get_context("fork").RawArray(
+        self._shared = multiprocessing.get_context("fork").RawArray(
             "q", 1 + SLOT_WORDS * (workers + 1))
+        # A memoryview's items are quicker to reach than the ctypes array's.
+        self.words: Any = memoryview(self._shared).cast("B").cast("q")
 
     def slot_offset(self, slot: int) -> int:
         if not 0 <= slot <= self.workers:
@@ -84,11 +86,12 @@ class StageTimeline:
 
     def read(self, slot: int, now_ns: int | None = None) -> tuple[list[int], list[int]]:
         """(owner totals, helper totals) of ``slot`` in ns, per stage in :data:`STAGES` order;
-        a running process's open interval is counted up to ``now_ns`` (default: now)."""
+        a running process's open interval is counted up to ``now_ns`` (default: now). A read
+        racing a boundary may be off by that one interval (no lock: readers never wait)."""
         base = self.slot_offset(slot)
         words = self.words
-        owner = list(words[base + _TOTALS: base + _HELPERS])
-        helpers = list(words[base + _HELPERS: base + SLOT_WORDS])
+        owner = words[base + _TOTALS: base + _HELPERS].tolist()
+        helpers = words[base + _HELPERS: base + SLOT_WORDS].tolist()
         if words[base + _OPEN]:  # perf_counter_ns is CLOCK_MONOTONIC: one clock for all
             now = time.perf_counter_ns() if now_ns is None else now_ns
             owner[words[base + _CURRENT]] += max(now - words[base + _SINCE], 0)
@@ -114,9 +117,12 @@ class StageClock:
 
     __slots__ = (
         "_base",
+        "_current",
         "_helper_lock",
         "_helper_state",
         "_owner",
+        "_since",
+        "_totals",
         "_words",
         "on",
         "timeline",
@@ -128,6 +134,11 @@ class StageClock:
         self._words: Any = None
         self._base = 0
         self._owner = 0
+        # The owner thread's state, kept here too: reading a Python list is quicker than
+        # shared memory, which is only written (for readers in other processes).
+        self._current = OUTSIDE
+        self._since = 0
+        self._totals = [0] * len(STAGES)
         self._helper_lock = threading.Lock()
         self._helper_state = threading.local()
 
@@ -136,8 +147,10 @@ class StageClock:
         a worker restarted for the next epoch continues its slot), from now, on this thread."""
         base = timeline.slot_offset(slot)
         words = timeline.words
+        self._totals = words[base + _TOTALS: base + _HELPERS].tolist()
+        self._current, self._since = OUTSIDE, time.perf_counter_ns()
         words[base + _CURRENT] = OUTSIDE
-        words[base + _SINCE] = time.perf_counter_ns()
+        words[base + _SINCE] = self._since
         words[base + _OPEN] = 1
         self.timeline, self._words, self._base = timeline, words, base
         self._owner = threading.get_ident()
@@ -148,30 +161,41 @@ class StageClock:
         if not self.on:
             return
         self.on = False
-        now = time.perf_counter_ns()
-        words, base = self._words, self._base
-        words[base + _TOTALS + words[base + _CURRENT]] += now - words[base + _SINCE]
-        words[base + _OPEN] = 0
+        self._charge(time.perf_counter_ns())
+        self._words[self._base + _OPEN] = 0
 
     def enter(self, stage: int) -> int:
         """Start ``stage`` (an index into :data:`STAGES`); returns what :meth:`leave` takes."""
         if not self.on:
             return NOT_ENTERED
-        now = time.perf_counter_ns()
-        if threading.get_ident() != self._owner:
+        now = _now_ns()
+        if _thread_id() != self._owner:
             return self._helper_switch(stage, now)
+        # _charge inlined: this is the path every boundary takes (its cost is the clock's)
+        previous = self._current
+        totals = self._totals
+        total = totals[previous] + now - self._since
+        totals[previous] = total
         words, base = self._words, self._base
-        previous = words[base + _CURRENT]
-        words[base + _TOTALS + previous] += now - words[base + _SINCE]
+        words[base + _TOTALS + previous] = total
         words[base + _CURRENT] = stage
         words[base + _SINCE] = now
-        return int(previous)
+        self._current = stage
+        self._since = now
+        return previous
+
+    def _charge(self, now: int) -> int:
+        """Add the time since the last boundary to the current stage; returns that stage."""
+        current = self._current
+        total = self._totals[current] + now - self._since
+        self._totals[current] = total
+        self._words[self._base + _TOTALS + current] = total
+        return current
 
     def leave(self, previous: int) -> None:
         """End the stage :meth:`enter` started, going back to ``previous``."""
-        if previous == NOT_ENTERED or not self.on:
-            return
-        self.enter(previous)
+        if previous != NOT_ENTERED and self.on:
+            self.enter(previous)
 
     def _helper_switch(self, stage: int, now: int) -> int:
         state = self._helper_state
@@ -183,6 +207,8 @@ class StageClock:
         return previous
 
 
+_now_ns = time.perf_counter_ns
+_thread_id = threading.get_ident
 STAGE_CLOCK = StageClock()
 
 

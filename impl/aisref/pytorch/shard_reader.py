@@ -15,8 +15,7 @@ from aisref.pytorch.sample_fields import SampleFields, listed_extensions
 from aisref.pytorch.shard_spans import ShardSpan, count_each, reading_plan, take_span
 from aisref.pytorch.tar_stream import (
     is_meta_member,
-    iter_samples,
-    iter_tar_members,
+    iter_staged_samples,
     split_sample_key,
 )
 from aisref.pytorch.tensor_payloads import tensors_of
@@ -204,7 +203,7 @@ class AISShardReader(AISBaseIterDataset[tuple[str, ContentT]], Generic[ContentT]
     def _samples_of(self, shard: Object, span: ShardSpan) -> Iterator[tuple[str, dict[str, bytes]]]:
         label = shard_label(shard)
         with shard.get_reader(etl=self._etl).raw() as body:
-            samples = iter_samples(iter_tar_members(body, label), label)
+            samples = iter_staged_samples(body, label)
             yield from take_span(samples, span, label, "sample")
 
     def __iter__(self) -> Iterator[tuple[str, ContentT]]:
