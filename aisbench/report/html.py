@@ -21,6 +21,13 @@ from aisbench.report.formatting import (
 )
 from aisbench.report.headline import HEADLINE_HEADINGS, headline_cells, headline_rows
 from aisbench.report.page import html_page, html_table, plots_html, table_row
+from aisbench.report.stage_table import (
+    STAGE_TABLE_NOTE,
+    stage_cells,
+    stage_columns,
+    stage_headings,
+    stage_rows,
+)
 from aisbench.report.tables import CaseRow
 from aisbench.results import METRICS, CaseResult, Provenance
 
@@ -85,6 +92,7 @@ def _run(section: RunSection, index: int, page_dir: Path) -> str:
         plots_html(section.plots, page_dir),
         "<h3>Every case, every metric</h3>",
         _case_table(section.rows),
+        _stage_table(run.cases),
         _not_measured(section.rows),
         "<h3>Provenance</h3>",
         _provenance(run.provenance),
@@ -105,6 +113,19 @@ def _headline(cases: Sequence[CaseResult]) -> str:
             + "<p class=ci>Each loader at its fastest case (mean over repeats, ± the 95% "
             "confidence half-width); the ceiling is aisloader making the same kind of read "
             "of the same data with no Python (n/a where the run measured none).</p>")
+
+
+def _stage_table(cases: Sequence[CaseResult]) -> str:
+    """Where the time goes: each case's stages, µs per sample (report/stage_table.py)."""
+    rows = stage_rows(cases)
+    if not rows:
+        return ""
+    columns = stage_columns(rows)
+    headings = stage_headings(columns)
+    body = [table_row(stage_cells(row, columns), headings, numeric=(*columns, "total"))
+            for row in rows]
+    return ('<h3 id="stages">Where the time goes (µs per sample)</h3>'
+            + html_table(headings, body) + f"<p class=ci>{escape(STAGE_TABLE_NOTE)}</p>")
 
 
 def _case_table(rows: Sequence[CaseRow]) -> str:

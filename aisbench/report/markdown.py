@@ -10,6 +10,13 @@ from aisbench.md_table import md_cell
 from aisbench.report.content import PlotSection, ReportContent, RunSection
 from aisbench.report.formatting import METRIC_HEADINGS, format_metric, format_metric_value
 from aisbench.report.headline import HEADLINE_HEADINGS, headline_cells, headline_rows
+from aisbench.report.stage_table import (
+    STAGE_TABLE_NOTE,
+    stage_cells,
+    stage_columns,
+    stage_headings,
+    stage_rows,
+)
 from aisbench.report.tables import CaseRow
 from aisbench.results import KEY_METRICS, METRICS
 
@@ -71,6 +78,7 @@ def _run_lines(section: RunSection) -> list[str]:
         ]
         lines += [_row(r, metrics) for r in measured]
         lines += ["", "Means over repeats; ± is the 95% confidence interval's half-width.", ""]
+    lines += _stage_lines(section)
     for row in rows:
         if row.status != "ok":
             status = "**failed**" if row.status == "failed" else "skipped"
@@ -78,6 +86,20 @@ def _run_lines(section: RunSection) -> list[str]:
     if any(r.status != "ok" for r in rows):
         lines.append("")
     return lines + _plot_lines(section.plots)
+
+
+def _stage_lines(section: RunSection) -> list[str]:
+    """Where the time goes: each case's stages, µs per sample (report/stage_table.py)."""
+    rows = stage_rows(section.run.cases)
+    if not rows:
+        return []
+    columns = stage_columns(rows)
+    headings = stage_headings(columns)
+    return ["**Where the time goes** (µs per sample)", "",
+            "| " + " | ".join(headings) + " |", "|---|---|" + "---:|" * (len(headings) - 2),
+            *("| " + " | ".join(md_cell(c) for c in stage_cells(r, columns)) + " |"
+              for r in rows),
+            "", STAGE_TABLE_NOTE, ""]
 
 
 def _row(row: CaseRow, metrics: list[str]) -> str:
