@@ -21,18 +21,16 @@ from typing import Any
 
 import pytest
 
-from aisbench.datagen.generate import ensure_dataset
 from aisbench.runner.metrics import TreeUsage
-from aisbench.runner.run import strategy_context
 from aisbench.runner.stages import StageRecorder
 from aisbench.runner.window import WindowPlan, run_window
 from aisbench.scenario.dataset import DatasetSpec, SizeRange
 from aisbench.scenario.model import RunSettings
 from aisbench.strategies.base import StrategyContext
 from aisbench.strategies.registry import get_strategy
-from aisref.client import Client
 from aisref.client.stage_clock import RECEIVE, STAGE_CLOCK, StageClock, StageTimeline
 from tests.case_values import make_case
+from tests.dataset_contexts import dataset_contexts
 
 pytestmark = pytest.mark.benchmark
 
@@ -67,12 +65,7 @@ def test_bench_stage_boundary_on(benchmark: Any) -> None:
 
 @pytest.fixture(scope="module")
 def contexts(ais_endpoint: str, ais_home: Path) -> Iterator[dict[str, StrategyContext]]:
-    specs = {"objects": OBJECTS, "shards": SHARDS}
-    for spec in specs.values():
-        ensure_dataset(ais_endpoint, spec, parallel=4, progress=False)
-    yield {kind: strategy_context(ais_endpoint, spec, ais_home) for kind, spec in specs.items()}
-    for spec in specs.values():
-        Client(ais_endpoint).bucket(spec.bucket_name).delete(missing_ok=True)
+    yield from dataset_contexts(ais_endpoint, ais_home, {"objects": OBJECTS, "shards": SHARDS})
 
 
 def cpu_seconds() -> float:
