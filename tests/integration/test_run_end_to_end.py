@@ -82,8 +82,20 @@ def test_run_exits_0(finished_run: FinishedRun) -> None:
 
 def test_the_run_json_records_how_the_run_ended(finished_run: FinishedRun) -> None:
     run = finished_run.run
-    assert (run["version"], run["description"]) == (2, "two strategies, with and without workers")
+    assert (run["version"], run["description"]) == (3, "two strategies, with and without workers")
     assert run["finished_at"] and run["stopped"] is None
+
+
+def test_every_window_of_the_fresh_case_processes_says_where_its_time_went(
+        finished_run: FinishedRun) -> None:
+    for case in cases(finished_run):
+        workers = case["params"]["num_workers"]
+        for window in [case["warmup"], *case["repeats"]]:
+            stages = window["stages"]
+            assert stages["workers"] == workers and stages["not_measured"] == []
+            consumer = sum(stages["main_s"].values())
+            assert abs(consumer - window["duration_s"]) <= 0.05 * window["duration_s"]
+            assert ("receive" in stages["workers_s"]) == (workers > 0), case["case_id"]
 
 
 def test_run_reads_the_scenarios_dataset_bucket(finished_run: FinishedRun) -> None:
