@@ -7,6 +7,10 @@ go to the benchmark's ``extra_info``, medians over the interleaved rounds:
 sample on) / (off) - 1, CPU of this process and its reaped DataLoader workers (each epoch's
 workers exit at its end). On a shared machine the CPU figure is the steadier of the two: the
 clock's cost is CPU, and other processes' load moves wall time far more. The target is <= 2%.
+
+On a noisy shared machine both swing by more than the clock costs (rounds of one case differ
+by 30% and more); `test_bench_stage_boundaries_per_sample` gives the figure that does not:
+boundaries crossed per sample x the cost of one / CPU per sample with the clock off.
 """
 
 from __future__ import annotations
@@ -36,11 +40,11 @@ pytestmark = pytest.mark.benchmark
 
 SEED = 7_310_777
 # Small samples: the most boundaries per byte, so the worst case for the clock's cost.
-OBJECTS = DatasetSpec(kind="objects", count=128, seed=SEED, object_size=SizeRange(4096, 4096))
+OBJECTS = DatasetSpec(kind="objects", count=64, seed=SEED, object_size=SizeRange(4096, 4096))
 SHARDS = DatasetSpec(kind="shards", count=8, seed=SEED, samples_per_shard=64,
                      members=(("jpg", 4096), ("cls", 8)))
 PAIRS = 7  # interleaved (off, on) rounds
-EPOCHS = 4  # per window
+EPOCHS = 3  # per window
 
 
 def boundary(iterations: int) -> int:
