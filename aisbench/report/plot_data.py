@@ -38,7 +38,14 @@ from aisbench.report.series import (
     ceiling_references,
     sweep_series,
 )
-from aisbench.report.stage_table import CONSUMER, StageRow, stage_columns, stage_rows
+from aisbench.report.stage_table import (
+    CONSUMER,
+    THREADS,
+    WORKERS,
+    StageRow,
+    stage_columns,
+    stage_rows,
+)
 from aisbench.results import METRICS, CaseResult, RunRecord
 
 THROUGHPUT_METRICS = ("samples_per_s", "mib_per_s")
@@ -253,16 +260,17 @@ def time_by_stage(run: RunRecord, prefix: str = "") -> PlotOutcome:
                   "format 3 did not record them)") if measured(run.cases) else _nothing_measured(
                       run)
         return PlotSkipped(name, title, reason)
-    consumer = [r for r in rows if r.timeline == CONSUMER]
-    workers = [r for r in rows if r.timeline != CONSUMER]
-    panels = [_stage_panel("consumer (the training process): wall time", consumer)]
-    if workers:
-        panels.append(_stage_panel("DataLoader workers, summed: worker time", workers))
+    titles = {CONSUMER: "consumer (the training process): wall time",
+              WORKERS: "DataLoader workers, summed: worker time",
+              THREADS: "other threads (overlapping the above): thread time"}
+    panels = [_stage_panel(title, timeline_rows) for timeline, title in titles.items()
+              if (timeline_rows := [r for r in rows if r.timeline == timeline])]
     missing = sorted({f"{r.strategy} ({', '.join(r.not_measured)})"
                       for r in rows if r.not_measured})
     caption = ("Microseconds per sample, mean over repeats. The consumer's stages add up to "
-               "its wall time per sample; the workers' to worker-seconds per sample. 'outside' "
-               "is time in no marked stage (the DataLoader's own work, waiting).")
+               "its wall time per sample; the workers' to worker-seconds per sample; other "
+               "threads overlap both. 'outside' is time in no marked stage (the DataLoader's "
+               "own work, waiting).")
     if missing:
         caption += (" Not measured, their time inside 'outside' (the loader's client marks no "
                     "such stage): " + "; ".join(missing) + ".")

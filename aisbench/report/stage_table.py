@@ -2,8 +2,9 @@
 
 Two timelines per case (results `StageTimes`): the consumer (the training process: its stages
 add up to 1 / samples/s) and, with DataLoader workers, the workers summed (worker-seconds per
-sample: num_workers / samples/s, less the time workers were not alive). Means over the
-repeats that measured stages; the warmup is never in them.
+sample: num_workers / samples/s, less the time workers were not alive); and the time other
+threads spent in stages (a read pool, the queues' pickling threads), which overlaps the two.
+Means over the repeats that measured stages; the warmup is never in them.
 """
 
 from __future__ import annotations
@@ -16,14 +17,17 @@ from aisbench.results import CaseResult, Measurement
 
 CONSUMER = "consumer"
 WORKERS = "workers"
+THREADS = "threads"
+TIMELINE_NAMES = {CONSUMER: "consumer", WORKERS: "{workers} workers", THREADS: "other threads"}
 
 
 @dataclass(frozen=True, slots=True)
 class StageRow:
     """One timeline of one case: stage -> mean microseconds per sample over the repeats.
 
-    timeline: "consumer" or "workers"; workers: the DataLoader's num_workers; not_measured:
-    stages this loader cannot report (another client): their time is in "outside".
+    timeline: "consumer", "workers" or "threads" (overlapping the other two); workers: the
+    DataLoader's num_workers; not_measured: stages this loader cannot report (another
+    client): their time is in "outside".
     """
 
     case_id: str
@@ -41,11 +45,14 @@ class StageRow:
     def label(self) -> str:
         """The case as a plot row names it: case id, and the timeline for workers."""
         case = self.case_id.replace(",", ", ")
-        return case if self.timeline == CONSUMER else f"{case} [{self.workers} workers]"
+        if self.timeline == CONSUMER:
+            return case
+        return f"{case} [{TIMELINE_NAMES[self.timeline].format(workers=self.workers)}]"
 
 
 def stage_rows(cases: Iterable[CaseResult]) -> list[StageRow]:
-    """The consumer row of every measured case with stages, then its workers' row if any."""
+    """The consumer row of every measured case with stages, then its workers' row and its
+    other threads' row, where they have any."""
     rows: list[StageRow] = []
     for case in measured(cases):
         timed = [m for m in case.repeats if m.stages is not None and m.samples > 0]
@@ -55,10 +62,11 @@ def stage_rows(cases: Iterable[CaseResult]) -> list[StageRow]:
         assert first is not None
         rows.append(StageRow(case.case_id, case.strategy, CONSUMER, first.workers,
                              _mean_per_sample(timed, CONSUMER), first.not_measured))
-        workers = _mean_per_sample(timed, WORKERS)
-        if first.workers and workers:
-            rows.append(StageRow(case.case_id, case.strategy, WORKERS, first.workers,
-                                 workers, first.not_measured))
+        for timeline in (WORKERS, THREADS):
+            stages = _mean_per_sample(timed, timeline)
+            if stages:
+                rows.append(StageRow(case.case_id, case.strategy, timeline, first.workers,
+                                     stages, first.not_measured))
     return rows
 
 
@@ -79,8 +87,7 @@ def format_us(value: float) -> str:
 
 def stage_cells(row: StageRow, columns: Sequence[str]) -> list[str]:
     """A table row: case, timeline, each stage (µs/sample; "not measured" or "-"), total."""
-    timeline = row.timeline if row.timeline == CONSUMER else f"{row.workers} workers"
-    cells = [row.case_id, timeline]
+    cells = [row.case_id, TIMELINE_NAMES[row.timeline].format(workers=row.workers)]
     for stage in columns:
         if stage in row.not_measured:
             cells.append("not measured")
@@ -98,8 +105,9 @@ def stage_headings(columns: Sequence[str]) -> list[str]:
 STAGE_TABLE_NOTE = (
     "Microseconds per sample, mean over repeats. The consumer's stages add up to its wall time "
     "per sample (1 / samples/s); the workers' to worker-seconds per sample, summed over "
-    "workers. 'outside' is time in no marked stage: the DataLoader's own work, and waiting "
-    "(for workers, or for the next index). 'not measured': the loader's client marks no such "
+    "workers; other threads' (a read pool, the queues' pickling) overlap both. 'outside' is "
+    "time in no marked stage: the DataLoader's own work, and waiting (for workers, or for the "
+    "next index). 'not measured': the loader's client marks no such "
     "stage; its time is inside 'outside'.")
 
 
@@ -108,7 +116,8 @@ def _mean_per_sample(repeats: Sequence[Measurement], timeline: str) -> dict[str,
     sums: dict[str, float] = {}
     for m in repeats:
         assert m.stages is not None
-        values = m.stages.main_s if timeline == CONSUMER else m.stages.workers_s
+        values = {CONSUMER: m.stages.main_s, WORKERS: m.stages.workers_s,
+                  THREADS: m.stages.helper_threads_s}[timeline]
         for stage, seconds in values.items():
             sums[stage] = sums.get(stage, 0.0) + seconds / m.samples * 1e6
     return {stage: total / len(repeats) for stage, total in sums.items()}

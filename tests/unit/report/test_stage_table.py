@@ -21,8 +21,8 @@ from tests.unit.results.samples import sample_record
 CASE = "strategy=aisref-map,num_workers=2"
 
 
-def test_a_case_has_a_consumer_row_and_a_workers_row_in_us_per_sample():
-    consumer, workers = stage_rows(sample_record().cases)
+def test_a_case_has_a_consumer_a_workers_and_a_threads_row_in_us_per_sample():
+    consumer, workers, threads = stage_rows(sample_record().cases)
     # the sample's one repeat with stages: 2000 samples in 2.0 s, two workers
     assert (consumer.case_id, consumer.timeline, workers.timeline) == (CASE, "consumer",
                                                                         "workers")
@@ -31,6 +31,8 @@ def test_a_case_has_a_consumer_row_and_a_workers_row_in_us_per_sample():
     assert consumer.total_us == pytest.approx(1000.0)  # = 1 / samples/s
     assert workers.us_per_sample["receive"] == pytest.approx(500.0)
     assert workers.total_us == pytest.approx(2000.0)  # = 2 workers / samples/s
+    assert dict(threads.us_per_sample) == {"pickle": pytest.approx(125.0)}  # overlapping
+    assert threads.label == f"{CASE.replace(',', ', ')} [other threads]"
 
 
 def test_repeats_with_stages_are_averaged_per_sample():
@@ -61,8 +63,8 @@ def test_stage_cells_say_not_measured_and_leave_absent_stages_blank():
 def test_time_by_stage_stacks_each_case_consumer_and_workers():
     plot = time_by_stage(sample_record())
     assert isinstance(plot, PlotData)
-    consumer, workers = plot.panels
-    assert consumer.kind == workers.kind == "stacked"
+    consumer, workers, threads = plot.panels
+    assert consumer.kind == workers.kind == threads.kind == "stacked"
     assert sum(s.y[0] for s in consumer.series) == pytest.approx(1000.0)
     assert sum(s.y[0] for s in workers.series) == pytest.approx(2000.0)
     assert workers.categories == (f"{CASE.replace(',', ', ')} [2 workers]",)
@@ -101,5 +103,6 @@ def test_markdown_and_html_have_the_stage_table(tmp_path: Path):
     markdown = render_markdown(content)
     assert "**Where the time goes** (µs per sample)" in markdown
     assert f"| {CASE} | consumer |" in markdown and f"| {CASE} | 2 workers |" in markdown
+    assert f"| {CASE} | other threads |" in markdown
     html = render_html(content, tmp_path)
     assert 'id="stages"' in html and "<td class=\"num\">1,000</td>" in html
