@@ -22,7 +22,9 @@ from aisbench.report.formatting import (
 from aisbench.report.headline import HEADLINE_HEADINGS, headline_cells, headline_rows
 from aisbench.report.page import html_page, html_table, plots_html, table_row
 from aisbench.report.stage_table import (
+    SETUP_HEADINGS,
     STAGE_TABLE_NOTE,
+    setup_cells,
     stage_cells,
     stage_columns,
     stage_headings,
@@ -124,8 +126,14 @@ def _stage_table(cases: Sequence[CaseResult]) -> str:
     headings = stage_headings(columns)
     body = [table_row(stage_cells(row, columns), headings, numeric=(*columns, "total"))
             for row in rows]
+    setup = setup_cells(cases)
+    setup_table = ("<p>Loader setup, once per case (outside the timed windows):</p>"
+                   + html_table(SETUP_HEADINGS, [table_row(r, SETUP_HEADINGS,
+                                                           numeric=SETUP_HEADINGS[1:])
+                                                 for r in setup])) if setup else ""
     return ('<h3 id="stages">Where the time goes (µs per sample)</h3>'
-            + html_table(headings, body) + f"<p class=ci>{escape(STAGE_TABLE_NOTE)}</p>")
+            + html_table(headings, body) + f"<p class=ci>{escape(STAGE_TABLE_NOTE)}</p>"
+            + setup_table)
 
 
 def _case_table(rows: Sequence[CaseRow]) -> str:

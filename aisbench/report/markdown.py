@@ -11,7 +11,9 @@ from aisbench.report.content import PlotSection, ReportContent, RunSection
 from aisbench.report.formatting import METRIC_HEADINGS, format_metric, format_metric_value
 from aisbench.report.headline import HEADLINE_HEADINGS, headline_cells, headline_rows
 from aisbench.report.stage_table import (
+    SETUP_HEADINGS,
     STAGE_TABLE_NOTE,
+    setup_cells,
     stage_cells,
     stage_columns,
     stage_headings,
@@ -99,7 +101,16 @@ def _stage_lines(section: RunSection) -> list[str]:
             "| " + " | ".join(headings) + " |", "|---|---|" + "---:|" * (len(headings) - 2),
             *("| " + " | ".join(md_cell(c) for c in stage_cells(r, columns)) + " |"
               for r in rows),
-            "", STAGE_TABLE_NOTE, ""]
+            "", STAGE_TABLE_NOTE, "", *_setup_lines(section)]
+
+
+def _setup_lines(section: RunSection) -> list[str]:
+    rows = setup_cells(section.run.cases)
+    if not rows:
+        return []
+    return ["**Loader setup**, once per case (outside the timed windows)", "",
+            "| " + " | ".join(SETUP_HEADINGS) + " |", "|---|---:|---:|",
+            *("| " + " | ".join(md_cell(c) for c in row) + " |" for row in rows), ""]
 
 
 def _row(row: CaseRow, metrics: list[str]) -> str:

@@ -111,6 +111,23 @@ STAGE_TABLE_NOTE = (
     "stage; its time is inside 'outside'.")
 
 
+SETUP_HEADINGS = ("case", "setup s", "of which listing s")
+
+
+def setup_cells(cases: Iterable[CaseResult]) -> list[list[str]]:
+    """Each case's loader construction, once per case (``extra.setup_s``): its seconds and
+    the listing's ("not measured" on another client)."""
+    rows = []
+    for case in measured(cases):
+        setup_s = case.extra.get("setup_s")
+        if not isinstance(setup_s, int | float):
+            continue
+        listing = "not measured" if "listing" in case.extra.get("setup_not_measured", ()) else (
+            f"{case.extra.get('setup_stages_s', {}).get('listing', 0.0):.3f}")
+        rows.append([case.case_id, f"{setup_s:.3f}", listing])
+    return rows
+
+
 def _mean_per_sample(repeats: Sequence[Measurement], timeline: str) -> dict[str, float]:
     """Stage -> mean over ``repeats`` of its seconds / samples, in microseconds."""
     sums: dict[str, float] = {}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 import traceback
 from dataclasses import replace
 from pathlib import Path
@@ -51,13 +52,18 @@ def run_loader_case(case: Case, ctx: StrategyContext, strategy: LoaderStrategy,
     warmup: Measurement | None = None
     overheads: list[float] = []
     stages: StageRecorder | None = None
+    setup: dict[str, Any] = {}
     try:
+        # Always on (its cost: tests/benchmarks/test_bench_stage_clock.py); made before the
+        # loader, whose construction lists, and before the first window, as workers fork at
+        # its iter() and must inherit the timeline.
+        stages = StageRecorder(case.loader.num_workers)
+        setup_started, setup_before = time.perf_counter(), stages.snapshot()
         loader = strategy.make_loader(case, ctx)  # datasets list their sources here
         retries = RetryCounter(loader)  # and forked workers' (limits: runner/retries.py)
-        # Always on (its cost: tests/benchmarks/test_bench_stage_clock.py); made before the
-        # first window, as workers fork at its iter() and must inherit the timeline.
-        stages = StageRecorder(case.loader.num_workers, client_stages=retries.clients_found > 0,
+        stages.describe_loader(client_stages=retries.clients_found > 0,
                                workers_seen=retries.sees_workers)
+        setup = setup_stages(stages, setup_before, time.perf_counter() - setup_started)
         targets = target_urls(ctx.endpoint)
         if case.run.warmup_s > 0:
             before = retries.total()
@@ -79,7 +85,15 @@ def run_loader_case(case: Case, ctx: StrategyContext, strategy: LoaderStrategy,
             stages.close()
     return _result(case, run_id, warmup=warmup, repeats=tuple(repeats),
                    extra={"harness_overhead": max(overheads, default=0.0),
-                          "ceiling_strategy": strategy.ceiling})
+                          "ceiling_strategy": strategy.ceiling, **setup})
+
+
+def setup_stages(stages: StageRecorder, before: list[Any], seconds: float) -> dict[str, Any]:
+    """The loader's construction (listing its objects, ...), once per case, for
+    ``CaseResult.extra``: ``setup_s`` and its ``setup_stages_s`` (the consumer's stages)."""
+    times = stages.stage_times(before, stages.snapshot())
+    return {"setup_s": seconds, "setup_stages_s": dict(times.main_s),
+            "setup_not_measured": list(times.not_measured)}
 
 
 def run_tool_case(case: Case, ctx: StrategyContext, strategy: ToolStrategy,

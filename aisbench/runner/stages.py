@@ -45,22 +45,29 @@ SlotTotals = tuple[list[int], list[int]]  # (owner ns per stage, helper-thread n
 class StageRecorder:
     """The stage clock on, for one loader in this process, until `close`.
 
+    Made before the loader (its construction, e.g. the listing, is a stage too), told about
+    the loader once it exists (`describe_loader`).
+
     Args:
         workers: the loader's DataLoader ``num_workers``.
-        client_stages: whether the loader reads through aisref's client (which marks the
-            network stages); False lists them as not measured.
-        workers_seen: whether the workers are forked, so their slots are shared with this
-            process (spawned workers get a copy: their stages are not measured).
     """
 
-    def __init__(self, workers: int, *, client_stages: bool, workers_seen: bool) -> None:
+    def __init__(self, workers: int) -> None:
         self.workers = workers
-        self.not_measured = not_measured_stages(workers, client_stages=client_stages,
-                                                workers_seen=workers_seen)
-        self.workers_seen = workers_seen
+        self.not_measured: tuple[str, ...] = ()
+        self.workers_seen = True
         self.timeline = StageTimeline(workers)
         self._restore = _time_queue_pickling() if workers else _nothing
         STAGE_CLOCK.enable(self.timeline, 0)
+
+    def describe_loader(self, *, client_stages: bool, workers_seen: bool) -> None:
+        """client_stages: whether the loader reads through aisref's client (which marks the
+        network stages); False lists them as not measured. workers_seen: whether its workers
+        are forked, so their slots are shared with this process (spawned workers get a copy:
+        their stages are not measured)."""
+        self.not_measured = not_measured_stages(self.workers, client_stages=client_stages,
+                                                workers_seen=workers_seen)
+        self.workers_seen = workers_seen
 
     def snapshot(self) -> list[SlotTotals]:
         return self.timeline.read_all()

@@ -87,8 +87,7 @@ def rate_and_cpu(ctx: StrategyContext, strategy: str, workers: int,
     case = make_case(strategy, dataset=ctx.dataset, num_workers=workers, batch_size=16,
                      run=RunSettings(duration_s=None, epochs=EPOCHS, warmup_s=0.0, repeats=1))
     loader = get_strategy(strategy).make_loader(case, ctx)  # type: ignore[union-attr]
-    stages = (StageRecorder(workers, client_stages=True, workers_seen=True) if clock_on
-              else None)
+    stages = StageRecorder(workers) if clock_on else None
     cpu_before = cpu_seconds()
     try:
         window = run_window(loader, WindowPlan(None, EPOCHS), lambda: None,

@@ -128,3 +128,16 @@ def test_the_official_sdk_network_stages_are_not_measured(
     assert stages.not_measured == ("listing", "first_byte", "receive", "tar_parse")
     assert all(stage not in stages.main_s for stage in stages.not_measured)
     assert stages.main_s.get("collate", 0.0) > 0  # the harness's own stages still are
+
+
+@pytest.mark.parametrize("strategy", ["aisref-map", "aisref-datapipe"])
+def test_listing_is_timed_where_the_loader_lists_once_at_construction(
+        contexts: dict[str, StrategyContext], strategy: str) -> None:
+    case = make_case(strategy, dataset=OBJECTS, run=WINDOW)
+    result = run_case(case, contexts["objects"], RUN_ID)
+    assert result.status == "ok", result.reason
+    setup = result.extra["setup_stages_s"]
+    assert setup["listing"] > 0, setup
+    assert sum(setup.values()) == pytest.approx(result.extra["setup_s"], rel=0.05)
+    (window,) = result.repeats
+    assert window.stages is not None and "listing" not in window.stages.main_s

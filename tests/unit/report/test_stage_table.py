@@ -13,7 +13,7 @@ from aisbench.report.markdown import render_markdown
 from aisbench.report.plot_data import run_plots, time_by_stage
 from aisbench.report.plot_model import PlotData, PlotSkipped
 from aisbench.report.plots import draw_plot
-from aisbench.report.stage_table import stage_cells, stage_columns, stage_rows
+from aisbench.report.stage_table import setup_cells, stage_cells, stage_columns, stage_rows
 from aisbench.results import StageTimes
 from tests.unit.report.sample_runs import workers_run
 from tests.unit.results.samples import sample_record
@@ -96,13 +96,29 @@ def test_the_stacked_plot_draws_to_files(tmp_path: Path):
     assert drawn.png.stat().st_size > 0 and drawn.svg.stat().st_size > 0
 
 
+def test_setup_cells_give_the_construction_and_its_listing_once_per_case():
+    case = sample_record().cases[0]
+    timed = replace(case, extra={"setup_s": 0.25, "setup_stages_s": {"listing": 0.125},
+                                 "setup_not_measured": []})
+    sdk = replace(case, case_id="sdk", extra={"setup_s": 0.5, "setup_stages_s": {},
+                                              "setup_not_measured": ["listing"]})
+    assert setup_cells([timed, sdk]) == [[CASE, "0.250", "0.125"],
+                                         ["sdk", "0.500", "not measured"]]
+    assert setup_cells(sample_record().cases) == []  # runs before setup was recorded
+
+
 def test_markdown_and_html_have_the_stage_table(tmp_path: Path):
-    section = RunSection(sample_record(), rows=(), plots=PlotSection())
+    record = sample_record()
+    first = replace(record.cases[0], extra={"setup_s": 0.25, "setup_stages_s": {"listing": 0.1}})
+    record = replace(record, cases=(first, *record.cases[1:]))
+    section = RunSection(record, rows=(), plots=PlotSection())
     content = ReportContent(title="t", generated_at="2026-11-26T00:00:00+00:00",
                             runs=(section,))
     markdown = render_markdown(content)
     assert "**Where the time goes** (µs per sample)" in markdown
     assert f"| {CASE} | consumer |" in markdown and f"| {CASE} | 2 workers |" in markdown
     assert f"| {CASE} | other threads |" in markdown
+    assert f"| {CASE} | 0.250 | 0.100 |" in markdown
     html = render_html(content, tmp_path)
     assert 'id="stages"' in html and "<td class=\"num\">1,000</td>" in html
+    assert "Loader setup, once per case" in html

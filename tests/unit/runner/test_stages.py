@@ -29,7 +29,7 @@ class ReceivingLoader:
 
 @pytest.fixture
 def recorder() -> Iterator[StageRecorder]:
-    made = StageRecorder(0, client_stages=True, workers_seen=True)
+    made = StageRecorder(0)
     try:
         yield made
     finally:
@@ -83,7 +83,7 @@ def test_stage_times_are_the_difference_in_seconds_and_leave_out_empty_stages() 
 
 def test_queue_pickling_is_marked_while_recording_and_restored_after() -> None:
     plain_dumps, plain_loads = vars(ForkingPickler)["dumps"], vars(ForkingPickler)["loads"]
-    recorder = StageRecorder(1, client_stages=True, workers_seen=True)
+    recorder = StageRecorder(1)
     try:
         assert vars(ForkingPickler)["dumps"] is not plain_dumps
         before = recorder.snapshot()
