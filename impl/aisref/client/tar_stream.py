@@ -289,17 +289,21 @@ class TarStreamReader:
         return _Header(offset=offset, name=name, size=size, typeflag=header.typeflag)
 
     def __iter__(self) -> Iterator[TarMember]:
-        next_member = self._next_staged_member if self._staged else self._next_member
-        while (member := next_member()) is not None:
+        clock = STAGE_CLOCK
+        while True:
+            # One stage per member, not per block: the clock stays out of the 512-byte loop,
+            # and off it costs one check here.
+            if self._staged and clock.on:
+                previous = clock.enter(TAR_PARSE)
+                try:
+                    member = self._next_member()
+                finally:
+                    clock.leave(previous)
+            else:
+                member = self._next_member()
+            if member is None:
+                return
             yield member
-
-    def _next_staged_member(self) -> TarMember | None:
-        # One stage per member, not per block: the clock stays out of the 512-byte loop.
-        previous = STAGE_CLOCK.enter(TAR_PARSE)
-        try:
-            return self._next_member()
-        finally:
-            STAGE_CLOCK.leave(previous)
 
     def _next_member(self) -> TarMember | None:
         while (header := self._next_header()) is not None:
