@@ -7,18 +7,10 @@ from __future__ import annotations
 
 from aisbench.analysis import to_markdown as comparison_markdown
 from aisbench.md_table import md_cell
+from aisbench.report import stage_table
 from aisbench.report.content import PlotSection, ReportContent, RunSection
 from aisbench.report.formatting import METRIC_HEADINGS, format_metric, format_metric_value
 from aisbench.report.headline import HEADLINE_HEADINGS, headline_cells, headline_rows
-from aisbench.report.stage_table import (
-    SETUP_HEADINGS,
-    STAGE_TABLE_NOTE,
-    setup_cells,
-    stage_cells,
-    stage_columns,
-    stage_headings,
-    stage_rows,
-)
 from aisbench.report.tables import CaseRow
 from aisbench.results import KEY_METRICS, METRICS
 
@@ -92,24 +84,24 @@ def _run_lines(section: RunSection) -> list[str]:
 
 def _stage_lines(section: RunSection) -> list[str]:
     """Where the time goes: each case's stages, µs per sample (report/stage_table.py)."""
-    rows = stage_rows(section.run.cases)
+    rows = stage_table.stage_rows(section.run.cases)
     if not rows:
         return []
-    columns = stage_columns(rows)
-    headings = stage_headings(columns)
+    columns = stage_table.stage_columns(rows)
+    headings = stage_table.stage_headings(columns)
     return ["**Where the time goes** (µs per sample)", "",
             "| " + " | ".join(headings) + " |", "|---|---|" + "---:|" * (len(headings) - 2),
-            *("| " + " | ".join(md_cell(c) for c in stage_cells(r, columns)) + " |"
+            *("| " + " | ".join(md_cell(c) for c in stage_table.stage_cells(r, columns)) + " |"
               for r in rows),
-            "", STAGE_TABLE_NOTE, "", *_setup_lines(section)]
+            "", stage_table.STAGE_TABLE_NOTE, "", *_setup_lines(section)]
 
 
 def _setup_lines(section: RunSection) -> list[str]:
-    rows = setup_cells(section.run.cases)
+    rows = stage_table.setup_cells(section.run.cases)
     if not rows:
         return []
     return ["**Loader setup**, once per case (outside the timed windows)", "",
-            "| " + " | ".join(SETUP_HEADINGS) + " |", "|---|---:|---:|",
+            "| " + " | ".join(stage_table.SETUP_HEADINGS) + " |", "|---|---:|---:|",
             *("| " + " | ".join(md_cell(c) for c in row) + " |" for row in rows), ""]
 
 
