@@ -29,6 +29,15 @@ from aisbench.report.formatting import (
 from aisbench.report.headline import HEADLINE_HEADINGS, headline_cells, headline_rows
 from aisbench.report.page import html_page, html_table, plots_html, table_row
 from aisbench.report.ranks import RANK_HEADINGS, RANK_NUMERIC, ranks_tables
+from aisbench.report.stage_table import (
+    SETUP_HEADINGS,
+    STAGE_TABLE_NOTE,
+    setup_cells,
+    stage_cells,
+    stage_columns,
+    stage_headings,
+    stage_rows,
+)
 from aisbench.report.tables import CaseRow
 from aisbench.results import METRICS, CaseResult, Provenance
 
@@ -110,6 +119,7 @@ def _run(section: RunSection, index: int, page_dir: Path) -> str:
         "<h3>Every case, every metric</h3>",
         _case_table(section.rows),
         _ranks(run.cases),
+        _stage_table(run.cases),
         _not_measured(section.rows),
         "<h3>Provenance</h3>",
         _provenance(run.provenance),
@@ -139,6 +149,23 @@ def _ranks(cases: Sequence[CaseResult]) -> str:
                                           for cells in t.rows])
              for t in ranks_tables(cases)]
     return "\n".join(parts)
+def _stage_table(cases: Sequence[CaseResult]) -> str:
+    """Where the time goes: each case's stages, µs per sample (report/stage_table.py)."""
+    rows = stage_rows(cases)
+    if not rows:
+        return ""
+    columns = stage_columns(rows)
+    headings = stage_headings(columns)
+    body = [table_row(stage_cells(row, columns), headings, numeric=(*columns, "total"))
+            for row in rows]
+    setup = setup_cells(cases)
+    setup_table = ("<p>Loader setup, once per case (outside the timed windows):</p>"
+                   + html_table(SETUP_HEADINGS, [table_row(r, SETUP_HEADINGS,
+                                                           numeric=SETUP_HEADINGS[1:])
+                                                 for r in setup])) if setup else ""
+    return ('<h3 id="stages">Where the time goes (µs per sample)</h3>'
+            + html_table(headings, body) + f"<p class=ci>{escape(STAGE_TABLE_NOTE)}</p>"
+            + setup_table)
 
 
 def _case_table(rows: Sequence[CaseRow]) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from aisbench.analysis import to_markdown as comparison_markdown
 from aisbench.md_table import md_cell
+from aisbench.report import stage_table
 from aisbench.report.answers import (
     ANSWER_HEADINGS,
     ANSWERS_NOTE,
@@ -97,6 +98,7 @@ def _run_lines(section: RunSection) -> list[str]:
                   "| " + " | ".join(RANK_HEADINGS) + " |", "|" + "---:|" * len(RANK_HEADINGS)]
         lines += ["| " + " | ".join(md_cell(c) for c in cells) + " |" for cells in table.rows]
         lines.append("")
+    lines += _stage_lines(section)
     for row in rows:
         if row.status != "ok":
             status = "**failed**" if row.status == "failed" else "skipped"
@@ -104,6 +106,29 @@ def _run_lines(section: RunSection) -> list[str]:
     if any(r.status != "ok" for r in rows):
         lines.append("")
     return lines + _plot_lines(section.plots)
+
+
+def _stage_lines(section: RunSection) -> list[str]:
+    """Where the time goes: each case's stages, µs per sample (report/stage_table.py)."""
+    rows = stage_table.stage_rows(section.run.cases)
+    if not rows:
+        return []
+    columns = stage_table.stage_columns(rows)
+    headings = stage_table.stage_headings(columns)
+    return ["**Where the time goes** (µs per sample)", "",
+            "| " + " | ".join(headings) + " |", "|---|---|" + "---:|" * (len(headings) - 2),
+            *("| " + " | ".join(md_cell(c) for c in stage_table.stage_cells(r, columns)) + " |"
+              for r in rows),
+            "", stage_table.STAGE_TABLE_NOTE, "", *_setup_lines(section)]
+
+
+def _setup_lines(section: RunSection) -> list[str]:
+    rows = stage_table.setup_cells(section.run.cases)
+    if not rows:
+        return []
+    return ["**Loader setup**, once per case (outside the timed windows)", "",
+            "| " + " | ".join(stage_table.SETUP_HEADINGS) + " |", "|---|---:|---:|",
+            *("| " + " | ".join(md_cell(c) for c in row) + " |" for row in rows), ""]
 
 
 def _row(row: CaseRow, metrics: list[str]) -> str:

@@ -28,6 +28,7 @@ from aisbench.report.plot_model import (
     PlotOutcome,
     PlotSkipped,
     Reference,
+    Series,
     XScale,
 )
 from aisbench.report.series import (
@@ -36,6 +37,14 @@ from aisbench.report.series import (
     cdf_series,
     ceiling_references,
     sweep_series,
+)
+from aisbench.report.stage_table import (
+    CONSUMER,
+    THREADS,
+    WORKERS,
+    StageRow,
+    stage_columns,
+    stage_rows,
 )
 from aisbench.results import METRICS, CaseResult, RunRecord
 
@@ -57,6 +66,7 @@ def run_plots(run: RunRecord, prefix: str = "") -> list[PlotOutcome]:
         latency_cdf,
         accel_utilization_vs_workers,
         time_to_first_batch,
+        time_by_stage,
     )
     return [build(run, prefix) for build in builders]
 
@@ -228,6 +238,53 @@ def time_to_first_batch(run: RunRecord, prefix: str = "") -> PlotOutcome:
         series=tuple(bar_series(cases, "time_to_first_batch_s", strategy_colors(run.cases))),
     )
     return PlotData(name, title, (panel,), caption=_ci_note(cases))
+
+
+# One color per stage, the same in every plot: network blues, parsing and CPU work warm,
+# hand-over purple, the consumer's own work green, what no stage holds grey.
+STAGE_COLORS = {
+    "listing": "#9ECAE1", "first_byte": "#4292C6", "receive": "#08519C",
+    "tar_parse": "#FD8D3C", "transform": "#E6550D", "collate": "#A63603",
+    "pickle": "#9E9AC8", "unpickle": "#6A51A3", "worker_start": "#DADAEB",
+    "compute": "#31A354", "harness": "#000000", "outside": "#BDBDBD",
+}
+
+
+def time_by_stage(run: RunRecord, prefix: str = "") -> PlotOutcome:
+    """Where the time goes: a stacked bar per case, microseconds per sample by stage; the
+    consumer in one panel, the DataLoader workers (summed) in another."""
+    name, title = f"{prefix}time-by-stage", f"{run.scenario}: where the time goes, per sample"
+    rows = stage_rows(run.cases)
+    if not rows:
+        reason = ("no case measured its stages (tool cases have none; runs before result "
+                  "format 3 did not record them)") if measured(run.cases) else _nothing_measured(
+                      run)
+        return PlotSkipped(name, title, reason)
+    titles = {CONSUMER: "consumer (the training process): wall time",
+              WORKERS: "DataLoader workers, summed: worker time",
+              THREADS: "other threads (overlapping the above): thread time"}
+    panels = [_stage_panel(title, timeline_rows) for timeline, title in titles.items()
+              if (timeline_rows := [r for r in rows if r.timeline == timeline])]
+    missing = sorted({f"{r.strategy} ({', '.join(r.not_measured)})"
+                      for r in rows if r.not_measured})
+    caption = ("Microseconds per sample, mean over repeats. The consumer's stages add up to "
+               "its wall time per sample; the workers' to worker-seconds per sample; other "
+               "threads overlap both. 'outside' is time in no marked stage (the DataLoader's "
+               "own work, waiting).")
+    if missing:
+        caption += (" Not measured, their time inside 'outside' (the loader's client marks no "
+                    "such stage): " + "; ".join(missing) + ".")
+    return PlotData(name, title, tuple(panels), caption=caption)
+
+
+def _stage_panel(title: str, rows: Sequence[StageRow]) -> Panel:
+    series = tuple(
+        Series(label=stage, x=tuple(r.label for r in rows),
+               y=tuple(r.us_per_sample.get(stage, 0.0) for r in rows),
+               color=STAGE_COLORS.get(stage, "#636363"))
+        for stage in stage_columns(rows))
+    return Panel(kind="stacked", title=title, x_label="case", y_label="µs per sample",
+                 series=series)
 
 
 def _ci_note(cases: Sequence[CaseResult]) -> str:

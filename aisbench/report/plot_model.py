@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
 
-PanelKind: TypeAlias = Literal["lines", "bars", "cdf"]
+PanelKind: TypeAlias = Literal["lines", "bars", "cdf", "stacked"]
 XScale: TypeAlias = Literal["linear", "log2", "log10"]
 SeriesStyle: TypeAlias = Literal["line", "ceiling"]
 
@@ -59,7 +59,9 @@ class Reference:
 class Panel:
     """One set of axes. kind "lines": y against numeric x with CI error bars; "bars":
     horizontal bars, one row per category (x), y the bar length; "cdf": steps of cumulative
-    fraction (y) against value (x). value_min: where the value axis starts (None: automatic);
+    fraction (y) against value (x); "stacked": horizontal bars, one row per category (x), each
+    series a segment laid after the previous series' (y its length). value_min: where the
+    value axis starts (None: automatic);
     value_suffix: appended to value labels drawn on the figure (e.g. "%"); value_span_min: lines
     panels with an automatic axis show at least this range around the data, so noise far below
     what matters (e.g. a leak threshold) does not fill the plot like a cliff."""

@@ -82,7 +82,8 @@ def render_figure(plot: PlotData) -> Figure:
             ax.set_visible(False)
             continue
         panel = plot.panels[index]
-        {"lines": _draw_lines, "bars": _draw_bars, "cdf": _draw_cdf}[panel.kind](ax, panel)
+        {"lines": _draw_lines, "bars": _draw_bars, "cdf": _draw_cdf,
+         "stacked": _draw_stacked}[panel.kind](ax, panel)
         ax.set_title(panel.title)
         ax.grid(True, alpha=0.3)
         row_start = plot.panels[index - index % columns]
@@ -209,6 +210,29 @@ def _draw_bars(ax: Axes, panel: Panel) -> None:
     ax.grid(False, axis="y")
 
 
+def _draw_stacked(ax: Axes, panel: Panel) -> None:
+    categories = panel.categories
+    position = {category: float(i) for i, category in enumerate(categories)}
+    ends = dict.fromkeys(categories, 0.0)
+    for series in panel.series:
+        rows = [str(x) for x in series.x]
+        ax.barh([position[r] for r in rows], series.y, left=[ends[r] for r in rows],
+                height=0.62, color=series.color or None, label=series.label)
+        for row, value in zip(rows, series.y, strict=True):
+            ends[row] += value
+    for category, end in ends.items():  # the row's total beyond its bar
+        ax.annotate(_tick_number(end, None) + panel.value_suffix, (end, position[category]),
+                    xytext=(4, 0), textcoords="offset points", ha="left", va="center",
+                    fontsize=8, color="#333333")
+    ax.set_yticks(list(position.values()), [_wrap(c) for c in categories])
+    ax.set_ylim(len(categories) - 0.5, -0.5)  # first case on top
+    high = max(ends.values(), default=1.0) or 1.0
+    ax.set_xlim(0, high * 1.15)
+    ax.set_xlabel(panel.y_label)
+    ax.xaxis.set_major_formatter(FuncFormatter(_tick_number))
+    ax.grid(False, axis="y")
+
+
 def _draw_cdf(ax: Axes, panel: Panel) -> None:
     for index, series in enumerate(panel.series):
         xs = [float(x) for x in series.x]
@@ -304,7 +328,7 @@ def _columns(panels: Sequence[Panel]) -> int:
 
 
 def _panel_height(panel: Panel) -> float:
-    if panel.kind == "bars":
+    if panel.kind in ("bars", "stacked"):
         return max(2.6, 0.42 * len(panel.categories) + 1.6)
     if panel.kind == "cdf":
         return 3.6

@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 FORMAT_NAME = "aisbench-run"
 # 2 added a case's ``verdict`` and a run's ``description``, ``settings``, ``finished_at`` and
 # ``stopped``; a version 1 document reads as version 2 with those empty (`run_from_dict`).
-# 3 added a case's ``distributed`` (its ranks, ranks.py); older cases read with it null.
+# 3 added a case's ``distributed`` (its ranks, ranks.py) and a measurement's ``stages``;
+# older documents read with both null.
 FORMAT_VERSION = 3
 READABLE_VERSIONS = (1, 2, 3)
 MIB = 2**20
@@ -107,6 +108,38 @@ _COUNT_FIELDS = (
 
 
 @dataclass(frozen=True, slots=True)
+class StageTimes:
+    """Where one window's time went, seconds per stage (stage names: ``aisref.client.
+    stage_clock.STAGES``; how they are measured: ``aisbench/runner/stages.py``).
+
+    main_s: the consumer process's timeline; its stages sum to the window's duration.
+    workers_s: every DataLoader worker's timeline, summed; they sum to ``workers`` x the
+    window's duration, less the time workers were not alive (starting, between epochs).
+    helper_threads_s: thread-seconds in stages on other threads (a concurrent read pool, the
+    queue thread that pickles a worker's batches); they overlap the timelines above.
+    not_measured: stages this loader cannot report (another client's network stages): their
+    time is inside ``outside`` or another stage, never a number of its own.
+    """
+
+    main_s: Mapping[str, float]
+    workers_s: Mapping[str, float] = field(default_factory=dict)
+    helper_threads_s: Mapping[str, float] = field(default_factory=dict)
+    workers: int = 0
+    not_measured: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for part in ("main_s", "workers_s", "helper_threads_s"):
+            values = getattr(self, part)
+            if not all(isinstance(v, int | float) and math.isfinite(v) and v >= 0
+                       for v in values.values()):
+                raise ResultFormatError(f"stages.{part} must map stage names to seconds >= 0, "
+                                        f"got {dict(values)!r}")
+        if isinstance(self.workers, bool) or not isinstance(self.workers, int) or self.workers < 0:
+            raise ResultFormatError(f"stages.workers must be an integer >= 0, got {self.workers!r}")
+        object.__setattr__(self, "not_measured", tuple(self.not_measured))
+
+
+@dataclass(frozen=True, slots=True)
 class Measurement:
     """One timed window of a case: a repeat, or the warmup (kept, never averaged in).
 
@@ -115,7 +148,8 @@ class Measurement:
     (None if no batch came); batch_latencies_s: the wait for each batch, in order; cpu_seconds:
     user+system CPU of the loader process and its workers; peak_rss_bytes: peak resident memory
     summed over main process and workers; http_requests / errors / retries: counted by the
-    strategy; accel_busy_s: seconds the emulated accelerator was computing.
+    strategy; accel_busy_s: seconds the emulated accelerator was computing; stages: where the
+    time went, by stage (None where the runner did not measure stages).
     """
 
     duration_s: float
@@ -130,6 +164,7 @@ class Measurement:
     errors: int = 0
     retries: int = 0
     accel_busy_s: float = 0.0
+    stages: StageTimes | None = None
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.duration_s) and self.duration_s > 0):
@@ -201,7 +236,8 @@ class Measurement:
 
 
 # The scalar fields of a Measurement, in declaration order: one CSV column each.
-MEASUREMENT_SCALARS = tuple(f.name for f in fields(Measurement) if f.name != "batch_latencies_s")
+MEASUREMENT_SCALARS = tuple(f.name for f in fields(Measurement)
+                            if f.name not in ("batch_latencies_s", "stages"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,7 +379,27 @@ def measurement_to_dict(m: Measurement) -> dict[str, Any]:
     raise ResultFormatError on unknown keys or impossible values."""
     data = {f.name: getattr(m, f.name) for f in fields(m)}
     data["batch_latencies_s"] = list(m.batch_latencies_s)
+    data["stages"] = None if m.stages is None else stages_to_dict(m.stages)
     return data
+
+
+def stages_to_dict(stages: StageTimes) -> dict[str, Any]:
+    return {"main_s": dict(stages.main_s), "workers_s": dict(stages.workers_s),
+            "helper_threads_s": dict(stages.helper_threads_s), "workers": stages.workers,
+            "not_measured": list(stages.not_measured)}
+
+
+def stages_from_dict(data: Mapping[str, Any]) -> StageTimes:
+    _no_unknown_keys("measurement stages", data, {f.name for f in fields(StageTimes)})
+    def seconds(key: str) -> dict[str, float]:
+        return {str(k): float(v) for k, v in (data.get(key) or {}).items()}
+    try:
+        return StageTimes(main_s=seconds("main_s"), workers_s=seconds("workers_s"),
+                          helper_threads_s=seconds("helper_threads_s"),
+                          workers=data.get("workers", 0),
+                          not_measured=tuple(data.get("not_measured", ())))
+    except (TypeError, AttributeError, ValueError) as err:
+        raise ResultFormatError(f"measurement stages: {err}") from None
 
 
 def measurement_from_dict(data: Mapping[str, Any]) -> Measurement:
@@ -355,6 +411,8 @@ def measurement_from_dict(data: Mapping[str, Any]) -> Measurement:
         if isinstance(values.get(name), int) and not isinstance(values[name], bool):
             values[name] = float(values[name])
     values["batch_latencies_s"] = tuple(float(v) for v in data.get("batch_latencies_s", ()))
+    if values.get("stages") is not None:
+        values["stages"] = stages_from_dict(values["stages"])
     try:
         return Measurement(**values)
     except TypeError as err:
@@ -474,7 +532,7 @@ def run_from_dict(data: Mapping[str, Any]) -> RunRecord:
 
 _V1_RUN_KEYS = {"format", "version", "run_id", "scenario", "provenance", "cases"}
 _V2_RUN_KEYS = _V1_RUN_KEYS | {"description", "settings", "finished_at", "stopped"}
-_RUN_KEYS = {1: _V1_RUN_KEYS, 2: _V2_RUN_KEYS, 3: _V2_RUN_KEYS}
+_RUN_KEYS = {1: _V1_RUN_KEYS, 2: _V2_RUN_KEYS, 3: _V2_RUN_KEYS}  # 3 changed cases, not runs
 
 
 def _no_unknown_keys(what: str, data: Mapping[str, Any], known: set[str]) -> None:

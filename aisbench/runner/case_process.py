@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 import traceback
 from dataclasses import replace
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 from aisbench.results import CaseResult, Measurement, case_to_dict
 from aisbench.runner.metrics import ProcessTreeSampler, served_gets, target_urls
 from aisbench.runner.retries import RetryCounter
+from aisbench.runner.stages import StageRecorder
 from aisbench.runner.window import WindowPlan, run_window
 from aisbench.scenario import Case
 from aisbench.strategies import LoaderStrategy, StrategyContext, ToolStrategy, get_strategy
@@ -49,28 +51,49 @@ def run_loader_case(case: Case, ctx: StrategyContext, strategy: LoaderStrategy,
     repeats: list[Measurement] = []
     warmup: Measurement | None = None
     overheads: list[float] = []
+    stages: StageRecorder | None = None
+    setup: dict[str, Any] = {}
     try:
+        # Always on (its cost: tests/benchmarks/test_bench_stage_clock.py); made before the
+        # loader, whose construction lists, and before the first window, as workers fork at
+        # its iter() and must inherit the timeline.
+        stages = StageRecorder(case.loader.num_workers)
+        setup_started, setup_before = time.perf_counter(), stages.snapshot()
         loader = strategy.make_loader(case, ctx)  # datasets list their sources here
         retries = RetryCounter(loader)  # and forked workers' (limits: runner/retries.py)
+        stages.describe_loader(client_stages=retries.clients_found > 0,
+                               workers_seen=retries.sees_workers)
+        setup = setup_stages(stages, setup_before, time.perf_counter() - setup_started)
         targets = target_urls(ctx.endpoint)
         if case.run.warmup_s > 0:
             before = retries.total()
             warm = run_window(loader, WindowPlan(case.run.warmup_s, None, accel),
-                              sampler.start, sampler.stop, lambda: served_gets(targets))
+                              sampler.start, sampler.stop, lambda: served_gets(targets), stages)
             warmup = replace(warm.measurement, retries=retries.total() - before)
         plan = WindowPlan(case.run.duration_s, case.run.epochs, accel)
         for _ in range(case.run.repeats):
             before = retries.total()
             window = run_window(loader, plan, sampler.start, sampler.stop,
-                                lambda: served_gets(targets))
+                                lambda: served_gets(targets), stages)
             repeats.append(replace(window.measurement, retries=retries.total() - before))
             overheads.append(window.bookkeeping_s / window.measurement.duration_s)
     except Exception as exc:  # the loader failed: keep every window already measured
         return _result(case, run_id, status="failed", reason=_reason(exc), warmup=warmup,
                        repeats=tuple(repeats), extra={"traceback": traceback.format_exc()})
+    finally:
+        if stages is not None:
+            stages.close()
     return _result(case, run_id, warmup=warmup, repeats=tuple(repeats),
                    extra={"harness_overhead": max(overheads, default=0.0),
-                          "ceiling_strategy": strategy.ceiling})
+                          "ceiling_strategy": strategy.ceiling, **setup})
+
+
+def setup_stages(stages: StageRecorder, before: list[Any], seconds: float) -> dict[str, Any]:
+    """The loader's construction (listing its objects, ...), once per case, for
+    ``CaseResult.extra``: ``setup_s`` and its ``setup_stages_s`` (the consumer's stages)."""
+    times = stages.stage_times(before, stages.snapshot())
+    return {"setup_s": seconds, "setup_stages_s": dict(times.main_s),
+            "setup_not_measured": list(times.not_measured)}
 
 
 def run_tool_case(case: Case, ctx: StrategyContext, strategy: ToolStrategy,

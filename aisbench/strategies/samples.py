@@ -15,6 +15,7 @@ from torch.utils.data import DataLoader, Dataset, IterableDataset
 from torch.utils.data._utils.collate import default_collate
 
 from aisbench.scenario import Case
+from aisref.client.stage_clock import COLLATE, STAGE_CLOCK, TRANSFORM, enable_in_worker
 
 Transform = Callable[[bytes], Any]
 
@@ -81,7 +82,13 @@ def apply_transform(sample: Any, transform: Transform) -> Any:
 
 def _counted(sample: Any, transform: Transform | None) -> tuple[int, Any]:
     nbytes = payload_bytes(sample)
-    return nbytes, sample if transform is None else apply_transform(sample, transform)
+    if transform is None:
+        return nbytes, sample
+    previous = STAGE_CLOCK.enter(TRANSFORM)
+    try:
+        return nbytes, apply_transform(sample, transform)
+    finally:
+        STAGE_CLOCK.leave(previous)
 
 
 class CountedMapDataset(Dataset[tuple[int, Any]]):
@@ -119,12 +126,16 @@ class CountedIterDataset(IterableDataset[tuple[int, Any]]):
 def collate_counted(batch: list[tuple[int, Any]]) -> tuple[int, int, Any]:
     """(samples, payload bytes, collated payload); untransformed payloads use torch's default
     collate, as a user's DataLoader would; transformed ones of varying shape stay a list."""
-    payloads = [payload for _, payload in batch]
+    previous = STAGE_CLOCK.enter(COLLATE)
     try:
-        collated = default_collate(payloads)
-    except (RuntimeError, TypeError, KeyError):  # KeyError: samples with different members
-        collated = payloads
-    return len(batch), sum(nbytes for nbytes, _ in batch), collated
+        payloads = [payload for _, payload in batch]
+        try:
+            collated = default_collate(payloads)
+        except (RuntimeError, TypeError, KeyError):  # KeyError: samples with different members
+            collated = payloads
+        return len(batch), sum(nbytes for nbytes, _ in batch), collated
+    finally:
+        STAGE_CLOCK.leave(previous)
 
 
 def make_dataloader(dataset: Any, case: Case, *, iterable: bool,
@@ -139,6 +150,8 @@ def make_dataloader(dataset: Any, case: Case, *, iterable: bool,
     wrapped: Dataset[Any] = (CountedIterDataset(dataset, transform) if iterable
                              else CountedMapDataset(dataset, transform))
     kwargs = case.loader.dataloader_kwargs()
+    if case.loader.num_workers > 0:  # workers count their stages where the runner measures
+        kwargs["worker_init_fn"] = enable_in_worker
     if batch_sampler is not None:
         del kwargs["batch_size"]
         return DataLoader(wrapped, collate_fn=collate_counted, batch_sampler=batch_sampler,

@@ -86,6 +86,18 @@ def test_the_run_json_records_how_the_run_ended(finished_run: FinishedRun) -> No
     assert run["finished_at"] and run["stopped"] is None
 
 
+def test_every_window_of_the_fresh_case_processes_says_where_its_time_went(
+        finished_run: FinishedRun) -> None:
+    for case in cases(finished_run):
+        workers = case["params"]["num_workers"]
+        for window in [case["warmup"], *case["repeats"]]:
+            stages = window["stages"]
+            assert stages["workers"] == workers and stages["not_measured"] == []
+            consumer = sum(stages["main_s"].values())
+            assert abs(consumer - window["duration_s"]) <= 0.05 * window["duration_s"]
+            assert ("receive" in stages["workers_s"]) == (workers > 0), case["case_id"]
+
+
 def test_run_reads_the_scenarios_dataset_bucket(finished_run: FinishedRun) -> None:
     assert f"dataset {DATASET.bucket_name}: 200 objects" in finished_run.proc.stdout
 

@@ -12,16 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from aisbench.datagen.generate import ensure_dataset
 from aisbench.runner.case_process import run_case
-from aisbench.runner.run import strategy_context
 from aisbench.scenario.dataset import DatasetSpec, SizeRange
 from aisbench.scenario.model import EtlSpec, RunSettings
 from aisbench.strategies.base import StrategyContext, ToolStrategy
 from aisbench.strategies.dataset_strategy import DatasetStrategy
 from aisbench.strategies.registry import STRATEGIES
-from aisref.client import Client
 from tests.case_values import make_case
+from tests.dataset_contexts import dataset_contexts
 
 pytestmark = pytest.mark.integration
 
@@ -57,12 +55,7 @@ def expected_samples(strategy: str, spec: DatasetSpec) -> int:
 
 @pytest.fixture(scope="module")
 def contexts(ais_endpoint: str, ais_home: Path) -> Iterator[dict[str, StrategyContext]]:
-    specs = {"objects": OBJECTS, "shards": SHARDS}
-    for spec in specs.values():
-        ensure_dataset(ais_endpoint, spec, parallel=4, progress=False)
-    yield {kind: strategy_context(ais_endpoint, spec, ais_home) for kind, spec in specs.items()}
-    for spec in specs.values():
-        Client(ais_endpoint).bucket(spec.bucket_name).delete(missing_ok=True)
+    yield from dataset_contexts(ais_endpoint, ais_home, {"objects": OBJECTS, "shards": SHARDS})
 
 
 @pytest.mark.parametrize(("strategy", "workers"), loader_cases("objects"))

@@ -23,6 +23,8 @@ from typing import Any
 import requests
 import urllib3
 
+from aisref.client.stage_clock import RECEIVE, STAGE_CLOCK
+
 READ_BUFFER = 1 << 20  # bytes; one socket read at most, the only memory a stream holds
 # What a broken connection looks like while a body streams, via requests or raw urllib3.
 _STREAM_ERRORS: tuple[type[BaseException], ...] = (
@@ -66,10 +68,13 @@ class CountingStream(io.RawIOBase):
 
     def readinto(self, buffer: Any) -> int:
         view = memoryview(buffer).cast("B")
+        previous = STAGE_CLOCK.enter(RECEIVE)
         try:
             data: bytes = self._response.raw.read1(len(view))
         except _STREAM_ERRORS as err:
             raise StreamBroken(type(err).__name__, self.offset) from err
+        finally:
+            STAGE_CLOCK.leave(previous)
         n = len(data)
         if not n and len(view):
             self.at_eof = True

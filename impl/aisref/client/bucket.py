@@ -20,6 +20,7 @@ from aisref.client.obj import Object, ObjectProps
 from aisref.client.object_group import ObjectGroup
 from aisref.client.request_client import RequestClient
 from aisref.client.source import AISSource
+from aisref.client.stage_clock import LISTING, STAGE_CLOCK
 from aisref.client.template import ObjectRange
 
 
@@ -141,14 +142,18 @@ class Bucket(AISSource):
             "continuation_token": continuation_token,
             "flags": str(flags),
         }
-        response = self.client.request(
-            "GET",
-            self.path,
-            params=self.qparams,
-            json={"action": "list", "value": value},
-            headers={"Accept": MSGPACK_MIME},
-        )
-        return decode_page(response.content, response.headers.get("Content-Type", ""))
+        previous = STAGE_CLOCK.enter(LISTING)
+        try:
+            response = self.client.request(
+                "GET",
+                self.path,
+                params=self.qparams,
+                json={"action": "list", "value": value},
+                headers={"Accept": MSGPACK_MIME},
+            )
+            return decode_page(response.content, response.headers.get("Content-Type", ""))
+        finally:
+            STAGE_CLOCK.leave(previous)
 
     def list_pages(
         self, prefix: str = "", props: str = "name,size", page_size: int = 0, flags: int = 0

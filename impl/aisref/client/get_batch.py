@@ -72,6 +72,7 @@ from aisref.client.errors import (
 from aisref.client.obj import Object, object_path
 from aisref.client.request_client import RequestClient
 from aisref.client.resume import node_of
+from aisref.client.stage_clock import FIRST_BYTE, STAGE_CLOCK
 from aisref.client.tar_stream import TarMember, iter_tar_members
 
 if TYPE_CHECKING:
@@ -230,6 +231,7 @@ class Batch:
 
     def _send(self, entries: Sequence[MossIn]) -> requests.Response:
         params = {"coloc": str(int(self.colocation))} if self.colocation else None
+        previous = STAGE_CLOCK.enter(FIRST_BYTE)
         try:
             response = self.request_client.request(
                 "GET",
@@ -250,6 +252,8 @@ class Batch:
                 raise StreamBroken(f"HTTP {err.status}: {err.message}", 0) from None
             where = f" from node {node_of(err.url)}" if err.url else ""
             raise batch_error(err, batch_label(entries) + where) from None
+        finally:
+            STAGE_CLOCK.leave(previous)
         self.served_by = node_of(response.url or "")
         return response
 

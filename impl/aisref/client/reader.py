@@ -14,6 +14,7 @@ from aisref.client.config import QPARAM_ARCHPATH, QPARAM_ARCHREGX, QPARAM_ETL_NA
 from aisref.client.errors import ClusterUnreachable, ObjectReadInterrupted
 from aisref.client.request_client import RequestClient
 from aisref.client.resume import ResumingBody
+from aisref.client.stage_clock import FIRST_BYTE, STAGE_CLOCK
 
 DEFAULT_CHUNK_SIZE = 1 << 20  # bytes
 
@@ -82,9 +83,13 @@ class ObjectReader:
 
     def _request(self, range_header: str | None, retry: bool = True) -> requests.Response:
         headers = {"Range": range_header} if range_header else {}
-        return self.client.request(
-            "GET", self.path, params=self.params, headers=headers, stream=True, retry=retry
-        )
+        previous = STAGE_CLOCK.enter(FIRST_BYTE)
+        try:
+            return self.client.request(
+                "GET", self.path, params=self.params, headers=headers, stream=True, retry=retry
+            )
+        finally:
+            STAGE_CLOCK.leave(previous)
 
     def _open_body(self) -> ResumingBody:
         """The first GET of a read, as a body that resumes after a break."""

@@ -33,6 +33,7 @@ from aisref.client.errors import (
     ObjectReadInterrupted,
 )
 from aisref.client.request_client import RequestClient
+from aisref.client.stage_clock import RECEIVE, STAGE_CLOCK
 
 # What a broken connection looks like while a body streams, via requests, raw urllib3 or
 # (for reads into a buffer) the http.client response beneath urllib3.
@@ -326,20 +327,26 @@ class ResumingBody:
     def _read_once(self, size: int) -> bytes:
         if self._expected is not None and self._received >= self._expected:
             return b""  # all in (urllib3 has already put the connection back in the pool)
+        previous = STAGE_CLOCK.enter(RECEIVE)
         try:
             data: bytes = self._reply.raw.read1(size)
         except STREAM_ERRORS as err:
             raise _Break(type(err).__name__) from None
+        finally:
+            STAGE_CLOCK.leave(previous)
         self._count_received(len(data), size)
         return data
 
     def _read_once_into(self, buffer: memoryview) -> int:
         if self._expected is not None and self._received >= self._expected:
             return 0
+        previous = STAGE_CLOCK.enter(RECEIVE)
         try:
             received = readinto_from_reply(self._reply.raw, buffer)
         except STREAM_ERRORS as err:
             raise _Break(type(err).__name__) from None
+        finally:
+            STAGE_CLOCK.leave(previous)
         self._count_received(received, len(buffer))
         return received
 

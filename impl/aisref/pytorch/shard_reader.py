@@ -14,10 +14,7 @@ from aisref.pytorch.partition import rank_share
 from aisref.pytorch.progress import with_progress
 from aisref.pytorch.sample_fields import SampleFields
 from aisref.pytorch.shard_spans import ShardSpan, count_each, reading_plan, take_span
-from aisref.pytorch.tar_stream import (
-    iter_samples,
-    iter_tar_members,
-)
+from aisref.pytorch.tar_stream import iter_staged_samples
 from aisref.pytorch.tensor_payloads import tensors_of
 from aisref.pytorch.zero_dict import ZeroDict
 from aisref.pytorch.zero_dict import ZeroDict as _ZeroDict  # for annotations in the class
@@ -197,7 +194,7 @@ class AISShardReader(AISBaseIterDataset[tuple[str, ContentT]], Generic[ContentT]
     def _samples_of(self, shard: Object, span: ShardSpan) -> Iterator[tuple[str, dict[str, bytes]]]:
         label = shard_label(shard)
         with shard.get_reader(etl=self._etl).raw() as body:
-            samples = iter_samples(iter_tar_members(body, label), label)
+            samples = iter_staged_samples(body, label)
             yield from take_span(samples, span, label, "sample")
 
     def __iter__(self) -> Iterator[tuple[str, ContentT]]:

@@ -8,6 +8,7 @@ from aisref.client.tar_stream import (
     TarStreamReader,
     is_meta_member,
     iter_samples,
+    iter_staged_samples,
     iter_tar_members,
     split_sample_key,
 )
@@ -19,6 +20,7 @@ __all__ = [
     "TarStreamReader",
     "is_meta_member",
     "iter_samples",
+    "iter_staged_samples",
     "iter_tar_members",
     "split_sample_key",
 ]

@@ -1,6 +1,15 @@
 """Small, fully specified run records (the golden files are these records as JSON)."""
 
-from aisbench.results.schema import CaseResult, Measurement, Provenance, RunRecord, fault_case
+from dataclasses import replace
+
+from aisbench.results.schema import (
+    CaseResult,
+    Measurement,
+    Provenance,
+    RunRecord,
+    StageTimes,
+    fault_case,
+)
 from aisbench.results.verdict import SKIPPED, TYPED_ERROR, VIOLATION, FaultOutcome
 
 RUN_ID = "20261123T204512-ab12cd"
@@ -19,6 +28,24 @@ PROVENANCE = Provenance(
     scenario_hash="9a7abf4560921a85e3b47f924a8f9f6497de2c13b547943dafc8ce0ec2df13a8",
     started_at="2026-11-23T20:45:12+00:00",
 )
+
+
+# One repeat's stages (format version 3): two workers, a GetBatch loader's numbers.
+STAGES = StageTimes(
+    main_s={"outside": 1.25, "collate": 0.0, "unpickle": 0.125, "compute": 0.5, "harness": 0.125},
+    workers_s={"outside": 1.5, "first_byte": 0.75, "receive": 1.0, "tar_parse": 0.5,
+               "collate": 0.25},
+    helper_threads_s={"pickle": 0.25},
+    workers=2,
+    not_measured=(),
+)
+
+
+def without_stages(record: RunRecord) -> RunRecord:
+    """``record`` as a document older than version 3 reads: no measurement has stages."""
+    def strip(case: CaseResult) -> CaseResult:
+        return replace(case, repeats=tuple(replace(m, stages=None) for m in case.repeats))
+    return replace(record, cases=tuple(strip(c) for c in record.cases))
 
 
 def measurement(samples: int = 2000, duration_s: float = 2.0) -> Measurement:
@@ -47,7 +74,7 @@ def sample_record() -> RunRecord:
         params={"strategy": "aisref-map", "num_workers": 2},
         status="ok",
         warmup=measurement(samples=500, duration_s=1.0),
-        repeats=(measurement(2000), measurement(2100)),
+        repeats=(replace(measurement(2000), stages=STAGES), measurement(2100)),
         extra={"note": "example"},
     )
     skipped = CaseResult(

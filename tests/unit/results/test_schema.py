@@ -23,11 +23,12 @@ from tests.unit.results.samples import (
     sample_fault_record,
     sample_record,
     sample_record_v3,
+    without_stages,
 )
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
-GOLDEN = GOLDEN_DIR / "run_v3.json"  # sample_record_v3: with a case over 2 ranks
-GOLDEN_V2 = GOLDEN_DIR / "run_v2.json"  # written by the format before cases had ranks
+GOLDEN = GOLDEN_DIR / "run_v3.json"  # sample_record_v3: stage times, and a case over 2 ranks
+GOLDEN_V2 = GOLDEN_DIR / "run_v2.json"  # written by the format before ranks and stages
 GOLDEN_V1 = GOLDEN_DIR / "run_v1.json"  # written by the format before fault runs were runs
 GOLDEN_FAULTS = GOLDEN_DIR / "faults_run_v3.json"
 GOLDEN_FAULTS_V2 = GOLDEN_DIR / "faults_run_v2.json"
@@ -137,7 +138,7 @@ def test_written_json_is_byte_identical_to_the_golden_file(tmp_path):
 
 def test_a_version_2_document_reads_unchanged_with_no_case_distributed():
     record = read_run_json(GOLDEN_V2)
-    assert record == sample_record()
+    assert record == without_stages(sample_record())
     assert all(case.distributed is None for case in record.cases)
     assert read_run_json(GOLDEN_FAULTS_V2) == sample_fault_record()
 
@@ -153,10 +154,39 @@ def test_a_distributed_case_keeps_each_rank_and_the_check():
 
 def test_a_version_1_document_reads_as_the_same_run_with_its_new_fields_empty():
     record = read_run_json(GOLDEN_V1)
-    assert record == sample_record()
+    assert record == without_stages(sample_record())
     assert (record.description, dict(record.settings), record.finished_at, record.stopped) == (
         "", {}, None, None)
     assert all(case.verdict is None for case in record.cases)
+
+
+def test_a_version_2_document_reads_unchanged_with_no_stages():
+    record = read_run_json(GOLDEN_V2)
+    assert record == without_stages(sample_record())
+    assert sample_record().cases[0].repeats[0].stages is not None  # the v3 golden has some
+    assert read_run_json(GOLDEN_FAULTS_V2) == sample_fault_record()
+
+
+def test_stages_read_back_as_written_and_sum_as_documented():
+    stages = read_run_json(GOLDEN).cases[0].repeats[0].stages
+    assert stages is not None and stages.workers == 2
+    assert sum(stages.main_s.values()) == 2.0  # the repeat's duration_s
+    assert sum(stages.workers_s.values()) == 4.0  # workers x duration_s
+    assert dict(stages.helper_threads_s) == {"pickle": 0.25}
+
+
+def test_negative_stage_seconds_are_a_format_error():
+    data = run_to_dict(sample_record())
+    data["cases"][0]["repeats"][0]["stages"]["main_s"]["compute"] = -1.0
+    with pytest.raises(ResultFormatError, match=r"stages.main_s"):
+        run_from_dict(data)
+
+
+def test_an_unknown_stages_key_is_a_format_error():
+    data = run_to_dict(sample_record())
+    data["cases"][0]["repeats"][0]["stages"]["per_gpu"] = {}
+    with pytest.raises(ResultFormatError, match=r"measurement stages: unknown keys .*per_gpu"):
+        run_from_dict(data)
 
 
 def test_a_version_1_document_with_a_version_2_key_is_refused():
