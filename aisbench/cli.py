@@ -24,7 +24,13 @@ from aisbench.cluster import (
     tls_files_in,
 )
 from aisbench.errors import AisbenchError
-from aisbench.runner import DEFAULT_RDZV_TIMEOUT_S, ResultPaths, node_plan
+from aisbench.runner import (
+    DEFAULT_RDZV_TIMEOUT_S,
+    LOOPBACK,
+    LOOPBACK_INTERFACE,
+    ResultPaths,
+    node_plan,
+)
 from aisbench.scenario import find_scenario
 from aisref.client import AISError
 
@@ -164,7 +170,8 @@ def _scenario_path(name: str) -> Path:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    node = node_plan(args.nnodes, args.node_rank, args.rdzv, args.rdzv_timeout)
+    node = node_plan(args.nnodes, args.node_rank, args.rdzv, args.rdzv_timeout,
+                     args.local_addr, args.gloo_ifname)
     return commands.run_any(_scenario_path(args.scenario), _cluster_settings(args), _paths(args),
                             resume=args.resume, report=not args.no_report,
                             stop_cluster=args.stop_cluster, progress=not args.quiet, node=node)
@@ -254,6 +261,12 @@ def _add_harness_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
     run.add_argument("--rdzv-timeout", type=float, default=DEFAULT_RDZV_TIMEOUT_S,
                      metavar="SECONDS", help="how long to wait for the rendezvous and every "
                      f"node to join (default {DEFAULT_RDZV_TIMEOUT_S:g})")
+    run.add_argument("--local-addr", default=LOOPBACK, metavar="ADDR",
+                     help="the address this node's ranks are reached at (default "
+                          f"{LOOPBACK}; across machines, this node's address)")
+    run.add_argument("--gloo-ifname", default=LOOPBACK_INTERFACE, metavar="IFACE",
+                     help=f"the interface gloo sends over (default {LOOPBACK_INTERFACE}; "
+                          "across machines, the one that reaches the other nodes)")
     common(run)
     run.set_defaults(handler=cmd_run)
 

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from aisbench.runner.case_process import context_from_dict, context_to_dict
     from aisbench.runner.distributed import (
         DEFAULT_RDZV_TIMEOUT_S,
+        LOOPBACK,
+        LOOPBACK_INTERFACE,
         NodePlan,
         RendezvousFailed,
         node_plan,
@@ -44,6 +46,7 @@ _HOMES = {
     "run_in_fresh_process": "run", "run_scenario": "run", "strategy_context": "run",
     "run_scenario_as_node": "run",
     "DEFAULT_RDZV_TIMEOUT_S": "distributed", "NodePlan": "distributed",
+    "LOOPBACK": "distributed", "LOOPBACK_INTERFACE": "distributed",
     "RendezvousFailed": "distributed", "node_plan": "distributed",
 }
 
@@ -57,6 +60,8 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "DEFAULT_RDZV_TIMEOUT_S",
     "INTERRUPTED",
+    "LOOPBACK",
+    "LOOPBACK_INTERFACE",
     "ClusterSession",
     "NodePlan",
     "RendezvousFailed",

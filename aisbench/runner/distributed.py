@@ -4,8 +4,9 @@ torch.distributed.run``, c10d rendezvous, gloo), one `rank_process` per rank.
 One node: the rendezvous listens on 127.0.0.1 at a free port. Several nodes: every node's
 ``aisbench run --nnodes N --node-rank R --rdzv HOST:PORT`` starts its torchrun for the same
 case; node rank 0 hosts the rendezvous store at HOST:PORT (``is_host``), the others join it.
-Ranks talk over loopback (MASTER_ADDR=127.0.0.1, GLOO_SOCKET_IFNAME=lo), as this project's
-network rules ask.
+Ranks talk over loopback by default (MASTER_ADDR=127.0.0.1, GLOO_SOCKET_IFNAME=lo, torchrun's
+--local-addr 127.0.0.1), as this project's network rules ask; across machines each node names
+its own address and interface (``--local-addr``, ``--gloo-ifname``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from aisbench.strategies import StrategyContext
 
 RANK_MODULE = "aisbench.runner.rank_process"
 LOOPBACK = "127.0.0.1"
+LOOPBACK_INTERFACE = "lo"
 DEFAULT_RDZV_TIMEOUT_S = 30.0
 STDERR_TAIL_LINES = 8
 STARTUP_SLACK_S = 120.0  # interpreters, torch imports, rendezvous, loaders built per rank
@@ -47,13 +49,17 @@ class NodePlan:
     nnodes: machines (or processes standing for them) that each run ``loader.ranks`` ranks;
     node_rank: this one's number, 0 keeps the results; rdzv: "HOST:PORT" of node rank 0's
     rendezvous (None on one node: a free port on 127.0.0.1); rdzv_timeout_s: how long to wait
-    for the rendezvous to be reached and every node to join.
+    for the rendezvous to be reached and every node to join; local_addr: the address this
+    node's ranks are reached at (torchrun's --local-addr); gloo_ifname: the network interface
+    gloo sends over (GLOO_SOCKET_IFNAME). Both default to loopback.
     """
 
     nnodes: int = 1
     node_rank: int = 0
     rdzv: str | None = None
     rdzv_timeout_s: float = DEFAULT_RDZV_TIMEOUT_S
+    local_addr: str = LOOPBACK
+    gloo_ifname: str = LOOPBACK_INTERFACE
 
     @property
     def keeps_results(self) -> bool:
@@ -61,9 +67,16 @@ class NodePlan:
 
 
 def node_plan(nnodes: int = 1, node_rank: int = 0, rdzv: str | None = None,
-              rdzv_timeout_s: float = DEFAULT_RDZV_TIMEOUT_S) -> NodePlan:
-    """The plan of the CLI's --nnodes, --node-rank, --rdzv, --rdzv-timeout; InvalidValue
-    naming the flag and what it takes."""
+              rdzv_timeout_s: float = DEFAULT_RDZV_TIMEOUT_S, local_addr: str = LOOPBACK,
+              gloo_ifname: str = LOOPBACK_INTERFACE) -> NodePlan:
+    """The plan of the CLI's --nnodes, --node-rank, --rdzv, --rdzv-timeout, --local-addr,
+    --gloo-ifname; InvalidValue naming the flag and what it takes."""
+    if not local_addr or any(c.isspace() for c in local_addr):
+        raise InvalidValue(f"--local-addr {local_addr!r}: allowed: this node's address, e.g. "
+                           f"{LOOPBACK}")
+    if not gloo_ifname or any(c.isspace() or c == "/" for c in gloo_ifname):
+        raise InvalidValue(f"--gloo-ifname {gloo_ifname!r}: allowed: a network interface name "
+                           f"on this node, e.g. {LOOPBACK_INTERFACE} (see `ip link`)")
     if nnodes < 1:
         raise InvalidValue(f"--nnodes {nnodes}: allowed: an integer >= 1")
     if not 0 <= node_rank < nnodes:
@@ -79,7 +92,7 @@ def node_plan(nnodes: int = 1, node_rank: int = 0, rdzv: str | None = None,
     if nnodes == 1 and node_rank == 0 and rdzv is not None:
         raise InvalidValue("--rdzv is for runs over several nodes: add --nnodes N, or leave "
                            "it out (one node rendezvous on 127.0.0.1 at a free port)")
-    return NodePlan(nnodes, node_rank, rdzv, rdzv_timeout_s)
+    return NodePlan(nnodes, node_rank, rdzv, rdzv_timeout_s, local_addr, gloo_ifname)
 
 
 def host_and_port(rdzv: str) -> tuple[str, int]:
@@ -120,13 +133,14 @@ def torchrun_argv(case: Case, plan: NodePlan, endpoint: str, rank_argv: list[str
             f"--nnodes={plan.nnodes}", f"--nproc-per-node={case.loader.ranks}",
             "--rdzv-backend=c10d", f"--rdzv-endpoint={endpoint}",
             f"--rdzv-id={rendezvous_id(case)}", f"--rdzv-conf={conf}",
-            f"--local-addr={LOOPBACK}", "--max-restarts=0", "--monitor-interval=0.5",
+            f"--local-addr={plan.local_addr}", "--max-restarts=0", "--monitor-interval=0.5",
             "-m", module, *rank_argv]
 
 
-def rank_env(base: Mapping[str, str]) -> dict[str, str]:
-    """The environment of torchrun and its ranks: loopback only."""
-    return {**base, "MASTER_ADDR": LOOPBACK, "GLOO_SOCKET_IFNAME": "lo",
+def rank_env(base: Mapping[str, str], plan: NodePlan) -> dict[str, str]:
+    """The environment of torchrun and its ranks: the plan's address and interface (loopback
+    unless told otherwise)."""
+    return {**base, "MASTER_ADDR": plan.local_addr, "GLOO_SOCKET_IFNAME": plan.gloo_ifname,
             "OMP_NUM_THREADS": base.get("OMP_NUM_THREADS", "1")}
 
 
@@ -150,7 +164,7 @@ def run_ranks_in_torchrun(case: Case, ctx: StrategyContext, run_id: str, plan: N
         timeout = case_timeout_s + plan.rdzv_timeout_s + STARTUP_SLACK_S
         try:
             proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
-                                  env=rank_env(os.environ))
+                                  env=rank_env(os.environ, plan))
         except subprocess.TimeoutExpired:
             return failed_case(case, run_id, f"torchrun timed out after {timeout:.0f} s "
                                f"(ranks {started_ranks(out_dir)} had started)")

@@ -60,10 +60,24 @@ def test_torchrun_runs_ranks_per_node_with_c10d_and_node_0_hosting():
     assert any(arg.startswith("--rdzv-conf=is_host=false") for arg in joining)
 
 
-def test_ranks_talk_over_loopback_only():
-    env = rank_env({"PATH": "/bin", "MASTER_ADDR": "10.1.1.1"})
+def test_ranks_talk_over_loopback_unless_told_otherwise():
+    env = rank_env({"PATH": "/bin", "MASTER_ADDR": "10.1.1.1"}, NodePlan())
     assert (env["MASTER_ADDR"], env["GLOO_SOCKET_IFNAME"], env["PATH"]) == (
         "127.0.0.1", "lo", "/bin")
+    # Across machines (values only: nothing here connects anywhere).
+    plan = node_plan(2, 1, "node0.example:29500", local_addr="node1.example",
+                     gloo_ifname="eth1")
+    env = rank_env({}, plan)
+    assert (env["MASTER_ADDR"], env["GLOO_SOCKET_IFNAME"]) == ("node1.example", "eth1")
+    case = make_case(strategy="aisref-iter", ranks=2)
+    assert "--local-addr=node1.example" in torchrun_argv(case, plan, "node0.example:29500", [])
+
+
+@pytest.mark.parametrize(("kwargs", "flag"), [({"local_addr": ""}, "--local-addr"),
+                                              ({"gloo_ifname": "e th0"}, "--gloo-ifname")])
+def test_a_bad_address_or_interface_names_its_flag(kwargs, flag):
+    with pytest.raises(InvalidValue, match=flag):
+        node_plan(**kwargs)
 
 
 def test_every_node_uses_one_rendezvous_id_per_case():
