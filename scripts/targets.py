@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -230,7 +231,7 @@ def plot_targets(rows: Sequence[TargetRow], path: Path, title: str) -> None:
     ax.set_xscale("log")
     ax.axvline(1.0, color="grey", linewidth=0.5)
     ax.set_xlabel("ours / theirs (bar: median run, dots: every run, black tick: needed)")
-    ax.set_title(title, fontsize=9)
+    fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
@@ -256,7 +257,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"runs: {run_ids}\n")
     print(targets_table(rows))
     if args.plot:
-        plot_targets(rows, args.plot, f"issue #12 targets, runs {run_ids}")
+        title = "issue #12 targets, runs:\n" + "\n".join(textwrap.wrap(run_ids, 72))
+        plot_targets(rows, args.plot, title)
         print(f"\nplot: {args.plot}")
     return 0 if all(row.verdict == "met" for row in rows) else 1
 
