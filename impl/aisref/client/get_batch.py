@@ -69,6 +69,7 @@ from aisref.client.errors import (
     ObjectNotFound,
     ShardFormatError,
 )
+from aisref.client.node_sweep import unreachable_targets
 from aisref.client.obj import Object, object_path
 from aisref.client.request_client import RequestClient
 from aisref.client.resume import node_of
@@ -279,9 +280,13 @@ class Batch:
                     _, held_by_dead_node = self._probe(entries[done], why)
                     if held_by_dead_node is not None:  # the cause, naming entry and node
                         raise held_by_dead_node from None
+                    down = unreachable_targets(self.request_client)
+                    cause = (f"; targets not answering now: {', '.join(down)} (the designated "
+                             "target gathers entries from them)") if down else ""
                     raise GetBatchInterrupted(
                         f"{why}; {attempt} re-requests made (the client's "
-                        f"retries={policy.max_retries}) - retry the batch, or raise retries",
+                        f"retries={policy.max_retries}){cause} - retry the batch, or raise "
+                        "retries",
                         0,
                         self.served_by,
                     ) from None

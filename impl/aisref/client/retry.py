@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 # 429 too many requests, 5xx except 501 "not implemented" (which no retry will fix).
@@ -13,11 +14,17 @@ RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 _NODE_UNREACHABLE = ("connection refused", "connection reset by peer", "broken pipe", "dial tcp")
 
 
+# ... or, when the killed target's connection closed under the proxy's call: "failed to call
+# t[...] ..., err: Get \"http://...\": EOF".
+_CALL_ENDED_EARLY = re.compile(r"failed to call .*: eof\b")
+
+
 def node_unreachable(status: int, message: str) -> bool:
     """Whether an error reply says a cluster node could not be reached: transient, like a
     5xx, as the node may come back (or leave the map) before the next try."""
     lowered = message.lower()
-    return status == 400 and any(words in lowered for words in _NODE_UNREACHABLE)
+    return status == 400 and (any(words in lowered for words in _NODE_UNREACHABLE)
+                              or _CALL_ENDED_EARLY.search(lowered) is not None)
 
 
 @dataclass(frozen=True)

@@ -171,8 +171,11 @@ def test_a_dead_target_past_the_retries_is_interrupted_naming_the_whole_batch(
     with pytest.raises(GetBatchInterrupted) as caught:
         list(batch_on(fake_ais, ["x", "y", "z"], retries=1).get())
     # the batch, the HEAD, the re-request and the client's retry of it, the HEAD that
-    # looks for the node holding the first entry not delivered
-    assert [seen.method for seen in fake_ais.seen] == ["GET", "HEAD", "GET", "GET", "HEAD"]
+    # looks for the node holding the first entry not delivered, and the cluster map asked
+    # for the targets that do not answer (the fake has none to give: no diagnosis added)
+    assert [seen.method for seen in fake_ais.seen] == ["GET", "HEAD", "GET", "GET", "HEAD",
+                                                       "GET"]
+    assert "what=smap" in fake_ais.seen[-1].path
     message = str(caught.value)
     assert "GetBatch of 3 entries (ais://b/x ... ais://b/z)" in message
     assert "connection refused" in message and "after 1 of 3 entries" in message

@@ -16,6 +16,7 @@ from aisref.client import (
     ObjectNotFound,
     RequestClient,
 )
+from aisref.client.retry import node_unreachable
 from tests.unit.client.fake_ais import FakeAIS, Reply, Seen, fast_client, running_fake
 
 TOKEN = "tok-3f9c-SECRET"
@@ -129,14 +130,23 @@ _LISTING_BROKEN_PIPE = (
     b'write tcp 127.0.0.1:35790->127.0.0.2:21103: write: broken pipe","status":400}')
 
 
-@pytest.mark.parametrize("message", [_LISTING_FAILED, _LISTING_BROKEN_PIPE],
-                         ids=["connection-reset", "broken-pipe"])
+# ... and when the target's connection closed under the proxy's call (fault tests, fresh clone).
+_LISTING_EOF = (b'{"message":"p[proxy21120]: failed to call t[target21123] list[Xmnql2SIo], err: '
+                b'Get \\"http://127.0.0.2:21123/v1/buckets/b?provider=ais\\": EOF","status":400}')
+
+
+@pytest.mark.parametrize("message", [_LISTING_FAILED, _LISTING_BROKEN_PIPE, _LISTING_EOF],
+                         ids=["connection-reset", "broken-pipe", "eof"])
 def test_a_400_saying_a_node_could_not_be_reached_is_retried(
         fake_ais: FakeAIS, message: bytes) -> None:
     fake_ais.script(Reply(400, message), Reply(200))
     client = fast_client(fake_ais.url)
     client.request("GET", "buckets/b")
     assert client.retries_made == 1
+
+
+def test_a_400_that_merely_mentions_eof_is_not_a_node_it_could_not_reach() -> None:
+    assert not node_unreachable(400, "invalid archive: unexpected EOF in the tar header")
 
 
 def test_a_plain_400_is_not_retried(fake_ais: FakeAIS) -> None:
