@@ -250,6 +250,10 @@ STAGE_COLORS = {
 }
 
 
+# What the legend says where a stage's name alone would puzzle a reader.
+STAGE_LABELS = {"outside": "in no stage (waiting; the DataLoader's own code)"}
+
+
 def time_by_stage(run: RunRecord, prefix: str = "") -> PlotOutcome:
     """Where the time goes: a stacked bar per case, microseconds per sample by stage; the
     consumer in one panel, the DataLoader workers (summed) in another."""
@@ -260,9 +264,9 @@ def time_by_stage(run: RunRecord, prefix: str = "") -> PlotOutcome:
                   "format 3 did not record them)") if measured(run.cases) else _nothing_measured(
                       run)
         return PlotSkipped(name, title, reason)
-    titles = {CONSUMER: "consumer (the training process): wall time",
-              WORKERS: "DataLoader workers, summed: worker time",
-              THREADS: "other threads (overlapping the above): thread time"}
+    titles = {CONSUMER: "training process: wall time",
+              WORKERS: "DataLoader workers, summed",
+              THREADS: "other threads (overlap both)"}
     panels = [_stage_panel(title, timeline_rows) for timeline, title in titles.items()
               if (timeline_rows := [r for r in rows if r.timeline == timeline])]
     missing = sorted({f"{r.strategy} ({', '.join(r.not_measured)})"
@@ -279,7 +283,7 @@ def time_by_stage(run: RunRecord, prefix: str = "") -> PlotOutcome:
 
 def _stage_panel(title: str, rows: Sequence[StageRow]) -> Panel:
     series = tuple(
-        Series(label=stage, x=tuple(r.label for r in rows),
+        Series(label=STAGE_LABELS.get(stage, stage), x=tuple(r.label for r in rows),
                y=tuple(r.us_per_sample.get(stage, 0.0) for r in rows),
                color=STAGE_COLORS.get(stage, "#636363"))
         for stage in stage_columns(rows))

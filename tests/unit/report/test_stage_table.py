@@ -10,7 +10,7 @@ import pytest
 from aisbench.report.content import PlotSection, ReportContent, RunSection
 from aisbench.report.html import render_html
 from aisbench.report.markdown import render_markdown
-from aisbench.report.plot_data import run_plots, time_by_stage
+from aisbench.report.plot_data import STAGE_LABELS, run_plots, time_by_stage
 from aisbench.report.plot_model import PlotData, PlotSkipped
 from aisbench.report.plots import draw_plot
 from aisbench.report.stage_table import setup_cells, stage_cells, stage_columns, stage_rows
@@ -68,7 +68,7 @@ def test_time_by_stage_stacks_each_case_consumer_and_workers():
     assert sum(s.y[0] for s in consumer.series) == pytest.approx(1000.0)
     assert sum(s.y[0] for s in workers.series) == pytest.approx(2000.0)
     assert workers.categories == (f"{CASE.replace(',', ', ')} [2 workers]",)
-    assert [s.label for s in consumer.series][:2] == ["outside", "collate"]
+    assert [s.label for s in consumer.series][:2] == [STAGE_LABELS["outside"], "collate"]
 
 
 def test_time_by_stage_names_what_a_loader_does_not_measure():
