@@ -53,7 +53,10 @@ def test_each_window_waits_at_a_barrier_and_records_its_epochs():
     assert [m.samples for m in outcome.repeats] == [3, 3]
     assert [[(e.names, e.complete) for e in w] for w in outcome.windows] == [
         [(["a", "b", "c"], True)]] * 2
-    assert 0 < outcome.overhead < 1  # counting and naming: a share of the window
+    # Counting and naming, as a share of the window: measured, so above 0; no upper bound
+    # here, as the fake's windows last well under a millisecond (a loaded machine made the
+    # share 1.5 once) - the real share is reported per case.
+    assert outcome.overhead > 0
 
 
 def test_the_case_keeps_the_largest_harness_overhead_of_any_rank():
