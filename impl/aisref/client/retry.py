@@ -14,9 +14,11 @@ RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 _NODE_UNREACHABLE = ("connection refused", "connection reset by peer", "broken pipe", "dial tcp")
 
 
-# ... or, when the killed target's connection closed under the proxy's call: "failed to call
-# t[...] ..., err: Get \"http://...\": EOF".
-_CALL_ENDED_EARLY = re.compile(r"failed to call .*: eof\b")
+# ... and, however the transport failed ("EOF", "use of closed network connection", ...), the
+# proxy quotes Go's HTTP client error for its call to the node: 'failed to call t[...] ..., err:
+# Get "http://...": <why>'. Such an error is never an HTTP status from the node: no reply came.
+_CALL_GOT_NO_REPLY = re.compile(
+    r'failed to call [pt]\[[^\]]*\].*err: (get|put|post|head|delete) \\?"http')
 
 
 def node_unreachable(status: int, message: str) -> bool:
@@ -24,7 +26,7 @@ def node_unreachable(status: int, message: str) -> bool:
     5xx, as the node may come back (or leave the map) before the next try."""
     lowered = message.lower()
     return status == 400 and (any(words in lowered for words in _NODE_UNREACHABLE)
-                              or _CALL_ENDED_EARLY.search(lowered) is not None)
+                              or _CALL_GOT_NO_REPLY.search(lowered) is not None)
 
 
 @dataclass(frozen=True)

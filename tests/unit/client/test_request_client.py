@@ -135,8 +135,17 @@ _LISTING_EOF = (b'{"message":"p[proxy21120]: failed to call t[target21123] list[
                 b'Get \\"http://127.0.0.2:21123/v1/buckets/b?provider=ais\\": EOF","status":400}')
 
 
-@pytest.mark.parametrize("message", [_LISTING_FAILED, _LISTING_BROKEN_PIPE, _LISTING_EOF],
-                         ids=["connection-reset", "broken-pipe", "eof"])
+# ... and "use of closed network connection" (fault tests, another fresh clone).
+_LISTING_CLOSED = (
+    b'{"message":"p[proxy21120]: failed to call t[target21121] list[I3RdN2CIo], err: Get '
+    b'\\"http://127.0.0.2:21121/v1/buckets/b?provider=ais\\": readfrom tcp 127.0.0.1:59766->'
+    b'127.0.0.2:21121: write tcp 127.0.0.1:59766->127.0.0.2:21121: use of closed network '
+    b'connection","status":400}')
+
+
+@pytest.mark.parametrize("message", [_LISTING_FAILED, _LISTING_BROKEN_PIPE, _LISTING_EOF,
+                                     _LISTING_CLOSED],
+                         ids=["connection-reset", "broken-pipe", "eof", "closed-connection"])
 def test_a_400_saying_a_node_could_not_be_reached_is_retried(
         fake_ais: FakeAIS, message: bytes) -> None:
     fake_ais.script(Reply(400, message), Reply(200))
