@@ -17,6 +17,8 @@ from aisbench.runner.distributed import (
 from aisbench.strategies import StrategyContext
 from tests.case_values import make_case
 
+RDZV = "node0.example:29500"  # a placeholder: these tests only build values, nothing connects
+
 
 def test_one_node_needs_no_flags():
     assert node_plan() == NodePlan(nnodes=1, node_rank=0, rdzv=None, rdzv_timeout_s=30.0)
@@ -48,29 +50,29 @@ def test_oversubscription_warns_with_cores_ranks_and_workers():
 
 def test_torchrun_runs_ranks_per_node_with_c10d_and_node_0_hosting():
     case = make_case(strategy="aisref-iter", ranks=4)
-    host = torchrun_argv(case, NodePlan(2, 0, "10.0.0.1:29500", 7.0), "10.0.0.1:29500",
+    host = torchrun_argv(case, NodePlan(2, 0, RDZV, 7.0), RDZV,
                          ["a"], module="m")
     assert host[1:3] == ["-m", "torch.distributed.run"]
     assert {"--nnodes=2", "--nproc-per-node=4", "--rdzv-backend=c10d",
-            "--rdzv-endpoint=10.0.0.1:29500", "--local-addr=127.0.0.1",
+            f"--rdzv-endpoint={RDZV}", "--local-addr=127.0.0.1",
             f"--rdzv-id={rendezvous_id(case)}"} <= set(host)
     assert "--rdzv-conf=is_host=true,join_timeout=7,read_timeout=7,last_call_timeout=1" in host
     assert host[-3:] == ["-m", "m", "a"]
-    joining = torchrun_argv(case, NodePlan(2, 1, "10.0.0.1:29500", 7.0), "10.0.0.1:29500", [])
+    joining = torchrun_argv(case, NodePlan(2, 1, RDZV, 7.0), RDZV, [])
     assert any(arg.startswith("--rdzv-conf=is_host=false") for arg in joining)
 
 
 def test_ranks_talk_over_loopback_unless_told_otherwise():
-    env = rank_env({"PATH": "/bin", "MASTER_ADDR": "10.1.1.1"}, NodePlan())
+    env = rank_env({"PATH": "/bin", "MASTER_ADDR": "node9.example"}, NodePlan())
     assert (env["MASTER_ADDR"], env["GLOO_SOCKET_IFNAME"], env["PATH"]) == (
         "127.0.0.1", "lo", "/bin")
     # Across machines (values only: nothing here connects anywhere).
-    plan = node_plan(2, 1, "node0.example:29500", local_addr="node1.example",
+    plan = node_plan(2, 1, RDZV, local_addr="node1.example",
                      gloo_ifname="eth1")
     env = rank_env({}, plan)
     assert (env["MASTER_ADDR"], env["GLOO_SOCKET_IFNAME"]) == ("node1.example", "eth1")
     case = make_case(strategy="aisref-iter", ranks=2)
-    assert "--local-addr=node1.example" in torchrun_argv(case, plan, "node0.example:29500", [])
+    assert "--local-addr=node1.example" in torchrun_argv(case, plan, RDZV, [])
 
 
 @pytest.mark.parametrize(("kwargs", "flag"), [({"local_addr": ""}, "--local-addr"),
@@ -87,10 +89,10 @@ def test_every_node_uses_one_rendezvous_id_per_case():
 
 
 def test_rendezvous_errors_name_the_endpoint_and_the_fix():
-    joining = rendezvous_message(NodePlan(2, 1, "10.0.0.1:29500", 30), "10.0.0.1:29500", "")
-    assert joining.startswith("rendezvous at 10.0.0.1:29500 not reached by all 2 node(s) "
+    joining = rendezvous_message(NodePlan(2, 1, RDZV, 30), RDZV, "")
+    assert joining.startswith(f"rendezvous at {RDZV} not reached by all 2 node(s) "
                               "within 30 s: start node rank 0")
-    hosting = rendezvous_message(NodePlan(3, 0, "10.0.0.1:29500", 30), "10.0.0.1:29500", "")
+    hosting = rendezvous_message(NodePlan(3, 0, RDZV, 30), RDZV, "")
     assert "start the other 2 node(s)" in hosting and "--rdzv-timeout" in hosting
 
 
