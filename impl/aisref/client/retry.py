@@ -8,15 +8,13 @@ from dataclasses import dataclass
 # 429 too many requests, 5xx except 501 "not implemented" (which no retry will fix).
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 # How AIStore v1.5 words a 400 that is no bad request but a node it could not reach (a target
-# killed and not yet out of the cluster map): the proxy's "failed to call t[...] ... read:
-# connection reset by peer" (or "write: broken pipe", when its request to the dead target
-# fails first) for a listing, "dial tcp ...: connection refused" for a GetBatch.
-_NODE_UNREACHABLE = ("connection refused", "connection reset by peer", "broken pipe", "dial tcp")
-
-
-# ... and, however the transport failed ("EOF", "use of closed network connection", ...), the
-# proxy quotes Go's HTTP client error for its call to the node: 'failed to call t[...] ..., err:
-# Get "http://...": <why>'. Such an error is never an HTTP status from the node: no reply came.
+# killed and not yet out of the cluster map): "dial tcp ...: connection refused" for a
+# GetBatch, "connection reset by peer" and the like ...
+_NODE_UNREACHABLE = ("connection refused", "connection reset by peer", "dial tcp")
+# ... and, for a listing, however the transport failed ("broken pipe", "EOF", "use of closed
+# network connection", ...), the proxy quotes Go's HTTP client error for its call to the node:
+# 'failed to call t[...] ..., err: Get "http://...": <why>' - never an HTTP status from the
+# node: no reply came.
 _CALL_GOT_NO_REPLY = re.compile(
     r'failed to call [pt]\[[^\]]*\].*err: (get|put|post|head|delete) \\?"http')
 
