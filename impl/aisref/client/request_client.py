@@ -8,7 +8,7 @@ import re
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import requests
 
@@ -157,10 +157,7 @@ class RequestClient:
 
     def full_url(self, path: str, params: Mapping[str, Any] | None = None) -> str:
         """Absolute URL of ``path`` (relative to ``/v1/``) with ``params`` encoded."""
-        req = requests.Request("GET", f"{self.base_url}/{path.lstrip('/')}", params=params)
-        url = req.prepare().url
-        assert url is not None
-        return url
+        return _with_query(f"{self.base_url}/{path.lstrip('/')}", params)
 
     # -- requests ------------------------------------------------------------------------------
 
@@ -266,18 +263,33 @@ class RequestClient:
         headers: dict[str, str],
         stream: bool,
     ) -> requests.Response:
-        return self.session.request(
-            method,
-            url,
-            params=params,
-            json=json,
-            data=data,
-            headers=headers,
+        """One HTTP exchange: a request prepared here, sent by the session.
+
+        ``Session.request`` would prepare it again from scratch (settings merged from the
+        session, the URL parsed and re-quoted, cookie jar, auth): with two hops per object,
+        ~0.3 ms of ~1.5 ms of client CPU per 1 MiB object read into a buffer (requests 2.34).
+        None of it is needed: the URL is ours (its path quoted by :class:`Object`) or the
+        server's ``Location``, redirects are followed by hand and AIStore sets no cookies.
+        The session's headers, TLS settings and proxies are passed in as ``request`` would.
+        """
+        session = self.session
+        prepared = requests.PreparedRequest()
+        prepared.prepare_method(method)
+        prepared.url = _with_query(url, params)
+        prepared.prepare_headers({**session.headers, **headers})
+        prepared.prepare_cookies(session.cookies)
+        prepared.prepare_body(data, None, json)
+        prepared.prepare_hooks(session.hooks)
+        return session.send(
+            prepared,
             stream=stream,
             timeout=self.timeout,
+            # The session's verify, not ours: it resolved verify=True to $REQUESTS_CA_BUNDLE
+            # (trust_env is off, so requests no longer does).
+            verify=session.verify,
+            cert=session.cert,
+            proxies=session.proxies,
             allow_redirects=False,
-            # No verify= here: it would override the session's, which resolved verify=True
-            # to $REQUESTS_CA_BUNDLE (trust_env is off, so requests no longer does).
         )
 
     def _headers(self, extra: Mapping[str, str] | None) -> dict[str, str]:
@@ -376,6 +388,17 @@ def _error_text(response: requests.Response) -> str:
     """An error reply's body (a small JSON document from AIStore; HEAD carries it in a header),
     read once: requests keeps it for the typed error made after."""
     return response.text or response.headers.get("Hdr-Error", "")
+
+
+def _with_query(url: str, params: Mapping[str, Any] | None) -> str:
+    """``url`` with ``params`` appended as its query, encoded as ``requests`` encodes them:
+    ``None`` values left out, a list repeats its key."""
+    if not params:
+        return url
+    query = urlencode(
+        [(key, value) for key, value in params.items() if value is not None], doseq=True
+    )
+    return f"{url}{'&' if '?' in url else '?'}{query}" if query else url
 
 
 def _without_query(url: str) -> str:

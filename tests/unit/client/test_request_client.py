@@ -29,6 +29,45 @@ def test_path_is_relative_to_v1(fake_ais: FakeAIS) -> None:
     assert fake_ais.seen[0].path == "/v1/buckets/b?provider=ais"
 
 
+def test_params_are_encoded_as_requests_encodes_them(fake_ais: FakeAIS) -> None:
+    # Requests are prepared by the client itself (not Session.request): None values are
+    # left out, a list repeats its key, reserved characters are quoted.
+    fake_ais.script(Reply(200))
+    params = {"prefix": "a b/c&d", "skip": None, "props": ["name", "size"], "n": 3}
+    fast_client(fake_ais.url).request("GET", "buckets/b", params=params)
+    assert fake_ais.seen[0].path == "/v1/buckets/b?prefix=a+b%2Fc%26d&props=name&props=size&n=3"
+
+
+def test_full_url_encodes_params_as_requests_does() -> None:
+    client = RequestClient("http://127.0.0.1:1")
+    params = {"provider": "ais", "archpath": "dir/x y.txt", "skip": None}
+    assert client.full_url("objects/b/o%201", params) == requests.Request(
+        "GET", "http://127.0.0.1:1/v1/objects/b/o%201", params=params
+    ).prepare().url
+
+
+def test_session_headers_cookies_and_hooks_apply_to_every_hop(fake_ais: FakeAIS) -> None:
+    hops: list[int] = []
+
+    class CustomSessionClient(RequestClient):
+        def new_session(self) -> requests.Session:
+            session = super().new_session()
+            session.headers["X-Team"] = "vision"
+            session.cookies.set("affinity", "rack-7")
+            session.hooks["response"].append(lambda r, *args, **kwargs: hops.append(r.status_code))
+            return session
+
+    fake_ais.script(Reply(307, headers={"Location": f"{fake_ais.url}/t/o"}), Reply(200, b"x"))
+    client = CustomSessionClient(fake_ais.url, retries=0)
+    client.request("GET", "objects/b/o", headers={"Range": "bytes=0-0"})
+    assert hops == [307, 200]
+    for seen in fake_ais.seen:
+        assert seen.headers["X-Team"] == "vision"
+        assert seen.headers["Cookie"] == "affinity=rack-7"
+        assert seen.headers["User-Agent"].startswith("aisref/")
+    assert fake_ais.seen[1].headers["Range"] == "bytes=0-0"
+
+
 def test_body_is_sent_once_to_the_redirect_target(fake_ais: FakeAIS) -> None:
     def route(seen: Seen) -> Reply:
         if seen.path.startswith("/v1/objects/"):
