@@ -18,7 +18,8 @@ WORKERS_KEYS = ("num_workers", "loader.num_workers")
 # Loader settings do not apply to aisloader, so a ceiling holds across their values.
 LOADER_KEYS = frozenset(
     key
-    for name in ("num_workers", "batch_size", "prefetch_factor", "persistent_workers")
+    for name in ("num_workers", "batch_size", "prefetch_factor", "persistent_workers",
+                 "get_batch_size")
     for key in (name, f"loader.{name}")
 )
 

@@ -180,6 +180,13 @@ class LoaderDoc(_Section):
         ge=1,
         le=MAX_RANKS,
     )
+    get_batch_size: int | None = allowed(
+        "an integer 1..1000000: objects per GetBatch request of the batch-iter strategies "
+        "and aisloader-getbatch (default: batch_size)",
+        default=None,
+        ge=1,
+        le=1_000_000,
+    )
 
     def to_value(self) -> LoaderSettings:
         return LoaderSettings(
@@ -188,6 +195,7 @@ class LoaderDoc(_Section):
             self.prefetch_factor,
             self.persistent_workers,
             self.ranks,
+            self.get_batch_size,
         )
 
 

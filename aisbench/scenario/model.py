@@ -73,6 +73,9 @@ class LoaderSettings:
 
     ``ranks``: torch.distributed ranks per node, each with its own DataLoader of these
     settings; above 1 the case runs under torchrun (gloo), 1 runs in one plain process.
+    ``get_batch_size``: objects per GetBatch request of the strategies that read by
+    GetBatch requests of their own (the batch-iter datasets, aisloader's GetBatch);
+    None: ``batch_size``.
     """
 
     num_workers: int = 0
@@ -80,6 +83,12 @@ class LoaderSettings:
     prefetch_factor: int = 2
     persistent_workers: bool = False
     ranks: int = 1
+    get_batch_size: int | None = None
+
+    @property
+    def objects_per_get_batch(self) -> int:
+        """Objects per GetBatch request: ``get_batch_size``, else ``batch_size``."""
+        return self.get_batch_size or self.batch_size
 
     def dataloader_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for ``torch.utils.data.DataLoader`` that torch accepts as given.

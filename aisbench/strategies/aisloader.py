@@ -33,7 +33,8 @@ StatsBlock = Literal["get", "get_batch"]
 class ReadKind:
     """One way aisloader reads: its flags, where its numbers are, and what one request holds.
 
-    ``batched``: each request is a GetBatch of the case's ``loader.batch_size`` items.
+    ``batched``: each request is a GetBatch of the case's ``loader.objects_per_get_batch``
+    items.
     ``archive``: the items are the files inside shards (``-arch.list``), not whole objects.
     """
 
@@ -47,11 +48,11 @@ class ReadKind:
     def flags(self, case: Case) -> list[str]:
         flags = ["-arch.list"] if self.archive else []
         if self.batched:
-            flags.append(f"-get-batchsize={case.loader.batch_size}")
+            flags.append(f"-get-batchsize={case.loader.objects_per_get_batch}")
         return flags
 
     def items_per_request(self, case: Case) -> int:
-        return case.loader.batch_size if self.batched else 1
+        return case.loader.objects_per_get_batch if self.batched else 1
 
 
 def aisloader_argv(binary: Path, ctx: StrategyContext, duration_s: float, workers: int,
@@ -127,8 +128,8 @@ class Aisloader:
 
     @property
     def loader_keys(self) -> frozenset[str]:
-        """Loader settings that change what this ceiling measures (GetBatch: the batch size)."""
-        return frozenset({"batch_size"}) if self.kind.batched else frozenset()
+        """Loader settings that change what this ceiling measures (GetBatch: its size)."""
+        return frozenset({"batch_size", "get_batch_size"}) if self.kind.batched else frozenset()
 
     def skip_reason(self, case: Case, ctx: StrategyContext) -> str | None:
         if ctx.aisloader is None:
@@ -141,9 +142,11 @@ class Aisloader:
         items = items_in_dataset(self.kind, ctx)
         if items < 2:
             return "aisloader needs at least 2 objects to run a read-only benchmark"
-        if self.kind.batched and case.loader.batch_size > items:
-            return (f"aisloader refuses a GetBatch of {case.loader.batch_size} from a dataset of "
-                    f"{items}: lower loader.batch_size or grow dataset.count")
+        if self.kind.batched and case.loader.objects_per_get_batch > items:
+            setting = ("loader.get_batch_size" if case.loader.get_batch_size
+                       else "loader.batch_size (or set a smaller loader.get_batch_size)")
+            return (f"aisloader refuses a GetBatch of {case.loader.objects_per_get_batch} from a "
+                    f"dataset of {items}: lower {setting} or grow dataset.count")
         return None
 
     def measure(self, case: Case, ctx: StrategyContext, duration_s: float) -> Measurement:
@@ -182,7 +185,8 @@ class Aisloader:
 AISLOADER_GET = Aisloader()
 AISLOADER_GETBATCH = Aisloader(
     "aisloader-getbatch",
-    f"aisloader GetBatch of loader.batch_size objects, {AISLOADER_WORKERS} workers",
+    f"aisloader GetBatch of loader.get_batch_size (default batch_size) objects, "
+    f"{AISLOADER_WORKERS} workers",
     frozenset({"objects"}), ReadKind(batched=True))
 AISLOADER_ARCHIVE = Aisloader(
     "aisloader-archive",
@@ -190,5 +194,6 @@ AISLOADER_ARCHIVE = Aisloader(
     frozenset({"shards"}), ReadKind(archive=True))
 AISLOADER_ARCHIVE_GETBATCH = Aisloader(
     "aisloader-archive-getbatch",
-    f"aisloader GetBatch of loader.batch_size files inside the shards, {AISLOADER_WORKERS} "
-    "workers", frozenset({"shards"}), ReadKind(batched=True, archive=True))
+    "aisloader GetBatch of loader.get_batch_size (default batch_size) files inside the "
+    f"shards, {AISLOADER_WORKERS} workers",
+    frozenset({"shards"}), ReadKind(batched=True, archive=True))

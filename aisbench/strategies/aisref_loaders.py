@@ -147,7 +147,8 @@ def _batch_iter_dataset(case: Case, ctx: StrategyContext) -> Any:
     client = Client(ctx.endpoint)
     bucket = client.bucket(ctx.bucket)
     return aisref_class("AISBatchIterDataset")(
-        bucket, client, prefix_map={bucket: ctx.prefix}, max_batch_size=case.loader.batch_size)
+        bucket, client, prefix_map={bucket: ctx.prefix},
+        max_batch_size=case.loader.objects_per_get_batch)
 
 
 def _parallel_map_dataset(case: Case, ctx: StrategyContext) -> Any:
@@ -196,7 +197,8 @@ AISREF_MULTISHARD = DatasetStrategy(
     "aisref-multishard", "aisref AISMultiShardStream: one streaming GET per shard",
     SHARDS, _multishard, iterable=True)
 AISREF_BATCH_ITER = DatasetStrategy(
-    "aisref-batch-iter", "aisref AISBatchIterDataset: GetBatch of loader.batch_size objects",
+    "aisref-batch-iter",
+    "aisref AISBatchIterDataset: GetBatch of loader.get_batch_size (default batch_size) objects",
     OBJECTS, _batch_iter_dataset, iterable=True,
     unavailable=missing_aisref_classes("AISBatchIterDataset"), applies_etl=False,
     ceiling="aisloader-getbatch")

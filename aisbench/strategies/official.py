@@ -90,7 +90,7 @@ def _batch_iter_dataset(case: Case, ctx: StrategyContext) -> Any:
     client = Client(ctx.endpoint)
     bucket = client.bucket(ctx.bucket)
     return AISBatchIterDataset(bucket, client, prefix_map={bucket: ctx.prefix},
-                               max_batch_size=case.loader.batch_size)
+                               max_batch_size=case.loader.objects_per_get_batch)
 
 
 def _parallel_map_dataset(case: Case, ctx: StrategyContext) -> Any:
@@ -126,7 +126,8 @@ OFFICIAL_SHARDS = DatasetStrategy(
     ranks_unsupported=_NO_RANK_SPLIT)
 OFFICIAL_BATCH_ITER = DatasetStrategy(
     "official-batch-iter",
-    "aistore.pytorch AISBatchIterDataset (SDK 2.0.0): GetBatch of loader.batch_size objects",
+    "aistore.pytorch AISBatchIterDataset (SDK 2.0.0): GetBatch of loader.get_batch_size "
+    "(default batch_size) objects",
     OBJECTS, _batch_iter_dataset, iterable=True, unavailable=_sdk_missing, applies_etl=False,
     ceiling="aisloader-getbatch", ranks_unsupported=_NO_RANK_SPLIT)
 OFFICIAL_PARALLEL_MAP = DatasetStrategy(

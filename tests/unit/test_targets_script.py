@@ -32,9 +32,12 @@ targets = _load_script()
 
 
 def _case(strategy: str, size: int, workers: int, samples_per_s: int, *,
-          scenario: str = "targets", status: str = "ok", sample_bytes: int = SMALL) -> CaseResult:
+          scenario: str = "targets", status: str = "ok", sample_bytes: int = SMALL,
+          get_batch_size: int | None = None) -> CaseResult:
     params: dict[str, ParamValue] = {"object_size": size, "num_workers": workers,
                                      "strategy": strategy}
+    if get_batch_size is not None:
+        params["get_batch_size"] = get_batch_size
     repeats = [measurement(samples_per_s, sample_bytes=sample_bytes)] * 2 if status == "ok" else []
     return case("run-1", scenario, strategy, params, repeats, status=status,
                 reason="" if status == "ok" else "why")
@@ -74,6 +77,16 @@ def test_best_aisref_is_the_highest_mean_among_its_strategies_skipping_failed_ca
     assert row.ours.value == pytest.approx(900)
     assert row.ours.case_id.endswith("num_workers=4,strategy=aisref-map")
     assert row.ratio == pytest.approx(0.9)
+
+
+def test_batch_iter_target_compares_getbatch_requests_of_the_batch_size_only() -> None:
+    run = _run(_case("aisref-batch-iter", SMALL, 0, 130),
+               _case("aisref-batch-iter", SMALL, 0, 900, get_batch_size=128),
+               _case("official-batch-iter", SMALL, 0, 100), _case("aisloader", SMALL, 0, 600))
+    rows = targets.target_rows([run])
+    assert _row(rows, "batch iter").ratio == pytest.approx(1.3)
+    best = _row(rows, "16 KiB: best aisref")  # any request size may be the best aisref
+    assert best.ours.value == pytest.approx(900) and best.ratio == pytest.approx(1.5)
 
 
 def test_mib_per_s_targets_use_bytes_and_only_their_size_and_workers() -> None:

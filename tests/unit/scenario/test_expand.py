@@ -41,6 +41,13 @@ def test_values_outside_the_matrix_come_from_the_file(tmp_path):
     assert case.dataset.count == 100
 
 
+def test_get_batch_size_defaults_to_the_batch_size_and_can_be_swept(tmp_path):
+    default, swept = cases_of(tmp_path, "matrix:\n  loader.get_batch_size: [null, 128]\n")
+    assert (default.loader.get_batch_size, default.loader.objects_per_get_batch) == (None, 32)
+    assert (swept.loader.get_batch_size, swept.loader.objects_per_get_batch) == (128, 128)
+    assert swept.params == {"get_batch_size": 128}
+
+
 def test_expansion_is_deterministic(tmp_path):
     text = "matrix:\n  strategy: [aisref-iter, aisref-map]\n  loader.batch_size: [64, 8]\n"
     assert cases_of(tmp_path, text) == cases_of(tmp_path, text)

@@ -106,6 +106,12 @@ def test_getbatch_ceiling_asks_for_getbatch_of_the_case_batch_size() -> None:
     assert kind_flags(AISLOADER_GETBATCH, batch_size=16) == ["-get-batchsize=16"]
 
 
+def test_getbatch_ceiling_asks_for_the_case_get_batch_size_when_set() -> None:
+    case = make_case("aisloader-getbatch", batch_size=16, get_batch_size=128)
+    assert AISLOADER_GETBATCH.kind.flags(case) == ["-get-batchsize=128"]
+    assert AISLOADER_GETBATCH.kind.items_per_request(case) == 128
+
+
 def test_archive_ceiling_lists_the_files_inside_the_shards() -> None:
     assert kind_flags(AISLOADER_ARCHIVE) == ["-arch.list"]
 
@@ -167,7 +173,13 @@ def test_whole_shard_samples_are_shards_times_samples_per_shard() -> None:
 def test_getbatch_larger_than_the_dataset_is_skipped_with_the_fix() -> None:
     case = make_case("aisloader-getbatch", batch_size=TINY_OBJECTS.count + 1)
     reason = AISLOADER_GETBATCH.skip_reason(case, CTX_WITH_BINARY)
-    assert reason is not None and "loader.batch_size" in reason
+    assert reason is not None and "lower loader.batch_size" in reason
+
+
+def test_getbatch_size_larger_than_the_dataset_names_get_batch_size() -> None:
+    case = make_case("aisloader-getbatch", batch_size=2, get_batch_size=TINY_OBJECTS.count + 1)
+    reason = AISLOADER_GETBATCH.skip_reason(case, CTX_WITH_BINARY)
+    assert reason is not None and "lower loader.get_batch_size or" in reason
 
 
 def test_getbatch_within_the_dataset_runs() -> None:
@@ -176,6 +188,6 @@ def test_getbatch_within_the_dataset_runs() -> None:
 
 
 def test_only_getbatch_ceilings_depend_on_the_batch_size() -> None:
-    assert AISLOADER_GETBATCH.loader_keys == {"batch_size"}
-    assert AISLOADER_ARCHIVE_GETBATCH.loader_keys == {"batch_size"}
+    assert AISLOADER_GETBATCH.loader_keys == {"batch_size", "get_batch_size"}
+    assert AISLOADER_ARCHIVE_GETBATCH.loader_keys == {"batch_size", "get_batch_size"}
     assert AISLOADER_GET.loader_keys == AISLOADER_ARCHIVE.loader_keys == frozenset()

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from aisbench.scenario.dataset import SizeRange
 from aisbench.strategies.base import StrategyContext
+from aisbench.strategies.dataset_strategy import DatasetStrategy
 from aisbench.strategies.official import SharedBuffersAsBytes, batch_bytes_limit
 from aisbench.strategies.registry import get_strategy
 from tests.case_values import TINY_OBJECTS, TINY_SHARDS, make_case
@@ -53,3 +57,27 @@ def test_official_parallel_map_refuses_dataloader_workers_and_says_why() -> None
 
 def test_official_parallel_map_runs_in_the_main_process() -> None:
     assert get_strategy("official-parallel-map").skip_reason(make_case(num_workers=0), CTX) is None
+
+
+
+class RecordedBatchIter:
+    """Stands in for AISBatchIterDataset (ours and the SDK's): keeps its keyword arguments."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        self.kwargs = kwargs
+
+
+@pytest.mark.parametrize(("strategy", "module"), [
+    ("aisref-batch-iter", "aisref.pytorch"),
+    ("official-batch-iter", "aistore.pytorch.batch_iter_dataset"),
+])
+def test_batch_iter_datasets_send_get_batch_size_objects_per_request(
+    strategy: str, module: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importlib.import_module(module), "AISBatchIterDataset", RecordedBatchIter)
+    build = get_strategy(strategy)
+    assert isinstance(build, DatasetStrategy)
+    by_batch = build.dataset(make_case(strategy, batch_size=8), CTX)
+    by_option = build.dataset(make_case(strategy, batch_size=8, get_batch_size=128), CTX)
+    assert by_batch.kwargs["max_batch_size"] == 8
+    assert by_option.kwargs["max_batch_size"] == 128
