@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.integration
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "cpu_per_mib.py"
 
 
-def _load_script():  # type: ignore[no-untyped-def]
+def _load_script() -> Any:
     spec = importlib.util.spec_from_file_location("cpu_per_mib_script", SCRIPT)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
