@@ -8,20 +8,25 @@ Puts ``--count`` objects of ``--size-kib`` in the bucket ``cpu-per-mib`` unless 
 then reads them all, round after round, each way in turn, in this one process: aisref's object
 read into a tensor (proxy, redirect, target: two HTTP exchanges), aisref's GetBatch of 32, and
 the same two exchanges on bare ``http.client`` with kept-alive connections into one reused
-buffer (what a Python client costs without ``requests``). For each way it prints the median
-MiB/s, this process's CPU per MiB and the cluster's (the CPU time of every ``aisnode`` process
-on this machine: run it with no other cluster busy). The cluster and the client share the
-machine's cores, so their sum per MiB bounds the MiB/s a way can reach here.
+buffer (what a Python client costs without ``requests``), and aisloader (Go, 8 workers, the
+harness's ceiling) reading the same objects for ``--aisloader-s`` seconds. For each way it
+prints the median MiB/s, the client's CPU per MiB (this process, or aisloader's) and the
+cluster's (the CPU time of its ``aisnode`` processes, when they run on this machine). The
+cluster and the client share the machine's cores, so their sum per MiB bounds the MiB/s a way
+can reach here.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
 import resource
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -29,11 +34,19 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "impl"))
 
+from aisbench.cluster.binaries import find_binary
+from aisbench.scenario.dataset import DatasetSpec, SizeRange
+from aisbench.strategies.aisloader import AISLOADER_WORKERS, aisloader_argv, parse_get_stats
+from aisbench.strategies.base import StrategyContext
 from aisref.client import Bucket, Client, ObjectNotFound
 from aisref.pytorch.tensor_payloads import empty_payload
 
 BUCKET = "cpu-per-mib"
 MIB = 2**20
+REPO = Path(__file__).resolve().parents[1]
+
+# A way: reads the objects once and returns (bytes read, client CPU seconds it took).
+Way = Callable[[], tuple[int, float]]
 
 
 def ensure_objects(client: Client, count: int, size: int) -> list[str]:
@@ -49,16 +62,25 @@ def ensure_objects(client: Client, count: int, size: int) -> list[str]:
     return names
 
 
-def aisnode_pids() -> list[int]:
-    pids = []
+def aisnode_pids(client: Client) -> tuple[list[int], str]:
+    """The cluster's aisnode processes on this machine, and how they were found: those whose
+    command line names a node of its cluster map (``-daemon_id=<id>``, as local clusters
+    start them), else every aisnode process here."""
+    smap = client.request_client.request("GET", "daemon", params={"what": "smap"}).json()
+    ids = {*(smap.get("pmap") or {}), *(smap.get("tmap") or {})}
+    every: dict[int, str] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 if (entry / "comm").read_text().strip() == "aisnode":
-                    pids.append(int(entry.name))
+                    every[int(entry.name)] = (entry / "cmdline").read_text().replace("\0", " ")
             except OSError:
                 continue
-    return pids
+    ours = [pid for pid, line in every.items()
+            if any(f"-daemon_id={node} " in f"{line} " for node in ids)]
+    if ours:
+        return ours, f"{len(ours)} aisnode processes of its cluster map"
+    return list(every), f"all {len(every)} aisnode processes here (none named its nodes)"
 
 
 def cpu_seconds_of(pids: list[int]) -> float:
@@ -72,9 +94,32 @@ def cpu_seconds_of(pids: list[int]) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def own_cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
+def cpu_seconds(who: int) -> float:
+    usage = resource.getrusage(who)
     return usage.ru_utime + usage.ru_stime
+
+
+def in_this_process(read: Callable[[], int]) -> Way:
+    def way() -> tuple[int, float]:
+        before = cpu_seconds(resource.RUSAGE_SELF)
+        return read(), cpu_seconds(resource.RUSAGE_SELF) - before
+    return way
+
+
+def aisloader_way(binary: Path, endpoint: str, size: int, count: int, seconds: float) -> Way:
+    """aisloader GETs of the same objects for ``seconds``: its bytes and its CPU."""
+    dataset = DatasetSpec("objects", count, object_size=SizeRange(size, size))
+    ctx = StrategyContext(endpoint, BUCKET, f"{size}/", dataset, aisloader=binary)
+
+    def way() -> tuple[int, float]:
+        with tempfile.TemporaryDirectory() as tmp:
+            stats_file = Path(tmp) / "stats.json"
+            before = cpu_seconds(resource.RUSAGE_CHILDREN)
+            subprocess.run(aisloader_argv(binary, ctx, seconds, AISLOADER_WORKERS, stats_file),
+                           check=True, stdout=subprocess.DEVNULL)
+            used = cpu_seconds(resource.RUSAGE_CHILDREN) - before
+            return int(parse_get_stats(json.loads(stats_file.read_text()))["bytes"]), used
+    return way
 
 
 class BareHTTP:
@@ -105,7 +150,7 @@ class BareHTTP:
         return got
 
 
-def ways(client: Client, names: list[str], size: int) -> dict[str, Callable[[], int]]:
+def ways(client: Client, names: list[str], size: int) -> dict[str, Way]:
     bucket: Bucket = client.bucket(BUCKET)
     bare = BareHTTP(client.request_client.endpoint, size)
 
@@ -118,9 +163,10 @@ def ways(client: Client, names: list[str], size: int) -> dict[str, Callable[[], 
                    for _, data in client.batch(names[start:start + 32], bucket=bucket).get())
 
     return {
-        "aisref object into a tensor": aisref_object,
-        "aisref GetBatch of 32": aisref_get_batch,
-        "bare http.client, same two hops": lambda: sum(bare.read(name) for name in names),
+        "aisref object into a tensor": in_this_process(aisref_object),
+        "aisref GetBatch of 32": in_this_process(aisref_get_batch),
+        "bare http.client, same two hops": in_this_process(
+            lambda: sum(bare.read(name) for name in names)),
     }
 
 
@@ -130,24 +176,32 @@ def main() -> int:
     parser.add_argument("--size-kib", type=int, default=1024)
     parser.add_argument("--count", type=int, default=128)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--aisloader-s", type=float, default=2.0,
+                        help="seconds of aisloader per round (0: leave aisloader out)")
     args = parser.parse_args()
     client = Client(args.endpoint)
     size = args.size_kib * 1024
     names = ensure_objects(client, args.count, size)
-    pids = aisnode_pids()
+    pids, found = aisnode_pids(client)
     if not pids:
         raise SystemExit("no aisnode process on this machine: start the cluster first")
     chosen = ways(client, names, size)
+    if args.aisloader_s > 0:
+        binary = find_binary("aisloader", REPO / ".ais")
+        chosen[f"aisloader, {AISLOADER_WORKERS} workers"] = aisloader_way(
+            binary, args.endpoint, size, args.count, args.aisloader_s)
     rows: dict[str, list[tuple[float, float, float]]] = {name: [] for name in chosen}
     for _ in range(args.rounds):
         for name, read in chosen.items():
-            cluster0, own0, start = cpu_seconds_of(pids), own_cpu_seconds(), time.perf_counter()
-            mib = read() / MIB
-            wall = time.perf_counter() - start
-            rows[name].append((mib / wall, (own_cpu_seconds() - own0) * 1000 / mib,
-                               (cpu_seconds_of(pids) - cluster0) * 1000 / mib))
+            cluster_before, start = cpu_seconds_of(pids), time.perf_counter()
+            read_bytes, client_cpu = read()
+            if not read_bytes:
+                raise SystemExit(f"{name}: read nothing from {BUCKET}")
+            wall, mib = time.perf_counter() - start, read_bytes / MIB
+            rows[name].append((mib / wall, client_cpu * 1000 / mib,
+                               (cpu_seconds_of(pids) - cluster_before) * 1000 / mib))
     print(f"{args.count} objects of {args.size_kib} KiB, {args.rounds} rounds interleaved; "
-          f"cluster CPU from {len(pids)} aisnode processes")
+          f"cluster CPU from {found}")
     print("| way | MiB/s (median) | client CPU ms/MiB | cluster CPU ms/MiB | every round MiB/s |")
     print("| --- | ---: | ---: | ---: | --- |")
     for name, values in rows.items():
