@@ -157,6 +157,13 @@ def _parallel_map_dataset(case: Case, ctx: StrategyContext) -> Any:
         bucket, prefix_map={bucket: ctx.prefix}, num_workers=RANGE_READERS_PER_OBJECT))
 
 
+def _parallel_map_tensors(case: Case, ctx: StrategyContext) -> Any:
+    bucket = _bucket(ctx)
+    return aisref_class("AISParallelMapDataset")(
+        bucket, prefix_map={bucket: ctx.prefix}, num_workers=RANGE_READERS_PER_OBJECT,
+        tensor_payloads=True)
+
+
 def _dynamic_batches(dataset: Any, case: Case) -> Any:
     return aisref_class("DynamicBatchSampler")(dataset, max_batch_size=batch_bytes_limit(case))
 
@@ -207,6 +214,12 @@ AISREF_PARALLEL_MAP = DatasetStrategy(
     f"aisref AISParallelMapDataset: {RANGE_READERS_PER_OBJECT} range reads per object",
     OBJECTS, _parallel_map_dataset, iterable=False,
     unavailable=missing_aisref_classes("AISParallelMapDataset"), applies_etl=False)
+AISREF_PARALLEL_MAP_TENSORS = DatasetStrategy(
+    "aisref-parallel-map-tensors",
+    f"aisref AISParallelMapDataset(tensor_payloads=True): {RANGE_READERS_PER_OBJECT} range "
+    "reads per object straight into a uint8 tensor", OBJECTS, _parallel_map_tensors,
+    iterable=False, unavailable=lacks_tensor_payloads("AISParallelMapDataset"),
+    applies_etl=False)
 AISREF_MAP_DYNAMIC = DatasetStrategy(
     "aisref-map-dynamic",
     "aisref AISMapDataset batched by DynamicBatchSampler, loader.batch_size x mean size bytes "

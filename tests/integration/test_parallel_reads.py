@@ -17,6 +17,7 @@ from torch.utils.data import DataLoader
 
 from aisref.client import Client, ObjectChangedDuringRead, ObjectNotFound, RequestClient
 from aisref.pytorch import AISMapDataset, AISParallelMapDataset, DynamicBatchSampler
+from aisref.pytorch.tensor_payloads import empty_payload
 from tests.integration.pytorch_fixtures import (
     import_official_pytorch,
     pt_endpoint,
@@ -74,6 +75,10 @@ def test_parallel_read_of_64_mib_equals_the_single_stream_read(scratch_bucket: A
     streamed = list(obj.get_reader(num_workers=3, chunk_size=7 * MiB))
     assert [len(part) for part in streamed[:-1]] == [7 * MiB] * (len(streamed) - 1)
     assert b"".join(streamed) == data
+    maps_before = anonymous_shared_mappings()
+    into = obj.get_reader(num_workers=4, chunk_size=5 * MiB).read_all_into(empty_payload)
+    assert into.numpy().tobytes() == data
+    assert anonymous_shared_mappings() == maps_before  # no shared buffer on this path
 
 
 def after_first_range(monkeypatch: pytest.MonkeyPatch, act: Callable[[], None]) -> threading.Event:
@@ -96,7 +101,7 @@ def after_first_range(monkeypatch: pytest.MonkeyPatch, act: Callable[[], None]) 
     return overwritten
 
 
-@pytest.mark.parametrize("how", ["read_all", "iterate"])
+@pytest.mark.parametrize("how", ["read_all", "read_all_into", "iterate"])
 def test_object_overwritten_between_ranges_is_a_typed_error_never_a_splice(
     scratch_bucket: Any, monkeypatch: pytest.MonkeyPatch, how: str
 ) -> None:
@@ -109,6 +114,8 @@ def test_object_overwritten_between_ranges_is_a_typed_error_never_a_splice(
     with pytest.raises(ObjectChangedDuringRead) as caught:
         if how == "read_all":
             reader.read_all().close()
+        elif how == "read_all_into":
+            reader.read_all_into(empty_payload)
         else:
             b"".join(reader)
     assert overwritten.is_set()
@@ -159,6 +166,16 @@ def test_parallel_map_dataset_in_dataloader_workers(sized_bucket: SizedBucket) -
     )
     loader = DataLoader(dataset, batch_size=None, num_workers=2)
     assert dict(loader) == sized_bucket.contents
+
+
+def test_parallel_map_dataset_tensors_from_dataloader_workers(sized_bucket: SizedBucket) -> None:
+    dataset = AISParallelMapDataset(
+        Client(sized_bucket.endpoint).bucket(sized_bucket.name), {}, 3, chunk_size=2 * MiB,
+        tensor_payloads=True,
+    )
+    samples = list(DataLoader(dataset, batch_size=None, num_workers=2))
+    assert all(tensor.dtype == torch.uint8 and tensor.is_shared() for _, tensor in samples)
+    assert {name: tensor.numpy().tobytes() for name, tensor in samples} == sized_bucket.contents
 
 
 def test_official_parallel_dataset_cannot_run_in_a_dataloader_worker(

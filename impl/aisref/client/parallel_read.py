@@ -29,6 +29,7 @@ from contextlib import AbstractContextManager
 import requests
 
 from aisref.client.errors import ObjectChangedDuringRead, ObjectReadInterrupted
+from aisref.client.reader import Allocate, Owner
 from aisref.client.request_client import RequestClient
 from aisref.client.resume import (
     ObjectIdentity,
@@ -245,15 +246,19 @@ class ParallelObjectReader:
 
     def _fill_slice(
         self,
-        buffer: ParallelBuffer,
+        whole: memoryview,
         byte_range: ByteRange,
         identity: ObjectIdentity,
         cancelled: threading.Event,
     ) -> int:
         # Released on return, also when raising: a view kept alive by a traceback would make
-        # the buffer impossible to unmap.
-        with buffer.buf[byte_range[0] : byte_range[1] + 1] as dest:
+        # a ParallelBuffer impossible to unmap.
+        with whole[byte_range[0] : byte_range[1] + 1] as dest:
             return self._fill(byte_range, identity, dest, cancelled)
+
+    def _fill_whole(self, whole: memoryview, identity: ObjectIdentity) -> None:
+        ranges = split_ranges(len(whole), self.chunk_size)
+        self._run(ranges, lambda r, stop: self._fill_slice(whole, r, identity, stop))
 
     # -- the whole object -------------------------------------------------------------------------
 
@@ -264,15 +269,27 @@ class ParallelObjectReader:
         first error is raised.
         """
         identity = self._head()
-        size = identity.size or 0
-        buffer = ParallelBuffer(size)
+        buffer = ParallelBuffer(identity.size or 0)
         try:
-            ranges = split_ranges(size, self.chunk_size)
-            self._run(ranges, lambda r, stop: self._fill_slice(buffer, r, identity, stop))
+            self._fill_whole(buffer.buf, identity)
         except BaseException:
             buffer.close()
             raise
         return buffer
+
+    def read_all_into(self, allocate: Allocate[Owner]) -> Owner:
+        """All bytes, each range received straight into its slice of ``allocate(size)``.
+
+        As :meth:`ObjectReader.read_all_into <aisref.client.ObjectReader.read_all_into>`:
+        ``allocate`` returns ``(owner, view)``, e.g. a ``torch.uint8`` tensor and a view of its
+        memory - no shared memory to close and no copy into ``bytes``. On an error the
+        ranges still running are stopped and the first error is raised; ``owner`` is dropped.
+        """
+        identity = self._head()
+        owner, view = allocate(identity.size or 0)
+        with view.cast("B") as whole:
+            self._fill_whole(whole, identity)
+        return owner
 
     def _run(
         self,

@@ -21,7 +21,7 @@ FAST_OBJECT_STRATEGIES = (
     "aisloader-getbatch",
 )
 # aisref's readers with tensor_payloads=True (objects; for large samples through workers).
-TENSOR_STRATEGIES = ("aisref-map-tensors", "aisref-iter-tensors")
+TENSOR_STRATEGIES = ("aisref-map-tensors", "aisref-iter-tensors", "aisref-parallel-map-tensors")
 ARCHIVE_CEILINGS = ("aisloader-archive", "aisloader-archive-getbatch")
 STRATEGIES = (OBJECT_STRATEGIES + SHARD_STRATEGIES + FAST_OBJECT_STRATEGIES + TENSOR_STRATEGIES
               + ARCHIVE_CEILINGS)
