@@ -45,8 +45,8 @@ BUCKET = "cpu-per-mib"
 MIB = 2**20
 REPO = Path(__file__).resolve().parents[1]
 
-# A way: reads the objects once and returns (bytes read, client CPU seconds it took).
-Way = Callable[[], tuple[int, float]]
+# A way: reads the objects once; returns bytes read, the client's CPU seconds and wall seconds.
+Way = Callable[[], tuple[int, float, float]]
 
 
 def ensure_objects(client: Client, count: int, size: int) -> list[str]:
@@ -100,25 +100,28 @@ def cpu_seconds(who: int) -> float:
 
 
 def in_this_process(read: Callable[[], int]) -> Way:
-    def way() -> tuple[int, float]:
-        before = cpu_seconds(resource.RUSAGE_SELF)
-        return read(), cpu_seconds(resource.RUSAGE_SELF) - before
+    def way() -> tuple[int, float, float]:
+        cpu, start = cpu_seconds(resource.RUSAGE_SELF), time.perf_counter()
+        read_bytes = read()
+        return read_bytes, cpu_seconds(resource.RUSAGE_SELF) - cpu, time.perf_counter() - start
     return way
 
 
 def aisloader_way(binary: Path, endpoint: str, size: int, count: int, seconds: float) -> Way:
-    """aisloader GETs of the same objects for ``seconds``: its bytes and its CPU."""
+    """aisloader GETs of the same objects for ``seconds``: its bytes, its CPU (start-up and
+    listing included) and the duration it reports (its start-up not included)."""
     dataset = DatasetSpec("objects", count, object_size=SizeRange(size, size))
     ctx = StrategyContext(endpoint, BUCKET, f"{size}/", dataset, aisloader=binary)
 
-    def way() -> tuple[int, float]:
+    def way() -> tuple[int, float, float]:
         with tempfile.TemporaryDirectory() as tmp:
             stats_file = Path(tmp) / "stats.json"
             before = cpu_seconds(resource.RUSAGE_CHILDREN)
             subprocess.run(aisloader_argv(binary, ctx, seconds, AISLOADER_WORKERS, stats_file),
                            check=True, stdout=subprocess.DEVNULL)
             used = cpu_seconds(resource.RUSAGE_CHILDREN) - before
-            return int(parse_get_stats(json.loads(stats_file.read_text()))["bytes"]), used
+            stats = parse_get_stats(json.loads(stats_file.read_text()))
+            return int(stats["bytes"]), used, stats["duration_s"]
     return way
 
 
@@ -193,11 +196,11 @@ def main() -> int:
     rows: dict[str, list[tuple[float, float, float]]] = {name: [] for name in chosen}
     for _ in range(args.rounds):
         for name, read in chosen.items():
-            cluster_before, start = cpu_seconds_of(pids), time.perf_counter()
-            read_bytes, client_cpu = read()
+            cluster_before = cpu_seconds_of(pids)
+            read_bytes, client_cpu, wall = read()
             if not read_bytes:
                 raise SystemExit(f"{name}: read nothing from {BUCKET}")
-            wall, mib = time.perf_counter() - start, read_bytes / MIB
+            mib = read_bytes / MIB
             rows[name].append((mib / wall, client_cpu * 1000 / mib,
                                (cpu_seconds_of(pids) - cluster_before) * 1000 / mib))
     print(f"{args.count} objects of {args.size_kib} KiB, {args.rounds} rounds interleaved; "
