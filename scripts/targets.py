@@ -77,8 +77,7 @@ TARGETS = (
     Target("16 KiB: best aisref / aisloader GET (objects/s)",
            Side("targets", AISREF_OBJECT_READERS, SMALL),
            Side("targets", ("aisloader",), SMALL), "samples_per_s", 1.0),
-    Target("one 256 MiB object: aisref-parallel-map / aisref-iter (one stream), the best of "
-           "bytes and tensor payloads on each side",
+    Target("one 256 MiB object: aisref range-parallel / one stream (bytes or tensors)",
            Side("targets-large", ("aisref-parallel-map", "aisref-parallel-map-tensors")),
            Side("targets-large", ("aisref-iter", "aisref-iter-tensors")), "mib_per_s", 2.0,
            note="range readers, their client and the cluster share 2 cores here"),
