@@ -1,4 +1,6 @@
-"""A cluster of our own for fault tests: 1 proxy + 3 targets in a tmp state dir, per module.
+"""A cluster of our own for fault tests: 1 proxy + 3 targets in a tmp state dir, one per session
+(tests/integration/conftest.py shares the fixture: imported into each module, it was one per
+module).
 
 Fault tests kill and freeze nodes, so they never touch the session's shared cluster
 (aisbench.faults.bench stops it, resuming frozen nodes first, even when a test fails).
