@@ -1,28 +1,25 @@
 """`aisbench cluster` against real aisnode processes: up, use, reuse, recover, down.
 
 An `up` that starts nodes runs as a user runs it, in a process of its own that exits while its
-nodes run on. The other commands run `aisbench.cli.main` in this process: the same parsing,
-handlers, output and exit codes, without ~3 s of interpreter and imports per command.
+nodes run on. The other commands run `aisbench.cli.main` in this process (cli_in_process.py):
+the same parsing, handlers, output and exit codes, without ~3 s of start-up per command.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import signal
 import subprocess
 import sys
-from collections.abc import Mapping
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
 
-from aisbench.cli import main
 from aisbench.cluster.binaries import find_binary
 from aisbench.cluster.ports import endpoint_is_free
 from aisbench.cluster.processes import is_running
+from tests.integration.cli_in_process import run_main
 
 pytestmark = pytest.mark.integration
 
@@ -41,20 +38,7 @@ def _main(home: Path, *args: str, endpoint: str | None = None,
           ) -> subprocess.CompletedProcess[str]:
     """`aisbench <args>` in this process, with the environment `_cli` gives its process (and
     AIS_ENDPOINT=``endpoint`` when given)."""
-    env: Mapping[str, str | None] = {"AISBENCH_HOME": str(home), "AIS_ENDPOINT": endpoint}
-    out, err = io.StringIO(), io.StringIO()
-    with pytest.MonkeyPatch.context() as patch, redirect_stdout(out), redirect_stderr(err):
-        for name, value in env.items():
-            if value is None:
-                patch.delenv(name, raising=False)
-            else:
-                patch.setenv(name, value)
-        try:
-            code = main(list(args))
-        except SystemExit as exit_:  # argparse's usage errors
-            code = exit_.code if isinstance(exit_.code, int) else 1
-    return subprocess.CompletedProcess(["aisbench", *args], code, out.getvalue(),
-                                       err.getvalue())
+    return run_main(args, {"AISBENCH_HOME": str(home), "AIS_ENDPOINT": endpoint})
 
 
 @pytest.fixture
