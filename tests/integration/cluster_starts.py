@@ -41,6 +41,14 @@ class ClusterStarts:
         if self._entered[name].exception() is None:  # a failed start cleaned up after itself
             self._managers[name].__exit__(None, None, None)
 
+    @contextmanager
+    def held(self, name: str) -> Iterator[Any]:
+        """``name``'s cluster for a block (e.g. one module's tests), stopped when it ends."""
+        try:
+            yield self.get(name)
+        finally:
+            self.stop(name)
+
     def stop_all(self) -> None:
         try:
             for name in self._entered:

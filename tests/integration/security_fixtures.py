@@ -97,19 +97,15 @@ def auth_cluster_running(ais_home: Path) -> Iterator[SecureCluster]:
 @pytest.fixture(scope="module")
 def tls_cluster(private_clusters: ClusterStarts) -> Iterator[SecureCluster]:
     """The HTTPS cluster (tls_cluster_running), for one module."""
-    try:
-        yield private_clusters.get("tls_cluster")
-    finally:
-        private_clusters.stop("tls_cluster")
+    with private_clusters.held("tls_cluster") as cluster:
+        yield cluster
 
 
 @pytest.fixture(scope="module")
 def auth_cluster(private_clusters: ClusterStarts) -> Iterator[SecureCluster]:
     """The token-checking cluster (auth_cluster_running), for one module."""
-    try:
-        yield private_clusters.get("auth_cluster")
-    finally:
-        private_clusters.stop("auth_cluster")
+    with private_clusters.held("auth_cluster") as cluster:
+        yield cluster
 
 
 def make_tar(members: dict[str, bytes]) -> bytes:
