@@ -24,11 +24,14 @@ from tests.integration.cli_in_process import run_main
 pytestmark = pytest.mark.integration
 
 OBJECTS = 200
+# The home's bin/ says which binaries a command uses; an override in the environment would
+# start the real aisnode where a test put a fake one (and leave that cluster running).
+NOT_INHERITED = ("AIS_ENDPOINT", "AISNODE_BIN", "AISLOADER_BIN")
 
 
 def _cli(home: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
     """`aisbench <args>` in a fresh process, on the local cluster under ``home``."""
-    env = {k: v for k, v in os.environ.items() if k != "AIS_ENDPOINT"}
+    env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
     env["AISBENCH_HOME"] = str(home)
     return subprocess.run([sys.executable, "-m", "aisbench.cli", *args], env=env,
                           capture_output=True, text=True, timeout=timeout)
@@ -38,7 +41,8 @@ def _main(home: Path, *args: str, endpoint: str | None = None,
           ) -> subprocess.CompletedProcess[str]:
     """`aisbench <args>` in this process, with the environment `_cli` gives its process (and
     AIS_ENDPOINT=``endpoint`` when given)."""
-    return run_main(args, {"AISBENCH_HOME": str(home), "AIS_ENDPOINT": endpoint})
+    return run_main(args, {**dict.fromkeys(NOT_INHERITED), "AISBENCH_HOME": str(home),
+                           "AIS_ENDPOINT": endpoint})
 
 
 @pytest.fixture
