@@ -34,6 +34,8 @@ from aisbench.cluster.tls import TlsFiles
 
 LOG_TAIL_LINES = 30
 SILENT_START_ATTEMPTS = 3
+# How long a node may take to shut down on SIGTERM before it is killed.
+GRACEFUL_STOP_S = 10.0
 
 
 class NodeExitedSilently(ClusterError):
@@ -226,8 +228,10 @@ class LocalCluster:
                 )
             return self.status()
         if any(alive) or any(r.pid is not None for r in state.nodes):
-            # Left by a crashed run (or a node died): stop what is left and start afresh.
-            self.down(keep_data=False)
+            # Left by a crashed run (or a node died): stop what is left and start afresh. No
+            # grace: the data goes with it, and a primary whose target died spends ~7 s of a
+            # graceful shutdown on that target.
+            self.down(keep_data=False, grace_s=0.0)
         return None
 
     def _launch(self, state: ClusterState, aisnode: Path) -> None:
@@ -257,14 +261,16 @@ class LocalCluster:
             return ""
         return "\n".join(f"--- {r.layout.node_id}:\n{self._node_log(r, 10)}" for r in state.nodes)
 
-    def down(self, keep_data: bool = False) -> None:
+    def down(self, keep_data: bool = False, grace_s: float = GRACEFUL_STOP_S) -> None:
+        """Stop every node (SIGTERM, SIGKILL after ``grace_s``) and remove the state, or keep
+        configs and data to restart in place."""
         state = load_state(self.state_dir)
         if state is None:
             return
         # Targets first, the primary last, so nobody waits on a missing primary.
         for record in reversed(state.nodes):
             if record.pid is not None:
-                processes.stop(record.pid, _marker(record.layout))
+                processes.stop(record.pid, _marker(record.layout), grace_s)
         plan = [r.layout.ports for r in state.nodes]
         deadline = time.monotonic() + 10.0
         while time.monotonic() < deadline and not all_free(plan):

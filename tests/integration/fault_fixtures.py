@@ -1,4 +1,6 @@
-"""A cluster of our own for fault tests: 1 proxy + 3 targets in a tmp state dir, per module.
+"""A cluster of our own for fault tests: 1 proxy + 3 targets in a tmp state dir, one per session
+(tests/integration/conftest.py shares the fixture: imported into each module, it was one per
+module). It starts together with the other private clusters (cluster_starts.py).
 
 Fault tests kill and freeze nodes, so they never touch the session's shared cluster
 (aisbench.faults.bench stops it, resuming frozen nodes first, even when a test fails).
@@ -13,6 +15,7 @@ import functools
 import itertools
 import os
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -24,6 +27,7 @@ from aisbench.cluster.binaries import find_binary
 from aisbench.faults.bench import FaultBench, fault_bench
 from aisbench.results import FaultOutcome, Provenance, ResultStore, fault_case, make_run_id
 from aisbench.runner import ResultPaths, RunJournal, collect_provenance
+from tests.integration.cluster_starts import ClusterStarts
 
 REPO = Path(__file__).resolve().parents[2]
 FAULT_TESTS = ResultPaths(Path(os.environ.get("AISBENCH_FAULTS_DIR",
@@ -33,15 +37,21 @@ RUN_ID = make_run_id()  # this session's run
 _steps = itertools.count(1)
 
 
-# One fault cluster for the session: each test heals it (restarts what it killed) before it
-# ends, and a second 3-target cluster start costs ~20 s of suite time.
-@pytest.fixture(scope="session")
-def fault_cluster(tmp_path_factory: pytest.TempPathFactory, ais_home: Path,
-                  ) -> Iterator[FaultBench]:
+@contextmanager
+def fault_cluster_running(state_dir: Path, ais_home: Path) -> Iterator[FaultBench]:
+    """The fault tests' cluster in ``state_dir``, its data put; stopped and removed on exit."""
     aisnode = find_binary("aisnode", ais_home)
-    state_dir = tmp_path_factory.mktemp("fault-cluster")
     with fault_bench(state_dir, aisnode, Topology(proxies=1, targets=3, mountpaths=1)) as bench:
         yield bench
+
+
+# One fault cluster for the session: each test heals it (restarts what it killed) before it
+# ends, and a second 3-target cluster start costs ~20 s of suite time. Stopped at the end of
+# the session, with the other private clusters.
+@pytest.fixture(scope="session")
+def fault_cluster(private_clusters: ClusterStarts) -> FaultBench:
+    bench: FaultBench = private_clusters.get("fault_cluster")
+    return bench
 
 
 def record(outcome: FaultOutcome, extra: Mapping[str, Any] | None = None) -> FaultOutcome:

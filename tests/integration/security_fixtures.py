@@ -1,6 +1,8 @@
 """Real clusters with HTTPS or with token checks, one per test module (1 proxy + 1 target).
 
-Each starts in its own state directory on free ports and is stopped at the end of the module.
+Each starts in its own state directory on free ports and is stopped at the end of the module;
+both start together with the fault cluster when the first of them is asked for
+(cluster_starts.py), so the second costs no wait.
 The ports come from blocks of their own (28000+ for TLS, 28500+ for auth), clear of the 21080+
 block other test clusters scan, since a port found free can be taken by a concurrent session
 before aisnode binds it. Tokens come from AIStore's AuthN (built by scripts/setup.sh).
@@ -15,6 +17,7 @@ import io
 import tarfile
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +29,7 @@ from aisbench.cluster.binaries import find_binary
 from aisbench.cluster.local import LocalCluster
 from aisbench.cluster.ports import find_free_plan, loopback_aliases_present
 from aisbench.cluster.tls import TlsFiles, make_self_signed
+from tests.integration.cluster_starts import ClusterStarts
 
 QUICK = Topology(proxies=1, targets=1, mountpaths=1)
 TLS_PORTS = 28000  # below the ephemeral port range (32768+), see cluster/ports.py
@@ -57,8 +61,8 @@ def free_base_port(first: int) -> int:
     raise ClusterError(f"no free ports in {first}..{first + _PORT_TRIES * _PORT_STEP}")
 
 
-@pytest.fixture(scope="module")
-def tls_cluster(ais_home: Path) -> Iterator[SecureCluster]:
+@contextmanager
+def tls_cluster_running(ais_home: Path) -> Iterator[SecureCluster]:
     """An HTTPS cluster whose certificate is signed by a CA made for it."""
     with tempfile.TemporaryDirectory(prefix="aisbench-sec-tls-") as tmp:
         root = Path(tmp)
@@ -72,8 +76,8 @@ def tls_cluster(ais_home: Path) -> Iterator[SecureCluster]:
             cluster.down(keep_data=False)
 
 
-@pytest.fixture(scope="module")
-def auth_cluster(ais_home: Path) -> Iterator[SecureCluster]:
+@contextmanager
+def auth_cluster_running(ais_home: Path) -> Iterator[SecureCluster]:
     """A cluster that requires tokens, and a read-write user's token issued by AuthN."""
     with tempfile.TemporaryDirectory(prefix="aisbench-sec-auth-") as tmp:
         root = Path(tmp)
@@ -88,6 +92,20 @@ def auth_cluster(ais_home: Path) -> Iterator[SecureCluster]:
             yield SecureCluster(cluster, endpoint, token=token)
         finally:
             cluster.down(keep_data=False)
+
+
+@pytest.fixture(scope="module")
+def tls_cluster(private_clusters: ClusterStarts) -> Iterator[SecureCluster]:
+    """The HTTPS cluster (tls_cluster_running), for one module."""
+    with private_clusters.held("tls_cluster") as cluster:
+        yield cluster
+
+
+@pytest.fixture(scope="module")
+def auth_cluster(private_clusters: ClusterStarts) -> Iterator[SecureCluster]:
+    """The token-checking cluster (auth_cluster_running), for one module."""
+    with private_clusters.held("auth_cluster") as cluster:
+        yield cluster
 
 
 def make_tar(members: dict[str, bytes]) -> bytes:

@@ -1,4 +1,9 @@
-"""`aisbench cluster` against real aisnode processes: up, use, reuse, recover, down."""
+"""`aisbench cluster` against real aisnode processes: up, use, reuse, recover, down.
+
+An `up` that starts nodes runs as a user runs it, in a process of its own that exits while its
+nodes run on. The other commands run `aisbench.cli.main` in this process (cli_in_process.py):
+the same parsing, handlers, output and exit codes, without ~3 s of start-up per command.
+"""
 
 from __future__ import annotations
 
@@ -14,17 +19,30 @@ import pytest
 from aisbench.cluster.binaries import find_binary
 from aisbench.cluster.ports import endpoint_is_free
 from aisbench.cluster.processes import is_running
+from tests.integration.cli_in_process import run_main
 
 pytestmark = pytest.mark.integration
 
 OBJECTS = 200
+# The home's bin/ says which binaries a command uses; an override in the environment would
+# start the real aisnode where a test put a fake one (and leave that cluster running).
+NOT_INHERITED = ("AIS_ENDPOINT", "AISNODE_BIN", "AISLOADER_BIN")
 
 
 def _cli(home: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "AIS_ENDPOINT"}
+    """`aisbench <args>` in a fresh process, on the local cluster under ``home``."""
+    env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
     env["AISBENCH_HOME"] = str(home)
     return subprocess.run([sys.executable, "-m", "aisbench.cli", *args], env=env,
                           capture_output=True, text=True, timeout=timeout)
+
+
+def _main(home: Path, *args: str, endpoint: str | None = None,
+          ) -> subprocess.CompletedProcess[str]:
+    """`aisbench <args>` in this process, with the environment `_cli` gives its process (and
+    AIS_ENDPOINT=``endpoint`` when given)."""
+    return run_main(args, {**dict.fromkeys(NOT_INHERITED), "AISBENCH_HOME": str(home),
+                           "AIS_ENDPOINT": endpoint})
 
 
 @pytest.fixture
@@ -37,7 +55,7 @@ def home(tmp_path: Path, ais_home: Path) -> Path:
 
 
 def _status(home: Path) -> dict:
-    result = _cli(home, "cluster", "status", "--json")
+    result = _main(home, "cluster", "status", "--json")
     assert result.returncode == 0, result.stderr
     status: dict = json.loads(result.stdout)
     return status
@@ -80,6 +98,14 @@ def _put_list_get_with_the_official_sdk(endpoint: str) -> None:
 
 
 def test_up_use_reuse_recover_down(home: Path) -> None:
+    try:
+        _up_use_reuse_recover(home)
+    finally:
+        if _aisnode_processes_under(home):  # a check failed with the cluster up
+            _main(home, "cluster", "down")
+
+
+def _up_use_reuse_recover(home: Path) -> None:
     up = _cli(home, "cluster", "up")
     assert up.returncode == 0, up.stderr
     status = _status(home)
@@ -92,12 +118,12 @@ def test_up_use_reuse_recover_down(home: Path) -> None:
 
     # Running `up` again reuses the running cluster: same processes.
     pids = [n["pid"] for n in status["nodes"]]
-    assert _cli(home, "cluster", "up").returncode == 0
+    assert _main(home, "cluster", "up").returncode == 0
     assert [n["pid"] for n in _status(home)["nodes"]] == pids
 
     # A crashed node leaves stale state: `up` detects it, cleans it and starts afresh.
     os.kill(pids[-1], signal.SIGKILL)
-    assert _cli(home, "cluster", "status").returncode == 1
+    assert _main(home, "cluster", "status").returncode == 1
     recovered = _cli(home, "cluster", "up")
     assert recovered.returncode == 0, recovered.stderr
     restarted = _status(home)
@@ -105,7 +131,7 @@ def test_up_use_reuse_recover_down(home: Path) -> None:
 
     assert len(_aisnode_processes_under(home)) == 3
     ports = [n["port"] for n in restarted["nodes"]]
-    down = _cli(home, "cluster", "down")
+    down = _main(home, "cluster", "down")
     assert down.returncode == 0, down.stderr
     assert _aisnode_processes_under(home) == []
     assert all(endpoint_is_free(('127.0.0.1', port)) for port in ports)
@@ -125,7 +151,7 @@ def _fake_aisnode(path: Path, version: str, behaviour: str) -> Path:
 def test_wrong_version_binary_is_refused_with_the_pinned_version(tmp_path: Path) -> None:
     (tmp_path / "bin").mkdir()
     _fake_aisnode(tmp_path / "bin" / "aisnode", "4.1.", "exit 1")
-    result = _cli(tmp_path, "cluster", "up")
+    result = _main(tmp_path, "cluster", "up")
     assert result.returncode == 2
     assert "is aisnode 4.1, but" in result.stderr and "pinned to AIStore v1.5.0" in result.stderr
 
@@ -134,7 +160,7 @@ def test_node_dying_during_start_shows_the_tail_of_its_log(tmp_path: Path) -> No
     (tmp_path / "bin").mkdir()
     _fake_aisnode(tmp_path / "bin" / "aisnode", "5.0.",
                   'echo "FATAL ERROR: mountpath is gone"; exit 1')
-    result = _cli(tmp_path, "cluster", "up", timeout=60)
+    result = _main(tmp_path, "cluster", "up")
     assert result.returncode == 2
     assert "exited during start" in result.stderr
     assert "FATAL ERROR: mountpath is gone" in result.stderr
@@ -142,23 +168,20 @@ def test_node_dying_during_start_shows_the_tail_of_its_log(tmp_path: Path) -> No
 
 
 def test_missing_binary_error_names_the_ways_out(tmp_path: Path) -> None:
-    result = _cli(tmp_path, "cluster", "up")
+    result = _main(tmp_path, "cluster", "up")
     assert result.returncode == 2
     assert "AISNODE_BIN" in result.stderr and "AIS_ENDPOINT" in result.stderr
 
 
 def test_zero_targets_is_a_usage_error(tmp_path: Path) -> None:
-    result = _cli(tmp_path, "cluster", "up", "--targets", "0")
+    result = _main(tmp_path, "cluster", "up", "--targets", "0")
     assert result.returncode == 2
     assert "--targets: must be >= 1, got 0" in result.stderr
 
 
 def test_external_endpoint_is_never_stopped(ais_endpoint: str, tmp_path: Path) -> None:
-    env = dict(os.environ, AIS_ENDPOINT=ais_endpoint, AISBENCH_HOME=str(tmp_path))
-    status = subprocess.run([sys.executable, "-m", "aisbench.cli", "cluster", "status", "--json"],
-                            env=env, capture_output=True, text=True, timeout=60)
+    status = _main(tmp_path, "cluster", "status", "--json", endpoint=ais_endpoint)
     assert status.returncode == 0, status.stderr
     assert json.loads(status.stdout)["backend"] == "external"
-    down = subprocess.run([sys.executable, "-m", "aisbench.cli", "cluster", "down"],
-                          env=env, capture_output=True, text=True, timeout=60)
+    down = _main(tmp_path, "cluster", "down", endpoint=ais_endpoint)
     assert down.returncode == 2 and "never stops it" in down.stderr

@@ -33,6 +33,7 @@ from aisbench.cluster.ports import (
     plan_ports,
 )
 from aisbench.results.store import read_run_json
+from tests.integration.cli_in_process import run_main
 from tests.missing_tools import missing_tool
 
 pytestmark = [pytest.mark.docker, pytest.mark.integration]
@@ -195,12 +196,9 @@ def test_logs_have_a_section_per_node(cluster: RunningCluster) -> None:
 
 def test_the_cli_finds_the_docker_cluster_without_being_told_the_backend(
         cluster: RunningCluster) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "AIS_ENDPOINT"}
-    env["AISBENCH_HOME"] = str(cluster.home)
-
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "aisbench.cli", "cluster", *args], env=env,
-                              capture_output=True, text=True, timeout=120)
+        return run_main(["cluster", *args],
+                        {"AISBENCH_HOME": str(cluster.home), "AIS_ENDPOINT": None})
 
     status = cli("status", "--json")
     assert status.returncode == 0, status.stderr

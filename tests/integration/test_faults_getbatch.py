@@ -38,9 +38,7 @@ from aisref.client.errors import (
     ObjectReadInterrupted,
 )
 from aisref.client.get_batch import Batch
-from tests.integration.fault_fixtures import fault_cluster, record
-
-__all__ = ["fault_cluster"]  # the fixture, imported for pytest
+from tests.integration.fault_fixtures import record
 
 pytestmark = pytest.mark.integration
 

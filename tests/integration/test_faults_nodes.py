@@ -22,9 +22,7 @@ from aisbench.faults.node_faults import (
     kill_while_streaming,
 )
 from aisbench.results import COMPLETED, TYPED_ERROR
-from tests.integration.fault_fixtures import fault_cluster, record
-
-__all__ = ["fault_cluster"]  # the fixture, imported for pytest
+from tests.integration.fault_fixtures import record
 
 pytestmark = pytest.mark.integration
 

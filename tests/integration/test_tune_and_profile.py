@@ -15,6 +15,7 @@ from aisbench.commands import profile
 from aisbench.profile import ProfilerUnavailable
 from aisbench.results import read_run_json
 from aisbench.runner import ResultPaths
+from tests.integration.cli_in_process import run_main
 
 pytestmark = pytest.mark.integration
 
@@ -72,8 +73,8 @@ def test_tune_recommends_the_value_its_measurements_determine_and_says_why_in_th
 def test_tune_refuses_a_parameter_the_matrix_does_not_sweep(
     ais_endpoint: str, scenario_file: Path, tmp_path: Path
 ) -> None:
-    result = _cli(ais_endpoint, "tune", str(scenario_file), "--param", "loader.batch_size",
-                  "--reports", str(tmp_path))
+    result = run_main(["tune", str(scenario_file), "--param", "loader.batch_size",
+                       "--reports", str(tmp_path)], {"AIS_ENDPOINT": ais_endpoint})
     assert result.returncode == 2
     assert "matrix has no axis 'loader.batch_size'" in result.stderr
 
@@ -94,8 +95,8 @@ def test_profile_writes_a_flamegraph_and_speedscope_with_worker_stacks(
 def test_profile_of_an_unknown_case_lists_the_cases(
     ais_endpoint: str, scenario_file: Path, tmp_path: Path
 ) -> None:
-    result = _cli(ais_endpoint, "profile", str(scenario_file), "--case", "num_workers=9",
-                  "--reports", str(tmp_path))
+    result = run_main(["profile", str(scenario_file), "--case", "num_workers=9",
+                       "--reports", str(tmp_path)], {"AIS_ENDPOINT": ais_endpoint})
     assert result.returncode == 2
     assert "no case 'num_workers=9'" in result.stderr and "num_workers=0" in result.stderr
 
