@@ -46,7 +46,7 @@ def test_full_url_encodes_params_as_requests_does() -> None:
     ).prepare().url
 
 
-def test_session_headers_cookies_and_hooks_apply_to_every_hop(fake_ais: FakeAIS) -> None:
+def test_session_headers_cookies_hooks_and_auth_apply_to_every_hop(fake_ais: FakeAIS) -> None:
     hops: list[int] = []
 
     class CustomSessionClient(RequestClient):
@@ -55,6 +55,7 @@ def test_session_headers_cookies_and_hooks_apply_to_every_hop(fake_ais: FakeAIS)
             session.headers["X-Team"] = "vision"
             session.cookies.set("affinity", "rack-7")
             session.hooks["response"].append(lambda r, *args, **kwargs: hops.append(r.status_code))
+            session.auth = ("reader", "pw")
             return session
 
     fake_ais.script(Reply(307, headers={"Location": f"{fake_ais.url}/t/o"}), Reply(200, b"x"))
@@ -65,6 +66,7 @@ def test_session_headers_cookies_and_hooks_apply_to_every_hop(fake_ais: FakeAIS)
         assert seen.headers["X-Team"] == "vision"
         assert seen.headers["Cookie"] == "affinity=rack-7"
         assert seen.headers["User-Agent"].startswith("aisref/")
+        assert seen.headers["Authorization"] == "Basic cmVhZGVyOnB3"  # reader:pw
     assert fake_ais.seen[1].headers["Range"] == "bytes=0-0"
 
 
