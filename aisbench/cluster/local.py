@@ -162,7 +162,8 @@ class LocalCluster:
     def up(self, topology: Topology) -> ClusterStatus:
         """Start (or reuse) the cluster. A node that dies at start without a word in its logs
         is retried: seen here, rarely, while another cluster runs on the machine; a node that
-        logs why it failed is not."""
+        logs why it failed is not. (One such "death" was a live node read mid-exec, now
+        waited out by `processes.spawn`; the retry stays for real silent exits.)"""
         for _ in range(SILENT_START_ATTEMPTS - 1):
             try:
                 return self._up_once(topology)

@@ -7,7 +7,7 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 # Variables that make aisnode believe it runs in Kubernetes (it then exits at start), or that
@@ -21,12 +21,42 @@ def clean_environment(env: Mapping[str, str]) -> dict[str, str]:
 
 
 def spawn(argv: Sequence[str], log_path: Path, env: Mapping[str, str]) -> int:
-    """Start a detached process (own session) with stdout+stderr to log_path; return its pid."""
+    """Start a detached process (own session) with stdout+stderr to log_path; return its pid
+    once its command line is readable (see `wait_for_command_line`)."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(list(argv), stdout=log, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, env=dict(env), start_new_session=True)
+    wait_for_command_line(proc.pid, _read_command_line)
     return proc.pid
+
+
+def wait_for_command_line(pid: int, read: Callable[[int], bytes | None],
+                          timeout_s: float = 5.0) -> None:
+    """Return once ``read(pid)`` (the process's /proc cmdline) is not empty, or it is gone.
+
+    Popen returns when the child's exec has closed its close-on-exec pipe, which happens
+    before the kernel sets up the new program's arguments: in between, /proc/<pid>/cmdline
+    reads empty. `is_running`, which looks for the node's config path there, took a node in
+    that window for dead (on a loaded machine); its cluster was then stopped and started
+    again without it, and the node ran on, orphaned.
+    """
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        command_line = read(pid)
+        if command_line is None or command_line.strip(b"\0"):
+            return
+        time.sleep(0.001)
+
+
+def _read_command_line(pid: int) -> bytes | None:
+    """/proc/<pid>/cmdline, or None when the process is gone or a zombie (whose is empty)."""
+    try:
+        command_line = Path(f"/proc/{pid}/cmdline").read_bytes()
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0]
+    except OSError:
+        return None
+    return None if state == "Z" else command_line
 
 
 def _reap(pid: int) -> None:
